@@ -1,0 +1,93 @@
+"""The import directions of ARCHITECTURE.md, checked on the source text."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_PARTY = {"tracker", "drivers", "api", "labels", "simulators"}
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+# The composition root wires everything together and may import any layer.
+COMPOSITION_ROOT = ("tracker/bootstrap.py", "tracker/cli/")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _sources(package: str) -> list[Path]:
+    return [
+        p
+        for p in sorted((ROOT / package).rglob("*.py"))
+        if not any(str(p.relative_to(ROOT)).startswith(c) for c in COMPOSITION_ROOT)
+    ]
+
+
+def _violations(package: str, allowed: set[str], allow_third_party: bool) -> list[str]:
+    bad = []
+    for path in _sources(package):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top in STDLIB:
+                continue
+            if top in FIRST_PARTY:
+                if not any(name == a or name.startswith(a + ".") for a in allowed):
+                    bad.append(f"{path.relative_to(ROOT)} imports {name}")
+            elif not allow_third_party:
+                bad.append(f"{path.relative_to(ROOT)} imports third-party {name}")
+    return bad
+
+
+def test_domain_imports_only_the_standard_library() -> None:
+    assert _violations("tracker/domain", {"tracker.domain"}, allow_third_party=False) == []
+
+
+def test_nothing_in_tracker_imports_api() -> None:
+    bad = [
+        f"{p.relative_to(ROOT)} imports {n}"
+        for p in _sources("tracker")
+        for n in _imports(p)
+        if n.split(".")[0] in ("api", "simulators")
+    ]
+    assert bad == []
+
+
+def test_store_imports_only_domain() -> None:
+    assert _violations("tracker/store", {"tracker.domain", "tracker.store"}, True) == []
+
+
+def test_services_import_domain_and_ports_only() -> None:
+    allowed = {"tracker.domain", "tracker.services"}
+    assert _violations("tracker/services", allowed, allow_third_party=False) == []
+
+
+def test_drivers_import_domain_only() -> None:
+    assert _violations("drivers", {"tracker.domain", "drivers"}, True) == []
+
+
+def test_labels_import_domain_only() -> None:
+    assert _violations("labels", {"tracker.domain", "labels"}, True) == []
+
+
+def test_simulators_never_import_api() -> None:
+    allowed = {"tracker.domain", "drivers", "labels", "simulators"}
+    assert _violations("simulators", allowed, True) == []
+
+
+def test_only_the_transport_imports_pyserial() -> None:
+    users = [
+        str(p.relative_to(ROOT))
+        for pkg in ("tracker", "drivers", "api", "labels", "simulators")
+        for p in (ROOT / pkg).rglob("*.py")
+        if any(n.split(".")[0] == "serial" for n in _imports(p))
+    ]
+    assert users in ([], ["drivers/transport.py"])

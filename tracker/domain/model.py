@@ -1,0 +1,523 @@
+"""Entities of the custody domain: carriers, people, places, and the records of what
+happens to carriers (borrows, circulations, carry-outs, copies, inventories,
+destructions, handovers, loss reports, movements, alerts).
+
+Entities are plain mutable dataclasses with no framework in sight; the store maps them
+to tables and the services change them under the rules in :mod:`tracker.domain.rules`.
+Identifiers are strings: natural ids from the site file for places, staff numbers for
+people, random hex ids for records, and the serial number for carriers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+from tracker.domain.levels import Clearance, Level
+from tracker.domain.period import Marking, SecrecyPeriod
+
+
+def new_id() -> str:
+    """A fresh random record id (32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+class Medium(str, Enum):
+    """What the carrier physically is."""
+
+    PAPER = "paper"
+    DISK = "disk"
+    OPTICAL = "optical"
+    USB = "usb"
+    TAPE = "tape"
+    LAPTOP = "laptop"
+    OTHER = "other"
+
+
+class CarrierState(str, Enum):
+    """Where a carrier is in its life (SPEC §2)."""
+
+    REGISTERED = "registered"  # received and numbered, not yet put away
+    IN_SAFE = "in_safe"
+    OUT = "out"  # borrowed, circulating or in use outside its safe
+    IN_TRANSIT = "in_transit"  # carried between sites under a carry-out approval
+    MISSING = "missing"
+    ARCHIVED = "archived"
+    DECLASSIFIED = "declassified"
+    DESTROYED = "destroyed"
+
+    @property
+    def final(self) -> bool:
+        """True for states a carrier never leaves (destroyed)."""
+        return self is CarrierState.DESTROYED
+
+    @property
+    def zh(self) -> str:
+        """Chinese name of the state."""
+        return _STATE_ZH[self]
+
+
+_STATE_ZH = {
+    CarrierState.REGISTERED: "已登记",
+    CarrierState.IN_SAFE: "在柜",
+    CarrierState.OUT: "借出",
+    CarrierState.IN_TRANSIT: "外出携带中",
+    CarrierState.MISSING: "下落不明",
+    CarrierState.ARCHIVED: "已归档",
+    CarrierState.DECLASSIFIED: "已解密",
+    CarrierState.DESTROYED: "已销毁",
+}
+
+
+@dataclass(frozen=True)
+class KnowledgeScope:
+    """Who may know a carrier's content (知悉范围): named people and whole departments."""
+
+    people: frozenset[str] = frozenset()
+    departments: frozenset[str] = frozenset()
+
+    def includes(self, person: Person) -> bool:
+        """True when ``person`` is named or belongs to a named department."""
+        return person.id in self.people or (
+            bool(person.department) and person.department in self.departments
+        )
+
+    def widened(self, people: set[str], departments: set[str]) -> KnowledgeScope:
+        """A scope that also includes ``people`` and ``departments``."""
+        return KnowledgeScope(self.people | people, self.departments | departments)
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """A JSON-friendly form with sorted lists."""
+        return {"people": sorted(self.people), "departments": sorted(self.departments)}
+
+    @staticmethod
+    def from_dict(data: dict[str, list[str]] | None) -> KnowledgeScope:
+        """Inverse of :meth:`to_dict`."""
+        data = data or {}
+        return KnowledgeScope(
+            frozenset(data.get("people", ())), frozenset(data.get("departments", ()))
+        )
+
+
+@dataclass
+class Carrier:
+    """A physical thing recording classified information (秘密载体)."""
+
+    serial: str
+    title: str
+    medium: Medium
+    level: Level
+    period: SecrecyPeriod
+    classified_on: date
+    issuing_authority: str
+    received_on: date
+    received_from: str = ""
+    received_by: str = ""  # the custodian who signed for it
+    copy_number: int | None = None
+    total_copies: int | None = None
+    pages: int | None = None
+    scope: KnowledgeScope = field(default_factory=KnowledgeScope)
+    home_room: str | None = None
+    home_safe: str | None = None
+    state: CarrierState = CarrierState.REGISTERED
+    location: str | None = None  # the place it is now (room or safe id)
+    holder: str | None = None  # the person who has it now
+    epc: str | None = None  # hex of the EPC written to its tag
+    labelled: bool = False
+    original: str | None = None  # serial of the original when this is a copy
+    container: str | None = None  # serial of the folder / device holding it
+    notes: str = ""
+
+    @property
+    def marking(self) -> Marking:
+        """The classification marking printed on the carrier."""
+        return Marking(self.level, self.period)
+
+    @property
+    def expires_on(self) -> date | None:
+        """The day its secrecy period ends, when it has a fixed length."""
+        return self.period.expiry(self.classified_on)
+
+    @property
+    def barcode(self) -> str:
+        """The payload of the label's barcodes: the serial number."""
+        return self.serial
+
+    @property
+    def active(self) -> bool:
+        """True while the carrier is still held and tracked (not destroyed or declassified)."""
+        return self.state not in (CarrierState.DESTROYED, CarrierState.DECLASSIFIED)
+
+
+@dataclass
+class Person:
+    """Someone who may hold carriers (涉密人员), with a clearance."""
+
+    id: str  # staff number
+    name: str
+    department: str
+    clearance: Clearance
+    active: bool = True  # False once the person has left the classified post
+    left_on: date | None = None
+    decommission_until: date | None = None  # end of the 脱密期
+    successor: str | None = None
+
+
+class BadgeKind(str, Enum):
+    """How a badge is read: 125 kHz EM4100 or a UHF Gen2 tag."""
+
+    EM4100 = "em4100"
+    UHF = "uhf"
+
+
+@dataclass
+class Badge:
+    """A person's badge, read at doors and safes."""
+
+    code: str  # upper-case hex: 10 digits for EM4100, the EPC for UHF
+    person: str
+    kind: BadgeKind = BadgeKind.EM4100
+    active: bool = True
+
+
+class PlaceKind(str, Enum):
+    """The levels of the place hierarchy."""
+
+    SITE = "site"
+    BUILDING = "building"
+    ROOM = "room"
+    SAFE = "safe"
+
+
+class RoomKind(str, Enum):
+    """What a room is for; decides the rules that apply inside it."""
+
+    SECURE = "secure"  # 机要室 / 保密室: top secret allowed, top secret read here
+    ARCHIVE = "archive"
+    READING = "reading"  # 阅文室
+    OFFICE = "office"
+    PASSAGE = "passage"  # corridor, stairs, lobby: crossed, not stayed in
+    OUTSIDE = "outside"  # outside the building
+
+
+@dataclass
+class Place:
+    """A site, building, room or safe."""
+
+    id: str
+    kind: PlaceKind
+    name: str
+    parent: str | None = None
+    max_level: Level | None = None  # highest level allowed; None allows nothing classified
+    room_kind: RoomKind | None = None
+
+    def allows(self, level: Level) -> bool:
+        """True when a carrier of ``level`` may be in this place by its level alone."""
+        if self.room_kind is RoomKind.OUTSIDE:
+            return False
+        if self.max_level is None:
+            return level is Level.INTERNAL
+        return level <= self.max_level
+
+
+@dataclass
+class Door:
+    """A door joining an inner and an outer place; an exit door leads out of the building."""
+
+    id: str
+    name: str
+    inner: str
+    outer: str
+    exit: bool = False
+
+
+class BorrowState(str, Enum):
+    """Life of a borrow (借阅)."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    OUT = "out"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+    @property
+    def open(self) -> bool:
+        """True while the borrow still authorises or awaits something."""
+        return self in (BorrowState.REQUESTED, BorrowState.APPROVED, BorrowState.OUT)
+
+
+@dataclass
+class Borrow:
+    """A request to borrow one carrier, its approval, check-out and return (R3, R4)."""
+
+    id: str
+    carrier: str  # serial
+    borrower: str
+    destination: str  # place id where it will be read or used
+    purpose: str
+    requested_at: datetime
+    due_at: datetime
+    requested_by: str = ""
+    state: BorrowState = BorrowState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    checked_out_at: datetime | None = None
+    checked_out_by: str | None = None
+    returned_at: datetime | None = None
+    returned_to: str | None = None
+    circulation: str | None = None  # id of the circulation this hop belongs to
+
+
+class CirculationState(str, Enum):
+    """Life of a circulation (传阅)."""
+
+    ACTIVE = "active"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Circulation:
+    """A carrier read by several people in turn, back to the custodian between them (R5)."""
+
+    id: str
+    carrier: str
+    readers: tuple[str, ...]
+    destination: str
+    started_at: datetime
+    due_at: datetime  # at most one month after the start (R4)
+    approver: str
+    started_by: str
+    urgent: bool = False
+    next_index: int = 0  # index in ``readers`` of the next reader to be issued
+    state: CirculationState = CirculationState.ACTIVE
+
+
+class ApprovalState(str, Enum):
+    """Life of an approval-based record (carry-out, copy, destruction, handover)."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class CarryOut:
+    """Approval to take carriers out of the building (外出携带, R6)."""
+
+    id: str
+    carriers: tuple[str, ...]
+    carrier_person: str  # who carries them
+    escorts: tuple[str, ...]
+    destination: str  # free text: where outside they go
+    reason: str
+    valid_from: datetime
+    valid_until: datetime
+    requested_by: str
+    requested_at: datetime
+    vehicle: str = ""  # the special vehicle, required for top secret
+    state: ApprovalState = ApprovalState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    returned_at: datetime | None = None
+
+
+@dataclass
+class CopyRequest:
+    """Approval to copy a carrier (R8); the copies become carriers of their own."""
+
+    id: str
+    original: str
+    count: int
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: ApprovalState = ApprovalState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    copies: tuple[str, ...] = ()
+
+
+class InventoryState(str, Enum):
+    """Life of an inventory session (清查)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass
+class Inventory:
+    """A count of the carriers in some places, compared with what the register expects."""
+
+    id: str
+    places: tuple[str, ...]  # rooms or safes counted; empty = the whole site
+    levels: tuple[Level, ...]  # levels counted; empty = every level
+    started_by: str
+    started_at: datetime
+    expected: tuple[str, ...] = ()  # serials expected when the session started
+    found: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()  # codes seen that are not expected here
+    state: InventoryState = InventoryState.OPEN
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Expected serials that were not found."""
+        seen = set(self.found)
+        return tuple(s for s in self.expected if s not in seen)
+
+
+@dataclass
+class Destruction:
+    """Destruction of carriers (销毁, R10): approved and watched by two others."""
+
+    id: str
+    carriers: tuple[str, ...]
+    requested_by: str
+    requested_at: datetime
+    place: str  # the designated destruction place
+    method: str
+    reason: str
+    state: ApprovalState = ApprovalState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    witnesses: tuple[str, ...] = ()
+    executed_at: datetime | None = None
+    executed_by: str | None = None
+
+
+@dataclass
+class Handover:
+    """Carriers handed from a person leaving a post to a successor (移交, R12)."""
+
+    id: str
+    from_person: str
+    to_person: str
+    carriers: tuple[str, ...]
+    at: datetime
+    recorded_by: str
+    approver: str | None = None
+
+
+class LossKind(str, Enum):
+    """What went wrong (R13)."""
+
+    LOSS = "loss"
+    THEFT = "theft"
+    LEAK = "leak"
+    COMPUTER_LEAK = "computer_leak"
+
+
+@dataclass
+class LossReport:
+    """A report of loss, theft or leak of a carrier (R13)."""
+
+    id: str
+    carrier: str
+    kind: LossKind
+    description: str
+    discovered_at: datetime
+    reported_at: datetime
+    reported_by: str
+    late: bool = False  # reported past the deadline (24 h for a computer leak)
+
+
+class MovementSource(str, Enum):
+    """What observed a movement."""
+
+    RFID = "rfid"
+    CAMERA = "camera"
+    MANUAL = "manual"
+    SAFE = "safe"
+
+
+@dataclass
+class Movement:
+    """A carrier seen going from one place to another."""
+
+    id: str
+    carrier: str
+    from_place: str | None
+    to_place: str
+    at: datetime
+    door: str | None = None
+    holder: str | None = None
+    people: tuple[str, ...] = ()  # everyone whose badge was read with it
+    source: MovementSource = MovementSource.MANUAL
+    event_id: str | None = None  # the gateway's id, for idempotent ingest
+
+
+class AlertType(str, Enum):
+    """The alert catalogue of SPEC §6."""
+
+    UNAUTHORIZED_REMOVAL = "unauthorized_removal"
+    ESCORT_MISSING = "escort_missing"
+    OVERDUE_BORROW = "overdue_borrow"
+    NOT_LOCKED_AWAY = "not_locked_away"
+    UNKNOWN_TAG = "unknown_tag"
+    WRONG_HOLDER = "wrong_holder"
+    INVENTORY_MISMATCH = "inventory_mismatch"
+    READER_OFFLINE = "reader_offline"
+    DECLASSIFICATION_DUE = "declassification_due"
+    INVENTORY_DUE = "inventory_due"
+    LOSS_REPORTED = "loss_reported"
+    SHIELDED_TAG = "shielded_tag"
+
+
+class Severity(str, Enum):
+    """How urgent an alert is."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class AlertState(str, Enum):
+    """Life of an alert."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class SubjectKind(str, Enum):
+    """What an alert is about."""
+
+    CARRIER = "carrier"
+    PERSON = "person"
+    READER = "reader"
+    PLACE = "place"
+    TAG = "tag"
+    BORROW = "borrow"
+    INVENTORY = "inventory"
+
+
+@dataclass
+class Alert:
+    """A raised alert; one open alert per cause (``cause``), counting repeats."""
+
+    id: str
+    type: AlertType
+    severity: Severity
+    subject_kind: SubjectKind
+    subject: str
+    cause: str  # dedup key: one open alert per cause
+    rule: str | None
+    first_seen: datetime
+    last_seen: datetime
+    count: int = 1
+    state: AlertState = AlertState.OPEN
+    details: dict[str, str] = field(default_factory=dict)
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    note: str = ""
+    escalation: int = 0  # how far reminders have escalated (overdue borrows)
