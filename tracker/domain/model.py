@@ -151,6 +151,20 @@ class Carrier:
         return self.state not in (CarrierState.DESTROYED, CarrierState.DECLASSIFIED)
 
 
+class Role(str, Enum):
+    """A person's part in secrecy work (SPEC §1)."""
+
+    CUSTODIAN = "custodian"  # 机要员 / 保密员
+    OFFICER = "officer"  # 保密干部
+    APPROVER = "approver"  # 分管领导
+    STAFF = "staff"  # 涉密人员
+
+    @property
+    def keeps_carriers(self) -> bool:
+        """Custodians and officers handle every carrier as part of their work."""
+        return self in (Role.CUSTODIAN, Role.OFFICER)
+
+
 @dataclass
 class Person:
     """Someone who may hold carriers (涉密人员), with a clearance."""
@@ -159,6 +173,7 @@ class Person:
     name: str
     department: str
     clearance: Clearance
+    role: Role = Role.STAFF
     active: bool = True  # False once the person has left the classified post
     left_on: date | None = None
     decommission_until: date | None = None  # end of the 脱密期

@@ -1,0 +1,342 @@
+"""The custody register (R14) as a hash chain: pure encoding, hashing and verification.
+
+Each entry carries the SHA-256 of the previous entry, so editing, removing, inserting or
+reordering any entry breaks a link; an HMAC under a key kept outside the database makes
+rewriting the whole chain impossible without the key; and the head (count and last
+hash), recorded outside the system by an officer, shows entries cut off the end.
+
+The canonical encoding is JSON with sorted keys, no whitespace, UTF-8, and times as
+ISO 8601 UTC with microseconds, so the same entry always hashes the same on every
+database and machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+GENESIS = "0" * 64  # the "previous hash" of the first entry
+
+
+class Action(str, Enum):
+    """What a ledger entry records (R14's list, plus the system's own steps)."""
+
+    RECEIVE = "receive"
+    REGISTER = "register"
+    LABEL = "label"
+    REPRINT = "reprint"
+    STORE = "store"
+    BORROW_REQUEST = "borrow_request"
+    BORROW_APPROVE = "borrow_approve"
+    BORROW_REJECT = "borrow_reject"
+    CHECK_OUT = "check_out"
+    RETURN = "return"
+    CIRCULATE = "circulate"
+    CARRY_OUT_REQUEST = "carry_out_request"
+    CARRY_OUT_APPROVE = "carry_out_approve"
+    CARRY_OUT_REJECT = "carry_out_reject"
+    CARRY_OUT_RETURN = "carry_out_return"
+    COPY_REQUEST = "copy_request"
+    COPY_APPROVE = "copy_approve"
+    COPY = "copy"
+    TRANSFER = "transfer"
+    MOVE = "move"
+    HANDOVER = "handover"
+    LEAVE_POST = "leave_post"
+    ARCHIVE = "archive"
+    INVENTORY_START = "inventory_start"
+    INVENTORY_CLOSE = "inventory_close"
+    MISSING = "missing"
+    FOUND = "found"
+    DESTROY_REQUEST = "destroy_request"
+    DESTROY_APPROVE = "destroy_approve"
+    DESTROY_WITNESS = "destroy_witness"
+    DESTROY = "destroy"
+    RECLASSIFY = "reclassify"
+    DECLASSIFY = "declassify"
+    WIDEN_SCOPE = "widen_scope"
+    LOSS_REPORT = "loss_report"
+    ALERT_RAISE = "alert_raise"
+    ALERT_ACK = "alert_ack"
+    ALERT_RESOLVE = "alert_resolve"
+    CORRECTION = "correction"
+    PERSON = "person"
+    SITE_LOAD = "site_load"
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """What a use case asks the ledger to record: what, which carrier, who, approver,
+    from where to where, when, why, and any further details."""
+
+    action: Action
+    at: datetime
+    actor: str
+    carrier: str | None = None
+    approver: str | None = None
+    from_place: str | None = None
+    to_place: str | None = None
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A sealed ledger entry: the draft plus its position, links and seals."""
+
+    seq: int
+    action: str
+    at: datetime
+    actor: str
+    carrier: str | None
+    approver: str | None
+    from_place: str | None
+    to_place: str | None
+    reason: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+    mac: str
+
+
+def iso(at: datetime) -> str:
+    """A datetime as ISO 8601 UTC with microseconds and a ``Z``."""
+    if at.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def canonical(
+    action: str,
+    at: datetime,
+    actor: str,
+    carrier: str | None,
+    approver: str | None,
+    from_place: str | None,
+    to_place: str | None,
+    reason: str,
+    data: dict[str, Any],
+    prev_hash: str,
+) -> bytes:
+    """The canonical bytes an entry's hash is computed over."""
+    # The position (seq) is not hashed: order is carried by the links, so a moved entry
+    # is still recognised as itself and reported as reordered rather than edited.
+    doc = {
+        "action": action,
+        "at": iso(at),
+        "actor": actor,
+        "carrier": carrier,
+        "approver": approver,
+        "from": from_place,
+        "to": to_place,
+        "reason": reason,
+        "data": _plain(data),
+        "prev": prev_hash,
+    }
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def plain_data(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` reduced to JSON types exactly as it is hashed (store this form)."""
+    out = _plain(data)
+    assert isinstance(out, dict)
+    return out
+
+
+def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
+    """Seal ``draft`` as entry number ``seq`` following ``prev_hash``."""
+    data = plain_data(draft.data)
+    at = draft.at.astimezone(UTC)
+    body = canonical(
+        draft.action.value,
+        at,
+        draft.actor,
+        draft.carrier,
+        draft.approver,
+        draft.from_place,
+        draft.to_place,
+        draft.reason,
+        data,
+        prev_hash,
+    )
+    digest = hashlib.sha256(body).hexdigest()
+    return Entry(
+        seq=seq,
+        action=draft.action.value,
+        at=at,
+        actor=draft.actor,
+        carrier=draft.carrier,
+        approver=draft.approver,
+        from_place=draft.from_place,
+        to_place=draft.to_place,
+        reason=draft.reason,
+        data=data,
+        prev_hash=prev_hash,
+        hash=digest,
+        mac=mac_of(key, digest),
+    )
+
+
+def mac_of(key: bytes, digest: str) -> str:
+    """HMAC-SHA256 of an entry hash under the ledger key."""
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, count: int, last_hash: str) -> str:
+    """HMAC of the chain head, so the stored head cannot be moved back without the key."""
+    return hmac.new(key, f"{count}:{last_hash}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def recompute_hash(e: Entry) -> str:
+    """The hash an entry's stored fields give."""
+    body = canonical(
+        e.action,
+        e.at,
+        e.actor,
+        e.carrier,
+        e.approver,
+        e.from_place,
+        e.to_place,
+        e.reason,
+        e.data,
+        e.prev_hash,
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first thing wrong with a chain: kind, entry number and an explanation."""
+
+    kind: str  # edited / removed / inserted / reordered / truncated / head
+    seq: int
+    message: str
+
+
+@dataclass
+class Verification:
+    """The result of walking a chain."""
+
+    entries: int = 0
+    problem: Problem | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return self.problem is None
+
+
+def verify_chain(
+    entries: Iterable[Entry],
+    key: bytes,
+    head_count: int | None,
+    head_hash: str | None,
+    locate: Callable[[str], int | None] = lambda _h: None,
+) -> Verification:
+    """Walk ``entries`` in stored order and report the first problem.
+
+    ``locate(hash)`` returns the position of the entry with that hash anywhere in the
+    chain (or None); it is asked only when a link is broken, to tell a removed entry from
+    one that was moved. What happened at the first broken place is classified as:
+    ``edited`` (its fields no longer give its hash, or it was re-hashed without the key),
+    ``inserted`` (an entry not sealed by the key whose successor links over it, or that
+    lies beyond the recorded head), ``removed`` (a link points to an entry that is gone),
+    ``reordered`` (a link points to an entry elsewhere in the chain), ``truncated``
+    (fewer entries than the recorded head) or ``head`` (the head itself was changed)."""
+    result = Verification()
+    it: Iterator[Entry] = iter(entries)
+    prev: Entry | None = None
+    pending = next(it, None)
+    position = 0
+    while pending is not None:
+        e = pending
+        pending = next(it, None)
+        position += 1
+        prev_hash = GENESIS if prev is None else prev.hash
+        own = recompute_hash(e)
+        if own != e.hash:
+            result.problem = Problem(
+                "edited", e.seq, f"entry #{e.seq} was edited: its contents do not match its hash"
+            )
+            return result
+        if not hmac.compare_digest(mac_of(key, e.hash), e.mac):
+            links_over = pending is not None and pending.prev_hash == prev_hash
+            beyond_head = pending is None and head_count is not None and position > head_count
+            if e.prev_hash == prev_hash and (links_over or beyond_head):
+                result.problem = Problem(
+                    "inserted",
+                    e.seq,
+                    f"entry #{e.seq} was inserted: it is not sealed by the ledger key",
+                )
+            else:
+                result.problem = Problem(
+                    "edited",
+                    e.seq,
+                    f"entry #{e.seq} was edited and re-hashed without the ledger key",
+                )
+            return result
+        if e.prev_hash != prev_hash:
+            where = locate(e.prev_hash)
+            if where is None:
+                after = "the start" if prev is None else f"entry #{prev.seq}"
+                result.problem = Problem(
+                    "removed",
+                    e.seq,
+                    f"an entry between {after} and entry #{e.seq} was removed",
+                )
+            else:
+                result.problem = Problem(
+                    "reordered",
+                    e.seq,
+                    f"entry #{e.seq} is out of order: it follows entry #{where}, "
+                    f"not {'the start' if prev is None else f'entry #{prev.seq}'}",
+                )
+            return result
+        if prev is not None and e.seq != prev.seq + 1:
+            result.problem = Problem(
+                "removed",
+                e.seq,
+                f"entries #{prev.seq + 1}..#{e.seq - 1} are missing before entry #{e.seq}",
+            )
+            return result
+        result.entries += 1
+        prev = e
+    last = GENESIS if prev is None else prev.hash
+    count = result.entries
+    if head_count is not None and count < head_count:
+        result.problem = Problem(
+            "truncated",
+            count + 1,
+            f"the chain ends after {count} entries but the head records {head_count}: "
+            f"the last {head_count - count} entries were cut off",
+        )
+    elif head_count is not None and (count != head_count or head_hash != last):
+        result.problem = Problem(
+            "head",
+            count,
+            f"the chain has {count} entries ending in {last[:12]}… but the head records "
+            f"{head_count} entries ending in {(head_hash or '')[:12]}…",
+        )
+    return result

@@ -1,0 +1,202 @@
+"""The ports the use cases need: repositories, the ledger, counters, and a unit of work
+that makes one use case one transaction. ``tracker.store`` implements them on SQLAlchemy.
+
+A repository hands out domain objects. Objects it has handed out during a unit of work
+are written back when the unit of work commits (so a use case changes an entity by
+changing its fields), and nothing is written when it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
+
+from tracker.domain.ledger import Entry, EntryDraft, Verification
+from tracker.domain.model import (
+    Alert,
+    Badge,
+    Borrow,
+    Carrier,
+    CarryOut,
+    Circulation,
+    CopyRequest,
+    Destruction,
+    Door,
+    Handover,
+    Inventory,
+    LossReport,
+    Movement,
+    Person,
+    Place,
+)
+
+T = TypeVar("T")
+
+
+class Repository(Protocol[T]):
+    """Generic access to one kind of entity, keyed by its id (a serial for carriers)."""
+
+    def get(self, key: str) -> T | None:
+        """The entity with ``key``, or None."""
+        ...
+
+    def add(self, obj: T) -> None:
+        """Add a new entity; it is inserted at commit."""
+        ...
+
+    def find(
+        self,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **eq: Any,
+    ) -> list[T]:
+        """Entities whose fields equal the given values. A list/tuple/set value means "one
+        of"; None means "is empty". ``order_by`` names fields, ``-field`` descending."""
+        ...
+
+    def count(self, **eq: Any) -> int:
+        """How many entities match (same filters as :meth:`find`)."""
+        ...
+
+
+class CarrierRepository(Repository[Carrier], Protocol):
+    """Carriers by serial, with the lookups the use cases need."""
+
+    def by_epc(self, epc: str) -> Carrier | None:
+        """The carrier whose tag carries ``epc`` (upper-case hex)."""
+        ...
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        **eq: Any,
+    ) -> list[Carrier]:
+        """Carriers matching filters; ``text`` matches serial or title (callers must hide
+        titles from those outside the scope, and must not reveal which titles matched)."""
+        ...
+
+    def lock(self, serial: str) -> Carrier | None:
+        """Like :meth:`get` but locks the row for the rest of the transaction."""
+        ...
+
+
+class BorrowRepository(Repository[Borrow], Protocol):
+    """Borrows, with the overdue query."""
+
+    def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
+        """Checked-out borrows whose due time has passed, oldest due first."""
+        ...
+
+
+class AlertRepository(Repository[Alert], Protocol):
+    """Alerts, with the one-open-alert-per-cause lookup."""
+
+    def open_for_cause(self, cause: str) -> Alert | None:
+        """The open (or acknowledged, not resolved) alert for ``cause``."""
+        ...
+
+
+class MovementRepository(Repository[Movement], Protocol):
+    """Movements, with idempotency by the gateway's event id."""
+
+    def by_event_id(self, event_id: str) -> Movement | None:
+        """The movement recorded for a gateway event id."""
+        ...
+
+
+class Ledger(Protocol):
+    """The append-only custody register (R14)."""
+
+    def append(self, draft: EntryDraft) -> Entry:
+        """Seal and append one entry in the current transaction."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The chain head: number of entries and the last hash."""
+        ...
+
+    def for_carrier(self, serial: str, limit: int = 1000) -> list[Entry]:
+        """Entries about one carrier, oldest first."""
+        ...
+
+    def entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[Entry]:
+        """Entries in order, from ``after_seq + 1``."""
+        ...
+
+    def verify(self) -> Verification:
+        """Walk the whole chain (see :func:`tracker.domain.ledger.verify_chain`)."""
+        ...
+
+
+class Counters(Protocol):
+    """Gap-free counters: serial numbers per prefix and year, EPC references."""
+
+    def next_serial(self, prefix: str, year: int) -> int:
+        """The next serial number for ``prefix`` and ``year`` (1, 2, …), locked until
+        commit so concurrent receives never share or skip a number."""
+        ...
+
+    def next_epc_reference(self) -> int:
+        """The next EPC asset reference; references are never reused."""
+        ...
+
+    def claim_epc(self, epc: str, serial: str) -> None:
+        """Record that ``epc`` belongs to ``serial`` forever; raises Conflict if taken."""
+        ...
+
+
+class Settings(Protocol):
+    """Small named documents kept in the database (the loaded site file, run marks)."""
+
+    def get(self, name: str) -> str | None:
+        """The stored text, or None."""
+        ...
+
+    def put(self, name: str, text: str) -> None:
+        """Store ``text`` under ``name``."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: all of a use case's changes and ledger entries, or none."""
+
+    carriers: CarrierRepository
+    people: Repository[Person]
+    badges: Repository[Badge]
+    places: Repository[Place]
+    doors: Repository[Door]
+    borrows: BorrowRepository
+    circulations: Repository[Circulation]
+    carry_outs: Repository[CarryOut]
+    copy_requests: Repository[CopyRequest]
+    inventories: Repository[Inventory]
+    destructions: Repository[Destruction]
+    handovers: Repository[Handover]
+    loss_reports: Repository[LossReport]
+    movements: MovementRepository
+    alerts: AlertRepository
+    ledger: Ledger
+    counters: Counters
+    settings: Settings
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Roll back anything not committed and release the connection."""
+        ...
+
+    def commit(self) -> None:
+        """Write every change made through the repositories, and the ledger entries."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard every change."""
+        ...
