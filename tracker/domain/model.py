@@ -124,6 +124,7 @@ class Carrier:
     state: CarrierState = CarrierState.REGISTERED
     location: str | None = None  # the place it is now (room or safe id)
     holder: str | None = None  # the person who has it now
+    location_at: datetime | None = None  # when it was last seen or put where it is
     epc: str | None = None  # hex of the EPC written to its tag
     labelled: bool = False
     original: str | None = None  # serial of the original when this is a copy
