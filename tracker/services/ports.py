@@ -163,6 +163,19 @@ class Settings(Protocol):
         ...
 
 
+class IngestLog(Protocol):
+    """Gateway event ids already applied, with the answer given, so a batch posted twice
+    is recorded once and answered the same."""
+
+    def get(self, event_id: str) -> str | None:
+        """The stored answer (JSON text) for ``event_id``, or None if never seen."""
+        ...
+
+    def put(self, event_id: str, source: str, answer: str) -> None:
+        """Remember ``event_id`` from ``source`` (a device id) and its answer."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none."""
 
@@ -184,6 +197,7 @@ class UnitOfWork(Protocol):
     ledger: Ledger
     counters: Counters
     settings: Settings
+    ingest: IngestLog
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
