@@ -1,0 +1,1 @@
+"""Camera barcode scanning: capture, decoding, deduplication and safe/door scan logic."""
