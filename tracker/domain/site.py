@@ -239,25 +239,25 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
     for i, s in enumerate(_array(data, "safes", probs)):
         sid = claim("safes", i, s.get("id"))
         room_id = s.get("room")
-        room = rooms.get(room_id) if isinstance(room_id, str) else None
-        if room is None:
+        home = rooms.get(room_id) if isinstance(room_id, str) else None
+        if home is None:
             probs.add(f"safes[{i}].room", f"unknown room {room_id!r}")
         level = _level(s.get("max_level"), f"safes[{i}].max_level", probs)
-        if room is not None and level is not None and room.max_level is not None:
-            if level > room.max_level:
-                probs.add(
-                    f"safes[{i}].max_level",
-                    f"{level.value} is above its room's highest level {room.max_level.value}",
-                )
+        top = home.max_level if home is not None else None
+        if level is not None and top is not None and level > top:
+            probs.add(
+                f"safes[{i}].max_level",
+                f"{level.value} is above its room's highest level {top.value}",
+            )
         srd = _refs(s.get("readers", []), reader_ids, f"safes[{i}].readers", "reader", probs)
         cam = _ref(s.get("camera"), camera_ids, f"safes[{i}].camera", "camera", probs)
-        if sid and room is not None:
+        if sid and home is not None:
             place = Place(
                 sid,
                 PlaceKind.SAFE,
                 str(s.get("name", sid)),
-                room.id,
-                level or room.max_level,
+                home.id,
+                level or home.max_level,
                 None,
             )
             places.append(place)
@@ -275,9 +275,15 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
         if sides[0] == sides[1] and sides[0] is not None:
             probs.add(f"doors[{i}]", "inner and outer are the same room")
         key = f"doors[{i}]"
-        inner_r = _refs(d.get("inner_readers", []), reader_ids, f"{key}.inner_readers", "reader", probs)
-        outer_r = _refs(d.get("outer_readers", []), reader_ids, f"{key}.outer_readers", "reader", probs)
-        badge_r = _refs(d.get("badge_readers", []), reader_ids, f"{key}.badge_readers", "reader", probs)
+        inner_r = _refs(
+            d.get("inner_readers", []), reader_ids, f"{key}.inner_readers", "reader", probs
+        )
+        outer_r = _refs(
+            d.get("outer_readers", []), reader_ids, f"{key}.outer_readers", "reader", probs
+        )
+        badge_r = _refs(
+            d.get("badge_readers", []), reader_ids, f"{key}.badge_readers", "reader", probs
+        )
         cam = _ref(d.get("camera"), camera_ids, f"{key}.camera", "camera", probs)
         if did and sides[0] in rooms and sides[1] in rooms:
             outer_room = rooms[sides[1]]
@@ -489,7 +495,9 @@ def _calendar(cal: Mapping[str, Any], probs: _Problems) -> WorkingCalendar:
         opens=opens,
         closes=closes,
         holidays=frozenset(_dates(cal.get("holidays", []), "calendar.holidays", probs)),
-        extra_workdays=frozenset(_dates(cal.get("extra_workdays", []), "calendar.extra_workdays", probs)),
+        extra_workdays=frozenset(
+            _dates(cal.get("extra_workdays", []), "calendar.extra_workdays", probs)
+        ),
     )
 
 

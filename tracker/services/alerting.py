@@ -1,0 +1,159 @@
+"""Alert lifecycle: raise (one open alert per cause, counting repeats), acknowledge,
+resolve with a note. Raising, acknowledging, resolving and escalating are ledger
+entries; a repeat sighting only bumps the count and the last-seen time."""
+
+from __future__ import annotations
+
+from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.ledger import Action
+from tracker.domain.model import Alert, AlertState, AlertType, Severity, SubjectKind, new_id
+from tracker.domain.rules import Finding
+from tracker.services.base import SYSTEM, Services, Tx
+
+
+def raise_alert(
+    tx: Tx,
+    type_: AlertType,
+    severity: Severity,
+    subject_kind: SubjectKind,
+    subject: str,
+    cause: str,
+    rule: str | None,
+    message: str,
+    zh: str,
+    details: dict[str, str] | None = None,
+) -> Alert:
+    """Open an alert for ``cause``, or count a repeat on the one already open."""
+    existing = tx.uow.alerts.open_for_cause(cause)
+    if existing is not None:
+        existing.count += 1
+        existing.last_seen = max(existing.last_seen, tx.now)
+        if _rank(severity) > _rank(existing.severity):
+            existing.severity = severity
+        return existing
+    alert = Alert(
+        id=new_id(),
+        type=type_,
+        severity=severity,
+        subject_kind=subject_kind,
+        subject=subject,
+        cause=cause,
+        rule=rule,
+        first_seen=tx.now,
+        last_seen=tx.now,
+        details={"message": message, "zh": zh, **(details or {})},
+    )
+    tx.uow.alerts.add(alert)
+    tx.record(
+        Action.ALERT_RAISE,
+        SYSTEM,
+        carrier=subject if subject_kind is SubjectKind.CARRIER else None,
+        reason=message,
+        data={
+            "alert": alert.id,
+            "type": type_.value,
+            "severity": severity.value,
+            "rule": rule,
+            "cause": cause,
+        },
+    )
+    tx.emit(
+        "alert",
+        id=alert.id,
+        type=type_.value,
+        severity=severity.value,
+        rule=rule,
+        subject_kind=subject_kind.value,
+        subject=subject,
+        message=message,
+        zh=zh,
+        state=alert.state.value,
+    )
+    return alert
+
+
+def raise_finding(tx: Tx, serial: str, finding: Finding, cause_suffix: str = "") -> Alert:
+    """Raise the alert for a rule finding about carrier ``serial``."""
+    cause = f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}"
+    return raise_alert(
+        tx,
+        finding.type,
+        finding.severity,
+        SubjectKind.CARRIER,
+        serial,
+        cause,
+        finding.rule,
+        finding.message,
+        finding.zh,
+        finding.details,
+    )
+
+
+def _rank(s: Severity) -> int:
+    return {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}[s]
+
+
+def _alert(tx: Tx, alert_id: str) -> Alert:
+    a = tx.uow.alerts.get(alert_id)
+    if a is None:
+        raise NotFound(f"no alert {alert_id!r}", zh=f"没有告警 {alert_id!r}")
+    return a
+
+
+def acknowledge(svc: Services, actor: str, alert_id: str, note: str = "") -> Alert:
+    """Someone has seen the alert and is dealing with it; reminders stop."""
+    with svc.transaction() as tx:
+        tx.person(actor, "actor")
+        a = _alert(tx, alert_id)
+        if a.state is not AlertState.OPEN:
+            raise Conflict(f"alert {a.id} is already {a.state.value}", zh="该告警已被确认或处理")
+        a.state, a.acknowledged_by, a.acknowledged_at = AlertState.ACKNOWLEDGED, actor, tx.now
+        if note.strip():
+            a.note = note.strip()
+        tx.record(Action.ALERT_ACK, actor, reason=note.strip(), data={"alert": a.id})
+        tx.emit(
+            "alert",
+            id=a.id,
+            type=a.type.value,
+            state=a.state.value,
+            severity=a.severity.value,
+            subject_kind=a.subject_kind.value,
+            subject=a.subject,
+        )
+        return a
+
+
+def resolve(svc: Services, actor: str, alert_id: str, note: str) -> Alert:
+    """Close an alert with a note saying what was found and done."""
+    if not note.strip():
+        raise InvalidInput("note", "say how the alert was resolved", zh="须填写处理情况")
+    with svc.transaction() as tx:
+        tx.person(actor, "actor")
+        a = _alert(tx, alert_id)
+        if a.state is AlertState.RESOLVED:
+            raise Conflict(f"alert {a.id} is already resolved", zh="该告警已处理完毕")
+        _close(tx, a, actor, note.strip())
+        return a
+
+
+def _close(tx: Tx, a: Alert, actor: str, note: str) -> None:
+    a.state, a.resolved_by, a.resolved_at, a.note = AlertState.RESOLVED, actor, tx.now, note
+    tx.record(Action.ALERT_RESOLVE, actor, reason=note, data={"alert": a.id, "cause": a.cause})
+    tx.emit(
+        "alert",
+        id=a.id,
+        type=a.type.value,
+        state=a.state.value,
+        severity=a.severity.value,
+        subject_kind=a.subject_kind.value,
+        subject=a.subject,
+    )
+
+
+def resolve_cause(tx: Tx, cause: str, actor: str, note: str) -> Alert | None:
+    """Inside a transaction: resolve the open alert for ``cause``, if there is one (the
+    condition went away: the reader came back, the carrier was returned)."""
+    a = tx.uow.alerts.open_for_cause(cause)
+    if a is not None:
+        _close(tx, a, actor, note)
+    return a

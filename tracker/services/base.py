@@ -1,0 +1,146 @@
+"""What every use case shares: the service context, lookups that raise clear errors,
+ledger recording, and the event bus that tells the API stream and the notifier what
+happened once a transaction has committed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tracker.domain.clock import Clock
+from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
+from tracker.domain.ledger import Action, EntryDraft
+from tracker.domain.model import Carrier, Person, Place, Role
+from tracker.domain.site import Site
+from tracker.services.ports import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "system"  # the actor of entries the service makes by itself (R11, sweeps)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, published after its transaction committed."""
+
+    kind: str  # movement / alert / carrier
+    data: dict[str, Any]
+
+
+class Bus:
+    """In-process publish/subscribe for committed events (stream, notifications)."""
+
+    def __init__(self) -> None:
+        self._subs: list[Callable[[Event], None]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``fn`` for every event; returns a function that unsubscribes."""
+        with self._lock:
+            self._subs.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._subs:
+                    self._subs.remove(fn)
+
+        return unsubscribe
+
+    def publish(self, events: list[Event]) -> None:
+        """Deliver ``events`` to every subscriber; a failing subscriber is logged, not fatal."""
+        with self._lock:
+            subs = list(self._subs)
+        for ev in events:
+            for fn in subs:
+                try:
+                    fn(ev)
+                except Exception:  # a subscriber must never undo a committed use case
+                    logger.exception("event subscriber failed on %s", ev.kind)
+
+
+@dataclass
+class Services:
+    """The context every use case runs in."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    site: Site
+    bus: Bus = field(default_factory=Bus)
+
+    def now(self) -> datetime:
+        """The current time by the service clock."""
+        return self.clock.now()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One use case: commits at the end, rolls back on any error, then publishes the
+        events the use case queued."""
+        with self.uow_factory() as uow:
+            tx = Tx(uow, self)
+            yield tx
+            uow.commit()
+        self.bus.publish(tx.events)
+
+
+class Tx:
+    """A unit of work plus the helpers use cases need inside it."""
+
+    def __init__(self, uow: UnitOfWork, svc: Services) -> None:
+        self.uow = uow
+        self.svc = svc
+        self.events: list[Event] = []
+        self.now = svc.now()
+
+    def record(self, action: Action, actor: str, **kw: Any) -> None:
+        """Append a ledger entry (R14) stamped with the transaction's time."""
+        self.uow.ledger.append(EntryDraft(action=action, at=self.now, actor=actor, **kw))
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """Queue an event for after commit."""
+        self.events.append(Event(kind, data))
+
+    def carrier(self, serial: str, *, lock: bool = False) -> Carrier:
+        """The carrier with ``serial``; NotFound otherwise (the message never names a title)."""
+        c = self.uow.carriers.lock(serial) if lock else self.uow.carriers.get(serial)
+        if c is None:
+            raise NotFound(f"no carrier with serial {serial!r}", zh=f"没有编号为 {serial!r} 的载体")
+        return c
+
+    def person(self, person_id: str, field_name: str = "person") -> Person:
+        """The person with ``person_id``; InvalidInput naming the field otherwise."""
+        p = self.uow.people.get(person_id)
+        if p is None:
+            raise InvalidInput(
+                field_name, f"unknown person {person_id!r}", zh=f"未知人员 {person_id!r}"
+            )
+        return p
+
+    def place(self, place_id: str, field_name: str = "place") -> Place:
+        """The place with ``place_id``; InvalidInput naming the field otherwise."""
+        p = self.uow.places.get(place_id)
+        if p is None:
+            raise InvalidInput(
+                field_name, f"unknown place {place_id!r}", zh=f"未知场所 {place_id!r}"
+            )
+        return p
+
+    def require_role(self, actor: str, *roles: Role) -> Person:
+        """The acting person, who must hold one of ``roles`` (officers may do anything)."""
+        p = self.uow.people.get(actor)
+        if p is None or not p.active:
+            raise PermissionDenied(
+                f"{actor!r} is not an active person in this system",
+                zh=f"{actor!r} 不是本系统中的在岗人员",
+            )
+        if p.role not in roles and p.role is not Role.OFFICER:
+            names = " or ".join(r.value for r in roles)
+            raise PermissionDenied(
+                f"{actor} is a {p.role.value}; this needs a {names}",
+                zh=f"{p.name}的角色无权执行此操作（需要：{names}）",
+            )
+        return p

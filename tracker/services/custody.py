@@ -1,0 +1,167 @@
+"""Where carriers live and who holds them: transfer to a new home, what a person still
+holds, handover to a successor and leaving a classified post (R12)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
+from tracker.domain.ledger import Action
+from tracker.domain.model import (
+    BorrowState,
+    Carrier,
+    CarrierState,
+    Handover,
+    PlaceKind,
+    Role,
+    new_id,
+)
+from tracker.domain.rules import (
+    decommission_until,
+    require_may_hold,
+    require_no_holdings,
+    require_not_self,
+    require_place_allows,
+)
+from tracker.services.base import Services
+
+
+def transfer(
+    svc: Services, actor: str, serial: str, room: str, safe: str | None = None, reason: str = ""
+) -> Carrier:
+    """Give a carrier a new home room and safe (R1: the level must fit)."""
+    with svc.transaction() as tx:
+        tx.require_role(actor, Role.CUSTODIAN)
+        c = tx.carrier(serial, lock=True)
+        new_room = tx.place(room, "room")
+        if new_room.kind is not PlaceKind.ROOM:
+            raise InvalidInput("room", f"{room} is not a room", zh=f"{new_room.name}不是房间")
+        require_place_allows(c, new_room)
+        if safe:
+            s = tx.place(safe, "safe")
+            if s.kind is not PlaceKind.SAFE or s.parent != room:
+                raise InvalidInput(
+                    "safe", f"{safe} is not a safe in {room}", zh="保险柜不在该房间内"
+                )
+            require_place_allows(c, s)
+        old = (c.home_room, c.home_safe)
+        c.home_room, c.home_safe = room, safe
+        if c.state is CarrierState.IN_SAFE and safe:
+            c.location, c.location_at = safe, tx.now
+        tx.record(
+            Action.TRANSFER,
+            actor,
+            carrier=serial,
+            from_place=old[1] or old[0],
+            to_place=safe or room,
+            reason=reason,
+            data={"from_room": old[0], "from_safe": old[1], "to_room": room, "to_safe": safe},
+        )
+        return c
+
+
+def holdings(svc: Services, person_id: str) -> list[Carrier]:
+    """The carriers ``person_id`` still holds (out on borrow or carried out)."""
+    with svc.uow_factory() as uow:
+        return uow.carriers.find(
+            holder=person_id,
+            state=[CarrierState.OUT, CarrierState.IN_TRANSIT],
+            order_by="serial",
+        )
+
+
+def handover(
+    svc: Services,
+    actor: str,
+    from_person: str,
+    to_person: str,
+    serials: Sequence[str],
+    approver: str | None = None,
+) -> Handover:
+    """Hand carriers a person holds to a successor, carrier by carrier (移交, R12). A
+    successor outside a carrier's knowledge scope needs an approver, who widens it."""
+    with svc.transaction() as tx:
+        tx.require_role(actor, Role.CUSTODIAN)
+        giver = tx.person(from_person, "from_person")
+        taker = tx.person(to_person, "to_person")
+        if giver.id == taker.id:
+            raise InvalidInput("to_person", "hand over to someone else", zh="移交对象不能是本人")
+        if not serials:
+            raise InvalidInput("serials", "name the carriers handed over", zh="须列明移交的载体")
+        if approver:
+            tx.require_role(approver, Role.APPROVER)
+            require_not_self(approver, from_person, "approve", "R12", "审批")
+        for s in serials:
+            c = tx.carrier(s, lock=True)
+            if c.holder != giver.id:
+                raise Conflict(
+                    f"{giver.id} does not hold carrier {s}", zh=f"{giver.name}未持有载体 {s}"
+                )
+            if not taker.clearance.covers(c.level):
+                require_may_hold(taker, c, "R12")
+            if not c.scope.includes(taker) and not taker.role.keeps_carriers:
+                if approver is None:
+                    raise RuleViolation(
+                        "R12",
+                        f"{taker.id} is outside the knowledge scope of {s}; an approver must "
+                        "approve widening it",
+                        zh=f"{taker.name}不在载体 {s} 的知悉范围内，须经审批人批准扩大范围",
+                    )
+                c.scope = c.scope.widened({taker.id}, set())
+                tx.record(
+                    Action.WIDEN_SCOPE,
+                    actor,
+                    carrier=s,
+                    approver=approver,
+                    reason="handover",
+                    data={"added": [taker.id]},
+                )
+            c.holder = taker.id
+            for b in tx.uow.borrows.find(carrier=s, state=BorrowState.OUT, borrower=giver.id):
+                b.borrower = taker.id
+            tx.record(
+                Action.HANDOVER,
+                actor,
+                carrier=s,
+                approver=approver,
+                data={"from": giver.id, "to": taker.id},
+            )
+        h = Handover(new_id(), giver.id, taker.id, tuple(serials), tx.now, actor, approver)
+        tx.uow.handovers.add(h)
+        return h
+
+
+def leave_post(
+    svc: Services, actor: str, person_id: str, on: date | None = None, successor: str | None = None
+) -> None:
+    """Record that a person leaves a classified post: nothing may still be held (R12);
+    the decommissioning period (脱密期) starts."""
+    with svc.transaction() as tx:
+        tx.require_role(actor, Role.CUSTODIAN)
+        p = tx.person(person_id)
+        if not p.active:
+            raise Conflict(f"{person_id} has already left", zh=f"{p.name}已离岗")
+        held = tx.uow.carriers.find(
+            holder=person_id, state=[CarrierState.OUT, CarrierState.IN_TRANSIT]
+        )
+        require_no_holdings(p, [c.serial for c in held])
+        if successor:
+            tx.person(successor, "successor")
+        left = on or svc.site.calendar.local_date(tx.now)
+        p.active, p.left_on, p.successor = False, left, successor
+        p.decommission_until = decommission_until(p, left)
+        for b in tx.uow.borrows.find(
+            borrower=person_id, state=[BorrowState.REQUESTED, BorrowState.APPROVED]
+        ):
+            b.state = BorrowState.CANCELLED
+        tx.record(
+            Action.LEAVE_POST,
+            actor,
+            data={
+                "person": person_id,
+                "left_on": left.isoformat(),
+                "decommission_until": p.decommission_until.isoformat(),
+                "successor": successor,
+            },
+        )

@@ -1,0 +1,424 @@
+"""Applying what doors, safes and cameras observed: carriers crossing doors, carriers
+put into or taken out of safes, unknown tags, shielded tags, readers going silent.
+
+Each observation carries the gateway's event id; applying the same id twice records
+once and answers the same. Observations may arrive out of order: every one is recorded
+and judged by the rules, but a carrier's current place only moves forward in time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from tracker.domain.errors import InvalidInput
+from tracker.domain.ledger import Action
+from tracker.domain.model import (
+    AlertType,
+    ApprovalState,
+    BorrowState,
+    Carrier,
+    CarrierState,
+    CirculationState,
+    Movement,
+    MovementSource,
+    Person,
+    RoomKind,
+    Severity,
+    SubjectKind,
+    new_id,
+)
+from tracker.domain.rules import Authorizations, Finding, evaluate_crossing
+from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
+from tracker.services.base import Services, Tx
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One thing a gateway saw. ``kind`` decides which fields matter:
+
+    * ``crossing``: ``code`` crossed ``door`` in ``direction`` (``in`` = outer → inner),
+      with the badges in ``badges`` read alongside;
+    * ``safe``: ``code`` is now ``present`` (or not) in ``safe``;
+    * ``shielded``: a camera at ``door`` read ``code`` but no RFID reader saw its tag;
+    * ``reader``: reader ``reader`` went ``online`` / ``offline``.
+    """
+
+    event_id: str
+    kind: Literal["crossing", "safe", "shielded", "reader"]
+    at: datetime
+    code: str = ""
+    door: str | None = None
+    direction: Literal["in", "out"] | None = None
+    badges: tuple[str, ...] = ()
+    safe: str | None = None
+    present: bool = True
+    reader: str | None = None
+    online: bool = True
+    source: MovementSource = MovementSource.RFID
+
+
+@dataclass
+class Outcome:
+    """What applying one observation did."""
+
+    event_id: str
+    status: Literal["recorded", "duplicate"]
+    carrier: str | None = None
+    movement: str | None = None
+    alerts: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def to_json(self) -> str:
+        """The stored answer."""
+        return json.dumps(
+            {
+                "carrier": self.carrier,
+                "movement": self.movement,
+                "alerts": self.alerts,
+                "note": self.note,
+            },
+            sort_keys=True,
+        )
+
+    @staticmethod
+    def duplicate(event_id: str, stored: str) -> Outcome:
+        """The answer for an event id seen before, as first given."""
+        data: dict[str, Any] = json.loads(stored)
+        return Outcome(
+            event_id,
+            "duplicate",
+            data.get("carrier"),
+            data.get("movement"),
+            list(data.get("alerts", [])),
+            data.get("note", ""),
+        )
+
+
+def validate(obs: Observation, svc: Services) -> None:
+    """Check an observation names real doors, safes and readers; InvalidInput otherwise."""
+    if not obs.event_id or len(obs.event_id) > 128:
+        raise InvalidInput("event_id", "must be 1-128 characters", zh="事件编号应为1至128个字符")
+    if obs.at.tzinfo is None:
+        raise InvalidInput("at", "the time needs a UTC offset", zh="时间须带时区")
+    doors = {d.door.id for d in svc.site.doors}
+    if obs.kind in ("crossing", "shielded"):
+        if obs.door not in doors:
+            raise InvalidInput("door", f"unknown door {obs.door!r}", zh=f"未知的门 {obs.door!r}")
+        if obs.kind == "crossing" and obs.direction not in ("in", "out"):
+            raise InvalidInput("direction", "must be 'in' or 'out'", zh="方向应为 in 或 out")
+    if obs.kind == "safe" and obs.safe not in {s.place.id for s in svc.site.safes}:
+        raise InvalidInput("safe", f"unknown safe {obs.safe!r}", zh=f"未知的保险柜 {obs.safe!r}")
+    if obs.kind == "reader":
+        known = {r.id for r in svc.site.readers} | {c.id for c in svc.site.cameras}
+        if obs.reader not in known:
+            raise InvalidInput(
+                "reader", f"unknown reader {obs.reader!r}", zh=f"未知的读写器 {obs.reader!r}"
+            )
+    elif not obs.code.strip():
+        raise InvalidInput("code", "the tag or barcode is empty", zh="标签或条码为空")
+
+
+def apply_batch(svc: Services, source: str, batch: Sequence[Observation]) -> list[Outcome]:
+    """Apply a gateway's batch in one transaction, in event-time order; answers in the
+    order given. Validation of every item happens before anything is written."""
+    problems = []
+    for i, obs in enumerate(batch):
+        try:
+            validate(obs, svc)
+        except InvalidInput as exc:
+            problems.append((i, exc))
+    if problems:
+        raise BatchRejected(problems)
+    with svc.transaction() as tx:
+        results: dict[int, Outcome] = {}
+        for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
+            results[i] = _apply_one(tx, source, batch[i])
+        return [results[i] for i in range(len(batch))]
+
+
+class BatchRejected(InvalidInput):
+    """Some items of a batch are malformed; nothing was recorded."""
+
+    def __init__(self, problems: list[tuple[int, InvalidInput]]) -> None:
+        first_i, first = problems[0]
+        super().__init__(f"items[{first_i}].{first.field}", first.message.split(": ", 1)[-1])
+        self.problems = problems
+
+
+def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
+    stored = tx.uow.ingest.get(obs.event_id)
+    if stored is not None:
+        return Outcome.duplicate(obs.event_id, stored)
+    out = Outcome(obs.event_id, "recorded")
+    if obs.kind == "reader":
+        _reader_status(tx, obs, out)
+    else:
+        carrier = _carrier_for(tx, obs.code)
+        if carrier is None:
+            _unknown(tx, obs, out)
+        elif obs.kind == "crossing":
+            _crossing(tx, source, obs, carrier, out)
+        elif obs.kind == "safe":
+            _safe(tx, source, obs, carrier, out)
+        else:
+            _shielded(tx, obs, carrier, out)
+    tx.uow.ingest.put(obs.event_id, source, out.to_json())
+    return out
+
+
+def _carrier_for(tx: Tx, code: str) -> Carrier | None:
+    code = code.strip()
+    return tx.uow.carriers.by_epc(code.upper()) or tx.uow.carriers.get(code)
+
+
+def _unknown(tx: Tx, obs: Observation, out: Outcome) -> None:
+    where = obs.door or obs.safe or "?"
+    a = raise_alert(
+        tx,
+        AlertType.UNKNOWN_TAG,
+        Severity.WARNING,
+        SubjectKind.TAG,
+        obs.code,
+        f"unknown_tag:{obs.code.upper()}",
+        None,
+        f"unregistered tag or barcode {obs.code} seen at {where}",
+        f"在{where}发现未登记的标签或条码 {obs.code}",
+        {"where": where, "source": obs.source.value},
+    )
+    out.alerts.append(a.id)
+    out.note = "unknown tag"
+
+
+def _authorizations(tx: Tx, c: Carrier) -> Authorizations:
+    borrows = tuple(tx.uow.borrows.find(carrier=c.serial, state=BorrowState.OUT))
+    circs = tuple(tx.uow.circulations.find(carrier=c.serial, state=CirculationState.ACTIVE))
+    carry = tuple(
+        co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED) if c.serial in co.carriers
+    )
+    return Authorizations(borrows, circs, carry)
+
+
+def _people(tx: Tx, badges: Sequence[str]) -> list[Person]:
+    out = []
+    for code in badges:
+        b = tx.uow.badges.get(code.upper())
+        if b is not None and b.active:
+            p = tx.uow.people.get(b.person)
+            if p is not None and p not in out:
+                out.append(p)
+    return out
+
+
+def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> None:
+    door = next(d.door for d in tx.svc.site.doors if d.door.id == obs.door)
+    inner, outer = tx.place(door.inner), tx.place(door.outer)
+    from_room, to_room = (outer, inner) if obs.direction == "in" else (inner, outer)
+    people = _people(tx, obs.badges)
+    auth = _authorizations(tx, c)
+    findings = evaluate_crossing(
+        c,
+        from_room,
+        to_room,
+        door.exit and to_room.room_kind is RoomKind.OUTSIDE,
+        people,
+        tx.uow.places.find(),
+        auth,
+        obs.at,
+        tx.svc.site.policy.escorts_for_top_secret,
+    )
+    findings += _circulation_findings(c, people, auth)
+    holder = next(
+        (p.id for p in people if p.id in auth.holders()), people[0].id if people else None
+    )
+    m = Movement(
+        new_id(),
+        c.serial,
+        from_room.id,
+        to_room.id,
+        obs.at,
+        door.id,
+        holder,
+        tuple(p.id for p in people),
+        obs.source,
+        obs.event_id,
+    )
+    tx.uow.movements.add(m)
+    out.carrier, out.movement = c.serial, m.id
+    current = c.location_at is None or obs.at >= c.location_at
+    if current:
+        if c.state is CarrierState.IN_SAFE:
+            c.state = CarrierState.REGISTERED  # it crossed a door, so it is not in its safe
+        if to_room.room_kind is RoomKind.OUTSIDE and auth.active_carry_out(obs.at):
+            c.state = CarrierState.IN_TRANSIT
+        c.location, c.location_at = to_room.id, obs.at
+    tx.record(
+        Action.MOVE,
+        source,
+        carrier=c.serial,
+        from_place=from_room.id,
+        to_place=to_room.id,
+        data={
+            "door": door.id,
+            "direction": obs.direction,
+            "people": [p.id for p in people],
+            "event": obs.event_id,
+            "observed_at": obs.at,
+            "source": obs.source.value,
+            "current": current,
+        },
+    )
+    for f in findings:
+        out.alerts.append(raise_finding(tx, c.serial, f).id)
+    tx.emit(
+        "movement",
+        carrier=c.serial,
+        level=c.level.value,
+        from_place=from_room.id,
+        to_place=to_room.id,
+        door=door.id,
+        at=obs.at.isoformat(),
+        people=[p.id for p in people],
+        alerts=list(out.alerts),
+    )
+
+
+def _circulation_findings(
+    c: Carrier, people: Sequence[Person], auth: Authorizations
+) -> list[Finding]:
+    # R5: on a circulation the carrier goes back to the custodian between readers; a
+    # reader other than the one it was issued to carrying it means it was passed sideways.
+    hops = [b for b in auth.borrows if b.circulation]
+    if not hops:
+        return []
+    out = []
+    for p in people:
+        if p.role.keeps_carriers or p.id in {b.borrower for b in hops}:
+            continue
+        out.append(
+            Finding(
+                AlertType.WRONG_HOLDER,
+                Severity.CRITICAL,
+                "R5",
+                f"carrier {c.serial} on circulation moved with {p.id}, not the reader it was "
+                "issued to: passed from reader to reader",
+                f"传阅中的载体 {c.serial} 由非当前阅读人{p.name}携带，存在横传",
+                {"person": p.id},
+            )
+        )
+    return out
+
+
+def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> None:
+    assert obs.safe is not None
+    safe = tx.place(obs.safe)
+    room = tx.place(safe.parent) if safe.parent else safe
+    current = c.location_at is None or obs.at >= c.location_at
+    out.carrier = c.serial
+    if obs.present:
+        if not safe.allows(c.level):
+            f = Finding(
+                AlertType.UNAUTHORIZED_REMOVAL,
+                Severity.CRITICAL,
+                "R1",
+                f"carrier {c.serial} was put into {safe.id}, which is below its level",
+                f"载体 {c.serial} 被放入密级低于其密级的{safe.name}",
+                {"place": safe.id},
+            )
+            out.alerts.append(raise_finding(tx, c.serial, f).id)
+        if current:
+            if c.state in (CarrierState.REGISTERED, CarrierState.IN_SAFE):
+                c.state, c.holder = CarrierState.IN_SAFE, None
+            c.location, c.location_at = safe.id, obs.at
+        frm, to = room.id, safe.id
+    else:
+        if current and c.location == safe.id:
+            if c.state is CarrierState.IN_SAFE:
+                c.state = CarrierState.REGISTERED
+            c.location, c.location_at = room.id, obs.at
+        frm, to = safe.id, room.id
+    m = Movement(
+        new_id(),
+        c.serial,
+        frm,
+        to,
+        obs.at,
+        None,
+        None,
+        (),
+        obs.source if obs.source is not MovementSource.RFID else MovementSource.SAFE,
+        obs.event_id,
+    )
+    tx.uow.movements.add(m)
+    out.movement = m.id
+    tx.record(
+        Action.MOVE,
+        source,
+        carrier=c.serial,
+        from_place=frm,
+        to_place=to,
+        data={
+            "safe": safe.id,
+            "present": obs.present,
+            "event": obs.event_id,
+            "observed_at": obs.at,
+            "source": obs.source.value,
+            "current": current,
+        },
+    )
+    tx.emit(
+        "movement",
+        carrier=c.serial,
+        level=c.level.value,
+        from_place=frm,
+        to_place=to,
+        door=None,
+        at=obs.at.isoformat(),
+        people=[],
+        alerts=list(out.alerts),
+    )
+
+
+def _shielded(tx: Tx, obs: Observation, c: Carrier, out: Outcome) -> None:
+    out.carrier = c.serial
+    a = raise_alert(
+        tx,
+        AlertType.SHIELDED_TAG,
+        Severity.CRITICAL,
+        SubjectKind.CARRIER,
+        c.serial,
+        f"shielded_tag:{c.serial}:{obs.door}",
+        None,
+        f"camera at {obs.door} read carrier {c.serial} but its RFID tag was not seen: "
+        "the tag may be shielded or damaged",
+        f"{obs.door}处摄像头识别到载体 {c.serial}，但未读到其射频标签，标签可能被屏蔽或损坏",
+        {"door": obs.door or ""},
+    )
+    out.alerts.append(a.id)
+
+
+def _reader_status(tx: Tx, obs: Observation, out: Outcome) -> None:
+    assert obs.reader is not None
+    cause = f"reader_offline:{obs.reader}"
+    if obs.online:
+        a = resolve_cause(tx, cause, "system", "reader reporting again")
+        out.note = "reader online"
+        if a is not None:
+            out.alerts.append(a.id)
+        return
+    a = raise_alert(
+        tx,
+        AlertType.READER_OFFLINE,
+        Severity.CRITICAL,
+        SubjectKind.READER,
+        obs.reader,
+        cause,
+        None,
+        f"reader {obs.reader} stopped reporting: carriers can pass its door unseen",
+        f"读写器 {obs.reader} 已停止上报，载体经过该处将无法被发现",
+    )
+    out.alerts.append(a.id)
+    out.note = "reader offline"
