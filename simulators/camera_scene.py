@@ -76,9 +76,16 @@ def _signed(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 
 def sample_scene(
-    level: str, rng: np.random.Generator, frame_size: tuple[int, int] = FRAME_SIZE
+    level: str,
+    rng: np.random.Generator,
+    frame_size: tuple[int, int] = FRAME_SIZE,
+    *,
+    aspect: float = 0.5,
 ) -> Scene:
-    """Draw the parameters of one frame of difficulty ``level`` from ``rng``."""
+    """Draw the parameters of one frame of difficulty ``level`` from ``rng``.
+
+    ``aspect`` is the label's height / width (0.5 for a 60 × 30 mm label).
+    """
     if level not in LEVELS:
         raise ValueError(f"unknown difficulty level {level!r}; choose one of {LEVELS}")
     width, height = frame_size
@@ -124,7 +131,6 @@ def sample_scene(
 
     # Keep the whole label in the frame: shrink it until its rotated box fits, then
     # place the centre so the box (plus room for the perspective jitter) stays inside.
-    aspect = 0.5
     cos, sin = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
     # Tilt foreshortens one side and enlarges the near one by at most ~25 %.
     slack = 1.25 if max(abs(t) for t in tilt) > 10 else 1.05
@@ -236,15 +242,15 @@ def label_quad(scene: Scene, label_shape: tuple[int, int]) -> np.ndarray:
     focal = 1000.0
     points = corners @ (rot_z @ rot_y @ rot_x).T + np.array([0.0, 0.0, focal])
     quad = focal * points[:, :2] / points[:, 2:3] + np.array(scene.center)
-    return quad.astype(np.float32)
+    return np.asarray(quad, dtype=np.float32)
 
 
 def _motion_kernel(length: int, angle: float) -> np.ndarray:
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1.0
     rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
-    return kernel / max(float(kernel.sum()), 1e-6)
+    rotated = np.asarray(cv2.warpAffine(kernel, rot, (length, length)), dtype=np.float32)
+    return rotated / max(float(rotated.sum()), 1e-6)
 
 
 def render_scene(

@@ -27,6 +27,9 @@ def _register() -> None:
     app.add_typer(carrier.app, name="carrier")
     app.add_typer(person.app, name="person")
     app.add_typer(audit.app, name="audit")
+    from tracker.cli import scan
+
+    app.add_typer(scan.app, name="scan")
 
 
 def run() -> None:
