@@ -251,3 +251,12 @@ class Marking:
         """Return self after checking the period fits the level (raises InvalidInput)."""
         self.period.validate_for(self.level, field)
         return self
+
+
+def container_marking(contents: list[Marking]) -> Marking:
+    """The marking a folder, volume or storage device takes: the highest level and the
+    longest period of what it holds (seed 000 守则6 §6, 002 §16)."""
+    level = max((m.level for m in contents), default=Level.INTERNAL)
+    if level is Level.INTERNAL:
+        return Marking(level, SecrecyPeriod.none())
+    return Marking(level, longest([m.period for m in contents if m.level is not Level.INTERNAL]))

@@ -20,7 +20,7 @@ from tracker.domain.model import (
     PlaceKind,
     Role,
 )
-from tracker.domain.period import Marking, SecrecyPeriod, longest
+from tracker.domain.period import SecrecyPeriod, container_marking
 from tracker.domain.rules import require_place_allows
 from tracker.services.base import Services, Tx
 
@@ -221,15 +221,6 @@ def _register(
         put_in_container(tx, actor, carrier, item.container)
     tx.emit("carrier", serial=serial, state=carrier.state.value, action="receive")
     return carrier
-
-
-def container_marking(contents: Sequence[Marking]) -> Marking:
-    """The marking a container takes: the highest level and longest period of its contents."""
-    level = max((m.level for m in contents), default=Level.INTERNAL)
-    period = longest([m.period for m in contents if m.level is not Level.INTERNAL])
-    if level is Level.INTERNAL:
-        period = SecrecyPeriod.none()
-    return Marking(level, period)
 
 
 def put_in_container(tx: Tx, actor: str, item: Carrier, container_serial: str) -> None:
