@@ -1,0 +1,159 @@
+"""Gap-free counters (serial numbers, EPC references), the EPC registry, settings and
+the gateway ingest log.
+
+A counter is a row incremented with ``UPDATE … RETURNING`` inside the use case's
+transaction: the row stays locked until commit, so concurrent transactions queue for it
+and never share a number, and a rolled-back transaction gives its number back. A missing
+row is created with ``INSERT … ON CONFLICT DO NOTHING`` first, so two transactions that
+both find it missing do not collide.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tracker.domain.errors import Conflict, InvalidInput
+from tracker.store.errors import translated
+from tracker.store.tables import (
+    EpcCounterRow,
+    EpcRegistryRow,
+    IngestRow,
+    SerialCounterRow,
+    SettingRow,
+)
+
+logger = logging.getLogger(__name__)
+
+_SERIALS: Table = SerialCounterRow.__table__  # type: ignore[assignment]
+_EPC_COUNTER: Table = EpcCounterRow.__table__  # type: ignore[assignment]
+_EPCS: Table = EpcRegistryRow.__table__  # type: ignore[assignment]
+_SETTINGS: Table = SettingRow.__table__  # type: ignore[assignment]
+_INGEST: Table = IngestRow.__table__  # type: ignore[assignment]
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT for ``table`` that supports ``on_conflict_do_*`` on this database."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _bump(conn: Connection, table: Table, where: Any, row: dict[str, Any]) -> int:
+    stmt = update(table).where(where).values(next=table.c.next + 1).returning(table.c.next)
+    after = conn.execute(stmt).scalar_one_or_none()
+    if after is None:
+        conn.execute(dialect_insert(conn, table).values(**row, next=1).on_conflict_do_nothing())
+        after = conn.execute(stmt).scalar_one()
+    return int(after) - 1
+
+
+class SqlCounters:
+    """The :class:`~tracker.services.ports.Counters` port on the unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @translated
+    def next_serial(self, prefix: str, year: int) -> int:
+        """The next serial number for ``prefix`` and ``year`` (1, 2, …)."""
+        conn = self._session.connection()
+        t = _SERIALS
+        return _bump(
+            conn, t, (t.c.prefix == prefix) & (t.c.year == year), {"prefix": prefix, "year": year}
+        )
+
+    @translated
+    def next_epc_reference(self) -> int:
+        """The next EPC asset reference (1, 2, …); never reused."""
+        conn = self._session.connection()
+        return _bump(conn, _EPC_COUNTER, _EPC_COUNTER.c.id == 1, {"id": 1})
+
+    @translated
+    def claim_epc(self, epc: str, serial: str) -> None:
+        """Record that ``epc`` belongs to ``serial`` for good; Conflict if another carrier
+        ever had it (claiming it again for the same carrier is allowed)."""
+        code = epc.strip().upper()
+        if not code:
+            raise InvalidInput("epc", "empty EPC", zh="EPC为空")
+        conn = self._session.connection()
+        stmt = (
+            dialect_insert(conn, _EPCS)
+            .values(epc=code, serial=serial, claimed_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+        )
+        if conn.execute(stmt).rowcount == 1:
+            return
+        owner = conn.execute(select(_EPCS.c.serial).where(_EPCS.c.epc == code)).scalar_one()
+        if owner != serial:
+            raise Conflict(
+                f"EPC {code} was already given to carrier {owner}; EPCs are never reused",
+                zh=f"EPC {code} 已分配给载体 {owner}，EPC 不可重复使用",
+            )
+
+    @translated
+    def epc_owner(self, epc: str) -> str | None:
+        """The serial ``epc`` was claimed for, or None."""
+        conn = self._session.connection()
+        stmt = select(_EPCS.c.serial).where(_EPCS.c.epc == epc.strip().upper())
+        return conn.execute(stmt).scalar_one_or_none()
+
+
+class SqlSettings:
+    """The :class:`~tracker.services.ports.Settings` port."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @translated
+    def get(self, name: str) -> str | None:
+        """The stored text, or None."""
+        conn = self._session.connection()
+        return conn.execute(
+            select(_SETTINGS.c.text).where(_SETTINGS.c.name == name)
+        ).scalar_one_or_none()
+
+    @translated
+    def put(self, name: str, text: str) -> None:
+        """Store ``text`` under ``name`` (replacing what was there)."""
+        conn = self._session.connection()
+        now = datetime.now(UTC)
+        stmt = dialect_insert(conn, _SETTINGS).values(name=name, text=text, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_SETTINGS.c.name], set_={"text": text, "updated_at": now}
+        )
+        conn.execute(stmt)
+
+
+class SqlIngestLog:
+    """The :class:`~tracker.services.ports.IngestLog` port: gateway events already applied."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @translated
+    def get(self, event_id: str) -> str | None:
+        """The stored answer (JSON text) for ``event_id``, or None if never seen."""
+        conn = self._session.connection()
+        return conn.execute(
+            select(_INGEST.c.answer).where(_INGEST.c.event_id == event_id)
+        ).scalar_one_or_none()
+
+    @translated
+    def put(self, event_id: str, source: str, answer: str) -> None:
+        """Remember ``event_id`` from ``source`` and its answer; a second put for the
+        same event (a concurrent duplicate) is a Conflict, rolling that one back."""
+        conn = self._session.connection()
+        stmt = dialect_insert(conn, _INGEST).values(
+            event_id=event_id, source=source, answer=answer, at=datetime.now(UTC)
+        )
+        if conn.execute(stmt.on_conflict_do_nothing()).rowcount != 1:
+            raise Conflict(
+                f"gateway event {event_id!r} was already recorded",
+                zh=f"网关事件 {event_id!r} 已记录",
+            )

@@ -1,0 +1,142 @@
+"""The database engine: where the database is, and how connections are set up.
+
+SQLite is the default (a file under ``./data/``); PostgreSQL is used when
+``TRACKER_DATABASE_URL`` says ``postgresql+psycopg://…``. On SQLite every connection runs
+in WAL mode with foreign keys on, a busy timeout and ``synchronous=NORMAL``; and
+SQLAlchemy, not the ``sqlite3`` module, emits ``BEGIN``: write transactions start with
+``BEGIN IMMEDIATE`` so concurrent writers queue for the lock instead of failing when a
+read lock cannot be upgraded, while read-only work uses a plain deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from tracker.domain.errors import ConfigError, StoreUnavailable
+from tracker.store.errors import translate
+
+logger = logging.getLogger(__name__)
+
+ENV_URL = "TRACKER_DATABASE_URL"
+# Execution option naming how a SQLite transaction begins ("IMMEDIATE" for writers).
+SQLITE_BEGIN = "tracker_sqlite_begin"
+BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 5
+
+
+def database_url() -> str:
+    """The configured database URL: ``TRACKER_DATABASE_URL``, or a SQLite file
+    ``./data/tracker.db`` under the current directory (the directory is created)."""
+    url = os.environ.get(ENV_URL, "").strip()
+    if url:
+        return url
+    data = Path.cwd() / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data / 'tracker.db'}"
+
+
+def parse_url(url: str | URL) -> URL:
+    """``url`` parsed; bare ``postgresql://`` / ``postgres://`` select psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"{ENV_URL}: cannot read database URL {url!r}: {exc}",
+            zh=f"{ENV_URL}：无法识别数据库地址 {url!r}",
+        ) from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"{ENV_URL}: unsupported database {parsed.drivername!r} "
+            "(use sqlite:///path or postgresql+psycopg://user@host/db)",
+            zh=f"{ENV_URL}：不支持的数据库 {parsed.drivername!r}（请用 SQLite 或 PostgreSQL）",
+        )
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """``url`` as text with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default :func:`database_url`) with the project's settings."""
+    parsed = parse_url(url if url is not None else database_url())
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **kwargs)
+        _setup_sqlite(engine)
+    else:
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        connect_args.update(kwargs.pop("connect_args", {}))
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    logger.debug("engine for %s", safe_url(parsed))
+    return engine
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        # Take BEGIN away from the sqlite3 module; the "begin" hook below emits it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
+
+
+def writer(engine: Engine) -> Engine:
+    """``engine`` set up for write transactions (``BEGIN IMMEDIATE`` on SQLite)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    return engine
+
+
+def check(engine: Engine) -> None:
+    """Connect once; raise :class:`StoreUnavailable` naming the database if that fails."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise unavailable(engine, exc) from exc
+
+
+def unavailable(engine: Engine, exc: Exception) -> StoreUnavailable:
+    """A :class:`StoreUnavailable` for ``exc`` naming the database (without password)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    where = safe_url(engine.url)
+    translated = translate(exc)
+    if isinstance(translated, StoreUnavailable) or "connect" in first.lower():
+        return StoreUnavailable(
+            f"cannot reach the database at {where}: {first}",
+            zh=f"无法连接数据库 {where}：{first}",
+        )
+    return StoreUnavailable(
+        f"cannot use the database at {where}: {first}", zh=f"无法使用数据库 {where}：{first}"
+    )

@@ -1,0 +1,284 @@
+"""The custody ledger (R14) on the database: append, read, and verify the chain.
+
+Sealing and checking are pure (:mod:`tracker.domain.ledger`); this module keeps the
+entries and the head. Appending locks the head row for the rest of the transaction
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised by
+``BEGIN IMMEDIATE``), chains in memory, and writes the new entries and the new head
+(with its HMAC) together before anything reads the ledger or the transaction commits.
+Before the first append the stored head is checked against the key, so a head moved
+back without the key is never re-sealed (which would hide the tampering).
+
+Entries are never updated or deleted; the migration installs triggers that refuse it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from tracker.domain.errors import LedgerError
+from tracker.domain.ledger import (
+    GENESIS,
+    Entry,
+    EntryDraft,
+    Problem,
+    Verification,
+    head_mac,
+    seal,
+    verify_chain,
+)
+from tracker.store.errors import translated
+from tracker.store.tables import LedgerEntryRow, LedgerHeadRow
+
+logger = logging.getLogger(__name__)
+
+ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
+HEAD: Table = LedgerHeadRow.__table__  # type: ignore[assignment]
+_COLUMNS = (
+    "seq",
+    "action",
+    "at",
+    "actor",
+    "carrier",
+    "approver",
+    "from_place",
+    "to_place",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+    "mac",
+)
+STREAM_BATCH = 5000
+
+
+def entry_from_row(row: Row[Any]) -> Entry:
+    """An :class:`Entry` from a ``ledger_entries`` row."""
+    return Entry(
+        seq=row.seq,
+        action=row.action,
+        at=row.at,
+        actor=row.actor,
+        carrier=row.carrier,
+        approver=row.approver,
+        from_place=row.from_place,
+        to_place=row.to_place,
+        reason=row.reason,
+        data=row.data,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        mac=row.mac,
+    )
+
+
+def _row_values(e: Entry) -> dict[str, Any]:
+    return {name: getattr(e, name) for name in _COLUMNS}
+
+
+def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
+    """True when the stored head carries the key's HMAC (an empty ledger needs none)."""
+    if count == 0 and last_hash == GENESIS and mac == "":
+        return True
+    return hmac.compare_digest(head_mac(key, count, last_hash), mac)
+
+
+class SqlLedger:
+    """The :class:`~tracker.services.ports.Ledger` port on the unit of work's session."""
+
+    def __init__(self, session: Session, key: bytes, *, write: bool) -> None:
+        self._session = session
+        self._key = key
+        self._write = write
+        self._head: tuple[int, str] | None = None  # locked and current, once appending
+        self._pending: list[Entry] = []
+
+    def _conn(self) -> Connection:
+        return self._session.connection()
+
+    def _read_head(self, *, lock: bool) -> tuple[int, str, str]:
+        stmt = select(HEAD.c.count, HEAD.c.last_hash, HEAD.c.mac).where(HEAD.c.id == 1)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self._conn().execute(stmt).first()
+        if row is None:
+            raise LedgerError(
+                "the ledger head row is missing: the database was not migrated "
+                "(run `tracker db upgrade`) or the head was deleted",
+                zh="台账头记录缺失：数据库未升级（请运行 tracker db upgrade）或头记录被删除",
+            )
+        count, last, mac = tuple(row)
+        return int(count), str(last), str(mac)
+
+    # --- writing ---------------------------------------------------------------------
+
+    @translated
+    def append(self, draft: EntryDraft) -> Entry:
+        """Seal and append one entry in the current transaction."""
+        if self._head is None:
+            count, last, mac = self._read_head(lock=True)
+            if not head_ok(self._key, count, last, mac):
+                raise LedgerError(
+                    "the ledger head does not carry the ledger key's seal: either the key "
+                    "is not the one this ledger was made with, or the head was changed; "
+                    "nothing can be recorded until `tracker audit verify` is clean",
+                    zh="台账头的密钥校验失败：密钥不匹配或台账头被篡改；"
+                    "在 tracker audit verify 通过前不能记录新的台账",
+                )
+            self._head = (count, last)
+        count, last = self._head
+        entry = seal(draft, seq=count + 1, prev_hash=last, key=self._key)
+        self._pending.append(entry)
+        self._head = (entry.seq, entry.hash)
+        return entry
+
+    @translated
+    def flush(self) -> None:
+        """Write the appended entries and the new head (part of the transaction)."""
+        if not self._pending:
+            return
+        conn = self._conn()
+        conn.execute(insert(ENTRIES), [_row_values(e) for e in self._pending])
+        last = self._pending[-1]
+        conn.execute(
+            update(HEAD)
+            .where(HEAD.c.id == 1)
+            .values(
+                count=last.seq, last_hash=last.hash, mac=head_mac(self._key, last.seq, last.hash)
+            )
+        )
+        self._pending.clear()
+
+    def reset(self) -> None:
+        """Forget unwritten entries and the cached head (after rollback or commit)."""
+        self._pending.clear()
+        self._head = None
+
+    @property
+    def pending(self) -> int:
+        """Entries appended but not yet written."""
+        return len(self._pending)
+
+    # --- reading ---------------------------------------------------------------------
+
+    @translated
+    def head(self) -> tuple[int, str]:
+        """The chain head: number of entries and the last hash."""
+        if self._head is not None:
+            return self._head
+        count, last, _mac = self._read_head(lock=False)
+        return count, last
+
+    @translated
+    def for_carrier(self, serial: str, limit: int = 1000) -> list[Entry]:
+        """Entries about one carrier, oldest first."""
+        self.flush()
+        stmt = select(ENTRIES).where(ENTRIES.c.carrier == serial).order_by(ENTRIES.c.seq)
+        return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit))]
+
+    @translated
+    def entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[Entry]:
+        """Entries in order, from ``after_seq + 1``."""
+        self.flush()
+        stmt = select(ENTRIES).where(ENTRIES.c.seq > after_seq).order_by(ENTRIES.c.seq)
+        return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit))]
+
+    @translated
+    def entry(self, seq: int) -> Entry | None:
+        """Entry number ``seq``, or None."""
+        self.flush()
+        row = self._conn().execute(select(ENTRIES).where(ENTRIES.c.seq == seq)).first()
+        return None if row is None else entry_from_row(row)
+
+    # --- verifying -------------------------------------------------------------------
+
+    @translated
+    def verify(
+        self, *, expect_count: int | None = None, expect_hash: str | None = None
+    ) -> Verification:
+        """Walk the whole chain in order, with constant memory.
+
+        Checks every entry's hash, HMAC and link (see
+        :func:`tracker.domain.ledger.verify_chain`), that the chain ends where the stored
+        head says, that the head carries the key's HMAC, and - when an officer recorded a
+        head outside the system - that entry ``expect_count`` still has ``expect_hash``.
+        Run it in a read-only unit of work: it then sees one consistent snapshot without
+        holding up writers."""
+        started = time.perf_counter()
+        self.flush()
+        conn = self._conn()
+        # In a writing transaction, hold appends off while walking so the head and the
+        # entries agree; a read-only one reads a snapshot instead.
+        stmt = select(HEAD.c.count, HEAD.c.last_hash, HEAD.c.mac).where(HEAD.c.id == 1)
+        if self._write:
+            stmt = stmt.with_for_update(read=True)
+        head = conn.execute(stmt).first()
+        if head is None:
+            raise LedgerError("the ledger head row is missing", zh="台账头记录缺失")
+        count, last, mac = tuple(head)
+        head_count, head_hash, mac = int(count), str(last), str(mac)
+        seen: dict[str, str] = {}
+
+        def walk() -> Iterator[Entry]:
+            result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+                select(ENTRIES).order_by(ENTRIES.c.seq)
+            )
+            for row in result:
+                e = entry_from_row(row)
+                if e.seq == expect_count:
+                    seen["hash"] = e.hash
+                yield e
+
+        def locate(digest: str) -> int | None:
+            found = conn.execute(select(ENTRIES.c.seq).where(ENTRIES.c.hash == digest)).first()
+            return None if found is None else int(found.seq)
+
+        result = verify_chain(walk(), self._key, head_count, head_hash, locate)
+        if result.ok and not head_ok(self._key, head_count, head_hash, mac):
+            result.problem = Problem(
+                "head",
+                head_count,
+                f"the stored head ({head_count} entries) does not carry the ledger key's "
+                "seal: it was changed without the key",
+            )
+        if result.ok and expect_count is not None:
+            result.problem = _against_record(
+                result.entries, seen.get("hash"), expect_count, expect_hash
+            )
+        result.seconds = time.perf_counter() - started
+        logger.info(
+            "ledger verified: %d entries in %.3f s, %s",
+            result.entries,
+            result.seconds,
+            "intact" if result.ok else result.problem,
+        )
+        return result
+
+
+def _against_record(
+    entries: int, actual: str | None, expect_count: int, expect_hash: str | None
+) -> Problem | None:
+    """Compare the chain with a head an officer recorded outside the system."""
+    if expect_count > entries:
+        return Problem(
+            "truncated",
+            entries + 1,
+            f"the head recorded by the officer has {expect_count} entries but the ledger "
+            f"has only {entries}: entries #{entries + 1}..#{expect_count} were cut off",
+        )
+    if expect_count == 0:
+        actual = GENESIS
+    if expect_hash is not None and actual != expect_hash.strip().lower():
+        return Problem(
+            "head",
+            expect_count,
+            f"entry #{expect_count} has hash {(actual or '')[:16]}… but the head recorded by "
+            f"the officer is {expect_hash.strip()[:16]}…: the ledger was rewritten up to "
+            "there (with the key)",
+        )
+    return None

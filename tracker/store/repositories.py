@@ -1,0 +1,308 @@
+"""Repositories: domain objects in, domain objects out, tracked for write-back.
+
+A repository converts rows to the entity dataclasses field by field (the columns carry
+the same names) and remembers every object it hands out or is given, keyed by the
+entity's key: asking twice for the same key returns the same object. When the unit of
+work commits (or before any query, so queries see the work so far) each tracked object
+is compared with its row and only the fields that differ are written.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.domain.errors import Conflict, StoreError
+from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
+from tracker.store.errors import translated
+from tracker.store.tables import Base, BorrowRow, CarrierRow
+
+if TYPE_CHECKING:
+    from tracker.store.uow import SqlUnitOfWork
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Column types stored as JSON; equality on them compares the serialized text.
+_JSON_TYPES = ("StrTuple", "EnumTuple", "JSONDict", "ScopeType")
+
+
+class SqlRepository(Generic[T]):
+    """Generic repository for one entity type and its table."""
+
+    def __init__(
+        self, uow: SqlUnitOfWork, session: Session, entity: type[T], row: type[Base]
+    ) -> None:
+        self._uow = uow
+        self._session = session
+        self._entity = entity
+        self._row = row
+        self._fields = tuple(f.name for f in dataclasses.fields(entity))  # type: ignore[arg-type]
+        keys = list(row.__table__.primary_key)
+        if len(keys) != 1:
+            raise StoreError(f"{row.__tablename__} must have a single-column key")
+        self._key = next(iter(keys)).name
+        self._columns = row.__table__.columns
+        self._tracked: dict[str, tuple[T, Base]] = {}
+
+    # --- conversion and tracking ---------------------------------------------------
+
+    def _to_entity(self, row: Base) -> T:
+        values = {name: _fresh(getattr(row, name)) for name in self._fields}
+        return self._entity(**values)
+
+    def _adopt(self, row: Base) -> T:
+        key = getattr(row, self._key)
+        found = self._tracked.get(key)
+        if found is not None:
+            return found[0]
+        obj = self._to_entity(row)
+        self._tracked[key] = (obj, row)
+        return obj
+
+    def sync(self) -> int:
+        """Copy changed fields of every tracked object onto its row; returns how many
+        objects changed. Called by the unit of work before queries and at commit."""
+        changed = 0
+        for key, (obj, row) in self._tracked.items():
+            dirty = False
+            for name in self._fields:
+                new = getattr(obj, name)
+                if new != getattr(row, name):
+                    if name == self._key:
+                        raise StoreError(
+                            f"{self._row.__tablename__}: the key of {key!r} was changed "
+                            f"to {new!r}; keys cannot change",
+                            zh=f"{self._row.__tablename__}：记录 {key!r} 的主键不能修改",
+                        )
+                    setattr(row, name, _fresh(new))
+                    dirty = True
+            changed += dirty
+        return changed
+
+    def forget(self) -> None:
+        """Drop every tracked object (after a rollback they no longer match the rows)."""
+        self._tracked.clear()
+
+    @property
+    def tracked(self) -> int:
+        """How many objects this repository tracks."""
+        return len(self._tracked)
+
+    # --- the Repository port -------------------------------------------------------
+
+    @translated
+    def get(self, key: str) -> T | None:
+        """The entity with ``key``, or None."""
+        found = self._tracked.get(key)
+        if found is not None:
+            return found[0]
+        row = self._session.get(self._row, key)
+        return None if row is None else self._adopt(row)
+
+    def add(self, obj: T) -> None:
+        """Add a new entity; it is inserted at commit (or before the next query)."""
+        if not isinstance(obj, self._entity):
+            raise StoreError(f"{self._row.__tablename__} stores {self._entity.__name__} objects")
+        key = getattr(obj, self._key)
+        if key in self._tracked:
+            if self._tracked[key][0] is obj:
+                return
+            raise Conflict(
+                f"{self._entity.__name__} {key!r} already exists",
+                zh=f"{self._entity.__name__} {key!r} 已存在",
+            )
+        values = {name: _fresh(getattr(obj, name)) for name in self._fields}
+        row = self._row(**values)
+        self._session.add(row)
+        self._tracked[key] = (obj, row)
+
+    @translated
+    def find(
+        self,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **eq: Any,
+    ) -> list[T]:
+        """Entities whose fields equal the given values (a list/tuple/set means "one of",
+        None means "is empty"; for a field that is itself a tuple, a tuple value means
+        "equals"); ``order_by`` names fields, ``-field`` descending."""
+        stmt = select(self._row).where(*self._filters(eq))
+        return self._run(stmt, order_by, limit, offset)
+
+    @translated
+    def count(self, **eq: Any) -> int:
+        """How many entities match (same filters as :meth:`find`)."""
+        self._uow.flush()
+        stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
+        return int(self._session.scalar(stmt) or 0)
+
+    # --- helpers for subclasses ----------------------------------------------------
+
+    def _run(
+        self,
+        stmt: Select[Any],
+        order_by: str | Sequence[str] | None,
+        limit: int | None,
+        offset: int,
+    ) -> list[T]:
+        self._uow.flush()
+        stmt = stmt.order_by(*self._ordering(order_by))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        return [self._adopt(row) for row in self._session.scalars(stmt)]
+
+    def _column(self, name: str) -> Any:
+        if name not in self._fields or name not in self._columns:
+            raise StoreError(
+                f"{self._entity.__name__} has no field {name!r}",
+                zh=f"{self._entity.__name__} 没有字段 {name!r}",
+            )
+        return getattr(self._row, name)
+
+    def _filters(self, eq: dict[str, Any]) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        for name, value in eq.items():
+            column = self._column(name)
+            if type(self._columns[name].type).__name__ in _JSON_TYPES:
+                # A list field equals a whole list: compare the JSON texts (both sides go
+                # through the same serializer; PostgreSQL's json has no "=").
+                if value is None:
+                    out.append(column.is_(None))
+                else:
+                    out.append(
+                        cast(column, Text) == cast(literal(value, self._columns[name].type), Text)
+                    )
+            elif value is None:
+                out.append(column.is_(None))
+            elif isinstance(value, list | tuple | set | frozenset):
+                out.append(column.in_(list(value)))
+            else:
+                out.append(column == value)
+        return out
+
+    def _ordering(self, order_by: str | Sequence[str] | None) -> list[Any]:
+        names: Iterable[str]
+        if order_by is None:
+            names = (self._key,)
+        elif isinstance(order_by, str):
+            names = (order_by,)
+        else:
+            names = order_by
+        out = []
+        for name in names:
+            desc = name.startswith("-")
+            column = self._column(name.lstrip("-"))
+            out.append(column.desc() if desc else column.asc())
+        if self._key not in {n.lstrip("-") for n in names}:
+            out.append(getattr(self._row, self._key).asc())  # a stable order for paging
+        return out
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of mutable values so a domain object and its row never share one."""
+    if isinstance(value, dict | list | set):
+        return copy.deepcopy(value)
+    return value
+
+
+class SqlCarrierRepository(SqlRepository[Carrier]):
+    """Carriers by serial, EPC and text search, with row locks."""
+
+    @translated
+    def by_epc(self, epc: str) -> Carrier | None:
+        """The carrier whose tag carries ``epc`` (upper-case hex)."""
+        found = self.find(epc=epc.upper(), limit=1)
+        return found[0] if found else None
+
+    @translated
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        **eq: Any,
+    ) -> list[Carrier]:
+        """Carriers matching the filters; ``text`` matches a part of the serial or of the
+        title, ignoring case."""
+        stmt = select(CarrierRow).where(*self._filters(eq))
+        needle = (text or "").strip()
+        if needle:
+            stmt = stmt.where(
+                or_(
+                    CarrierRow.serial.icontains(needle, autoescape=True),
+                    CarrierRow.title.icontains(needle, autoescape=True),
+                )
+            )
+        return self._run(stmt, "serial", limit, offset)
+
+    @translated
+    def lock(self, serial: str) -> Carrier | None:
+        """Like :meth:`get`, but the row stays locked until the transaction ends
+        (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised already)."""
+        self._uow.flush()
+        found = self._tracked.get(serial)
+        before = None
+        if found is not None:
+            before = {name: getattr(found[1], name) for name in self._fields}
+        stmt = select(CarrierRow).where(CarrierRow.serial == serial).with_for_update()
+        row = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
+        if row is None:
+            return None
+        if found is None or before is None:
+            return self._adopt(row)
+        # The row was re-read under the lock: bring fields this transaction has not
+        # changed up to date, and keep the ones it has.
+        obj = found[0]
+        for name in self._fields:
+            if getattr(obj, name) == before[name]:
+                setattr(obj, name, _fresh(getattr(row, name)))
+        return obj
+
+
+class SqlBorrowRepository(SqlRepository[Borrow]):
+    """Borrows, with the overdue query."""
+
+    @translated
+    def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
+        """Checked-out borrows whose due time has passed, oldest due first."""
+        stmt = select(BorrowRow).where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
+        return self._run(stmt, ["due_at"], limit, 0)
+
+
+class SqlAlertRepository(SqlRepository[Alert]):
+    """Alerts, with the one-open-alert-per-cause lookup."""
+
+    @translated
+    def open_for_cause(self, cause: str) -> Alert | None:
+        """The open or acknowledged (not resolved) alert for ``cause``."""
+        found = self.find(
+            cause=cause,
+            state=(AlertState.OPEN, AlertState.ACKNOWLEDGED),
+            order_by="-last_seen",
+            limit=1,
+        )
+        return found[0] if found else None
+
+
+class SqlMovementRepository(SqlRepository[Movement]):
+    """Movements, with idempotency by the gateway's event id."""
+
+    @translated
+    def by_event_id(self, event_id: str) -> Movement | None:
+        """The movement recorded for a gateway event id."""
+        found = self.find(event_id=event_id, limit=1)
+        return found[0] if found else None

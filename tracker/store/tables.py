@@ -1,0 +1,455 @@
+"""Typed table mappings, one table per domain entity plus the ledger and counters.
+
+Each entity table has exactly the entity's fields as columns, under the same names, so
+one generic converter (:mod:`tracker.store.repositories`) maps rows to dataclasses and
+back. Carriers also have a ``version`` column: updates check it, so a change based on a
+stale read fails instead of silently overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tracker.domain import model as m
+from tracker.domain.levels import Clearance, Level
+from tracker.domain.period import SecrecyPeriod
+from tracker.store.errors import DESCRIPTIONS
+from tracker.store.types import (
+    EnumTuple,
+    JSONDict,
+    PeriodType,
+    ScopeType,
+    StrTuple,
+    UTCDateTime,
+    enum_column,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        str: String(),
+        datetime: UTCDateTime(),
+        date: Date(),
+        int: Integer(),
+    }
+
+
+# --- entities ----------------------------------------------------------------------
+
+
+class CarrierRow(Base):
+    """:class:`tracker.domain.model.Carrier`."""
+
+    __tablename__ = "carriers"
+
+    serial: Mapped[str] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    medium: Mapped[m.Medium] = mapped_column(enum_column(m.Medium))
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    period: Mapped[SecrecyPeriod] = mapped_column(PeriodType)
+    classified_on: Mapped[date]
+    issuing_authority: Mapped[str]
+    received_on: Mapped[date]
+    received_from: Mapped[str]
+    received_by: Mapped[str]
+    copy_number: Mapped[int | None]
+    total_copies: Mapped[int | None]
+    pages: Mapped[int | None]
+    scope: Mapped[m.KnowledgeScope] = mapped_column(ScopeType)
+    home_room: Mapped[str | None]
+    home_safe: Mapped[str | None]
+    state: Mapped[m.CarrierState] = mapped_column(enum_column(m.CarrierState), index=True)
+    location: Mapped[str | None] = mapped_column(index=True)
+    holder: Mapped[str | None] = mapped_column(index=True)
+    location_at: Mapped[datetime | None]
+    epc: Mapped[str | None] = mapped_column(index=True, unique=True)
+    labelled: Mapped[bool]
+    original: Mapped[str | None] = mapped_column(index=True)
+    container: Mapped[str | None] = mapped_column(index=True)
+    notes: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class PersonRow(Base):
+    """:class:`tracker.domain.model.Person`."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    department: Mapped[str] = mapped_column(index=True)
+    clearance: Mapped[Clearance] = mapped_column(enum_column(Clearance))
+    role: Mapped[m.Role] = mapped_column(enum_column(m.Role))
+    active: Mapped[bool]
+    left_on: Mapped[date | None]
+    decommission_until: Mapped[date | None]
+    successor: Mapped[str | None]
+
+
+class BadgeRow(Base):
+    """:class:`tracker.domain.model.Badge`."""
+
+    __tablename__ = "badges"
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(index=True)
+    kind: Mapped[m.BadgeKind] = mapped_column(enum_column(m.BadgeKind))
+    active: Mapped[bool]
+
+
+class PlaceRow(Base):
+    """:class:`tracker.domain.model.Place`."""
+
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    kind: Mapped[m.PlaceKind] = mapped_column(enum_column(m.PlaceKind))
+    name: Mapped[str]
+    parent: Mapped[str | None] = mapped_column(index=True)
+    max_level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    room_kind: Mapped[m.RoomKind | None] = mapped_column(enum_column(m.RoomKind))
+
+
+class DoorRow(Base):
+    """:class:`tracker.domain.model.Door`."""
+
+    __tablename__ = "doors"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    inner: Mapped[str]
+    outer: Mapped[str]
+    exit: Mapped[bool]
+
+
+class BorrowRow(Base):
+    """:class:`tracker.domain.model.Borrow`."""
+
+    __tablename__ = "borrows"
+    __table_args__ = (Index(None, "state", "due_at"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(index=True)
+    borrower: Mapped[str] = mapped_column(index=True)
+    destination: Mapped[str]
+    purpose: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    requested_by: Mapped[str]
+    state: Mapped[m.BorrowState] = mapped_column(enum_column(m.BorrowState))
+    approver: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text)
+    checked_out_at: Mapped[datetime | None]
+    checked_out_by: Mapped[str | None]
+    returned_at: Mapped[datetime | None]
+    returned_to: Mapped[str | None]
+    circulation: Mapped[str | None] = mapped_column(index=True)
+
+
+class CirculationRow(Base):
+    """:class:`tracker.domain.model.Circulation`."""
+
+    __tablename__ = "circulations"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(index=True)
+    readers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    destination: Mapped[str]
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    approver: Mapped[str]
+    started_by: Mapped[str]
+    urgent: Mapped[bool]
+    next_index: Mapped[int]
+    state: Mapped[m.CirculationState] = mapped_column(enum_column(m.CirculationState), index=True)
+
+
+class CarryOutRow(Base):
+    """:class:`tracker.domain.model.CarryOut`."""
+
+    __tablename__ = "carry_outs"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    carrier_person: Mapped[str] = mapped_column(index=True)
+    escorts: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    destination: Mapped[str]
+    reason: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    requested_by: Mapped[str]
+    requested_at: Mapped[datetime]
+    vehicle: Mapped[str]
+    state: Mapped[m.ApprovalState] = mapped_column(enum_column(m.ApprovalState), index=True)
+    approver: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+
+
+class CopyRequestRow(Base):
+    """:class:`tracker.domain.model.CopyRequest`."""
+
+    __tablename__ = "copy_requests"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    original: Mapped[str] = mapped_column(index=True)
+    count: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str]
+    requested_at: Mapped[datetime]
+    state: Mapped[m.ApprovalState] = mapped_column(enum_column(m.ApprovalState), index=True)
+    approver: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    copies: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+
+
+class InventoryRow(Base):
+    """:class:`tracker.domain.model.Inventory`."""
+
+    __tablename__ = "inventories"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    places: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    levels: Mapped[tuple[Level, ...]] = mapped_column(EnumTuple(Level))
+    started_by: Mapped[str]
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    expected: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    found: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    unexpected: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    state: Mapped[m.InventoryState] = mapped_column(enum_column(m.InventoryState), index=True)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None]
+
+
+class DestructionRow(Base):
+    """:class:`tracker.domain.model.Destruction`."""
+
+    __tablename__ = "destructions"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    requested_by: Mapped[str]
+    requested_at: Mapped[datetime]
+    place: Mapped[str]
+    method: Mapped[str]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[m.ApprovalState] = mapped_column(enum_column(m.ApprovalState), index=True)
+    approver: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    witnesses: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    executed_at: Mapped[datetime | None]
+    executed_by: Mapped[str | None]
+
+
+class HandoverRow(Base):
+    """:class:`tracker.domain.model.Handover`."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    from_person: Mapped[str] = mapped_column(index=True)
+    to_person: Mapped[str] = mapped_column(index=True)
+    carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    at: Mapped[datetime]
+    recorded_by: Mapped[str]
+    approver: Mapped[str | None]
+
+
+class LossReportRow(Base):
+    """:class:`tracker.domain.model.LossReport`."""
+
+    __tablename__ = "loss_reports"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(index=True)
+    kind: Mapped[m.LossKind] = mapped_column(enum_column(m.LossKind))
+    description: Mapped[str] = mapped_column(Text)
+    discovered_at: Mapped[datetime]
+    reported_at: Mapped[datetime]
+    reported_by: Mapped[str]
+    late: Mapped[bool]
+
+
+class MovementRow(Base):
+    """:class:`tracker.domain.model.Movement`."""
+
+    __tablename__ = "movements"
+    __table_args__ = (Index(None, "carrier", "at"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carrier: Mapped[str]
+    from_place: Mapped[str | None]
+    to_place: Mapped[str]
+    at: Mapped[datetime] = mapped_column(index=True)
+    door: Mapped[str | None]
+    holder: Mapped[str | None]
+    people: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    source: Mapped[m.MovementSource] = mapped_column(enum_column(m.MovementSource))
+    event_id: Mapped[str | None] = mapped_column(index=True, unique=True)
+
+
+class AlertRow(Base):
+    """:class:`tracker.domain.model.Alert`."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index(None, "cause", "state"), Index(None, "state", "last_seen"))
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    type: Mapped[m.AlertType] = mapped_column(enum_column(m.AlertType))
+    severity: Mapped[m.Severity] = mapped_column(enum_column(m.Severity))
+    subject_kind: Mapped[m.SubjectKind] = mapped_column(enum_column(m.SubjectKind))
+    subject: Mapped[str] = mapped_column(index=True)
+    cause: Mapped[str]
+    rule: Mapped[str | None]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    count: Mapped[int]
+    state: Mapped[m.AlertState] = mapped_column(enum_column(m.AlertState))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    acknowledged_by: Mapped[str | None]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None]
+    resolved_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text)
+    escalation: Mapped[int]
+
+
+# --- the ledger, counters and settings ------------------------------------------------
+
+
+class LedgerEntryRow(Base):
+    """One sealed entry of the custody ledger (never updated or deleted)."""
+
+    __tablename__ = "ledger_entries"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    action: Mapped[str]
+    at: Mapped[datetime]
+    actor: Mapped[str]
+    carrier: Mapped[str | None] = mapped_column(index=True)
+    approver: Mapped[str | None]
+    from_place: Mapped[str | None]
+    to_place: Mapped[str | None]
+    reason: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True, unique=True)
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHeadRow(Base):
+    """The chain head (single row, id 1): count, last hash and their HMAC."""
+
+    __tablename__ = "ledger_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class SerialCounterRow(Base):
+    """The next serial number per prefix and year."""
+
+    __tablename__ = "serial_counters"
+
+    prefix: Mapped[str] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    next: Mapped[int]
+
+
+class EpcCounterRow(Base):
+    """The next EPC asset reference (single row, id 1)."""
+
+    __tablename__ = "epc_counter"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    next: Mapped[int]
+
+
+class EpcRegistryRow(Base):
+    """Every EPC ever written to a tag and its carrier; rows are never deleted."""
+
+    __tablename__ = "epc_registry"
+
+    epc: Mapped[str] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(index=True)
+    claimed_at: Mapped[datetime]
+
+
+class IngestRow(Base):
+    """A gateway event already applied, with the answer given (idempotent ingest)."""
+
+    __tablename__ = "ingest_log"
+
+    event_id: Mapped[str] = mapped_column(primary_key=True)
+    source: Mapped[str]
+    answer: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SettingRow(Base):
+    """A small named document (the loaded site file, run marks)."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+# The entity each table stores, and the field that is its key.
+ENTITY_ROWS: dict[type[Any], type[Base]] = {
+    m.Carrier: CarrierRow,
+    m.Person: PersonRow,
+    m.Badge: BadgeRow,
+    m.Place: PlaceRow,
+    m.Door: DoorRow,
+    m.Borrow: BorrowRow,
+    m.Circulation: CirculationRow,
+    m.CarryOut: CarryOutRow,
+    m.CopyRequest: CopyRequestRow,
+    m.Inventory: InventoryRow,
+    m.Destruction: DestructionRow,
+    m.Handover: HandoverRow,
+    m.LossReport: LossReportRow,
+    m.Movement: MovementRow,
+    m.Alert: AlertRow,
+}
+
+DESCRIPTIONS.update(
+    {
+        "carriers.serial": ("a carrier with this serial number", "该编号的载体"),
+        "carriers.epc": ("a carrier with this EPC", "使用该EPC的载体"),
+        "people.id": ("a person with this staff number", "该工号的人员"),
+        "badges.code": ("a badge with this code", "该卡号的证卡"),
+        "places.id": ("a place with this id", "该编号的场所"),
+        "doors.id": ("a door with this id", "该编号的门"),
+        "movements.event_id": ("a movement for this gateway event", "该网关事件对应的移动记录"),
+        "epc_registry.epc": ("this EPC (EPCs are never reused)", "该EPC（EPC不可重复使用）"),
+        "ledger_entries.seq": ("a ledger entry with this number", "该序号的台账记录"),
+        "ledger_entries.hash": ("a ledger entry with this hash", "该哈希的台账记录"),
+        "settings.name": ("a setting with this name", "该名称的设置"),
+        "ingest_log.event_id": ("this gateway event", "该网关事件"),
+    }
+)

@@ -1,0 +1,199 @@
+"""The unit of work: one transaction holding a use case's changes and ledger entries.
+
+``with SqlUnitOfWork(engine, key) as uow: …; uow.commit()`` — leaving the block without
+``commit()`` rolls everything back; a failing commit writes nothing. A writing unit of
+work begins with ``BEGIN IMMEDIATE`` on SQLite (writers queue for the lock up front); a
+read-only one (``write=False``) begins a deferred transaction on SQLite and a read-only
+``REPEATABLE READ`` one on PostgreSQL, so everything it reads is one snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from tracker.domain import model as m
+from tracker.domain.errors import StoreError, TrackerError
+from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
+from tracker.store.db import unavailable, writer
+from tracker.store.errors import translate, translating
+from tracker.store.ledger import SqlLedger
+from tracker.store.repositories import (
+    SqlAlertRepository,
+    SqlBorrowRepository,
+    SqlCarrierRepository,
+    SqlMovementRepository,
+    SqlRepository,
+)
+from tracker.store.tables import ENTITY_ROWS
+
+logger = logging.getLogger(__name__)
+
+
+class SqlUnitOfWork:
+    """The :class:`~tracker.services.ports.UnitOfWork` port on SQLAlchemy."""
+
+    carriers: SqlCarrierRepository
+    people: SqlRepository[m.Person]
+    badges: SqlRepository[m.Badge]
+    places: SqlRepository[m.Place]
+    doors: SqlRepository[m.Door]
+    borrows: SqlBorrowRepository
+    circulations: SqlRepository[m.Circulation]
+    carry_outs: SqlRepository[m.CarryOut]
+    copy_requests: SqlRepository[m.CopyRequest]
+    inventories: SqlRepository[m.Inventory]
+    destructions: SqlRepository[m.Destruction]
+    handovers: SqlRepository[m.Handover]
+    loss_reports: SqlRepository[m.LossReport]
+    movements: SqlMovementRepository
+    alerts: SqlAlertRepository
+    ledger: SqlLedger
+    counters: SqlCounters
+    settings: SqlSettings
+    ingest: SqlIngestLog
+
+    def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
+        if not ledger_key:
+            raise StoreError("a unit of work needs the ledger key", zh="缺少台账密钥")
+        self.engine = engine
+        self.write = write
+        self._key = ledger_key
+        self._session: Session | None = None
+        self._repos: list[SqlRepository[Any]] = []
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        """Begin the transaction (on SQLite a writer takes the write lock now)."""
+        if self._session is not None:
+            raise StoreError("this unit of work is already open")
+        bind = self.engine
+        if self.write:
+            bind = writer(bind)
+        elif bind.dialect.name == "postgresql":
+            bind = bind.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        session = Session(bind=bind, autoflush=False, expire_on_commit=False)
+        try:
+            session.connection()  # begin now: BEGIN IMMEDIATE / the snapshot's isolation
+        except SQLAlchemyError as exc:
+            session.close()
+            raise unavailable(self.engine, exc) from exc
+        self._session = session
+        self._build(session)
+        return self
+
+    def _build(self, session: Session) -> None:
+        def repo(entity: type[Any], cls: type[SqlRepository[Any]] = SqlRepository) -> Any:
+            r = cls(self, session, entity, ENTITY_ROWS[entity])
+            self._repos.append(r)
+            return r
+
+        self._repos = []
+        self.carriers = repo(m.Carrier, SqlCarrierRepository)
+        self.people = repo(m.Person)
+        self.badges = repo(m.Badge)
+        self.places = repo(m.Place)
+        self.doors = repo(m.Door)
+        self.borrows = repo(m.Borrow, SqlBorrowRepository)
+        self.circulations = repo(m.Circulation)
+        self.carry_outs = repo(m.CarryOut)
+        self.copy_requests = repo(m.CopyRequest)
+        self.inventories = repo(m.Inventory)
+        self.destructions = repo(m.Destruction)
+        self.handovers = repo(m.Handover)
+        self.loss_reports = repo(m.LossReport)
+        self.movements = repo(m.Movement, SqlMovementRepository)
+        self.alerts = repo(m.Alert, SqlAlertRepository)
+        self.ledger = SqlLedger(session, self._key, write=self.write)
+        self.counters = SqlCounters(session)
+        self.settings = SqlSettings(session)
+        self.ingest = SqlIngestLog(session)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back anything not committed and release the connection."""
+        session = self._session
+        if session is None:
+            return
+        self._session = None
+        try:
+            session.rollback()
+        except SQLAlchemyError as error:
+            # The transaction is gone with the connection; nothing was committed.
+            logger.warning("rollback on leaving a unit of work failed: %s", error)
+        finally:
+            session.close()
+            for r in self._repos:
+                r.forget()
+
+    @property
+    def session(self) -> Session:
+        """The open session (only inside the ``with`` block)."""
+        if self._session is None:
+            raise StoreError("the unit of work is not open; use it in a `with` block")
+        return self._session
+
+    # --- writing ---------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send the changes so far to the database (inside the transaction), so queries
+        see them. Called by the repositories before every query."""
+        session = self.session
+        changed = sum(r.sync() for r in self._repos)
+        with translating("writing changes"):
+            if changed or session.new or session.dirty:
+                session.flush()
+        self.ledger.flush()
+
+    def has_changes(self) -> bool:
+        """True when committing would write something."""
+        session = self.session
+        if self.ledger.pending or session.new:
+            return True
+        return sum(r.sync() for r in self._repos) > 0 or bool(session.dirty)
+
+    def commit(self) -> None:
+        """Write every change made through the repositories, and the ledger entries."""
+        session = self.session
+        if not self.write and self.has_changes():
+            raise StoreError(
+                "this unit of work is read-only (write=False) but has changes to commit",
+                zh="只读事务中有未提交的修改",
+            )
+        try:
+            self.flush()
+            with translating("committing"):
+                session.commit()
+        except TrackerError:
+            self._discard(session)
+            raise
+        except SQLAlchemyError as error:
+            self._discard(session)
+            raise translate(error, "committing") from error
+        self.ledger.reset()
+
+    def rollback(self) -> None:
+        """Discard every change; objects handed out before are no longer tracked."""
+        self._discard(self.session)
+
+    def _discard(self, session: Session) -> None:
+        try:
+            session.rollback()
+        except SQLAlchemyError as error:
+            logger.warning("rollback failed: %s", error)
+        session.expunge_all()
+        for r in self._repos:
+            r.forget()
+        self.ledger.reset()
