@@ -32,10 +32,9 @@ IMAGE_SUFFIXES = frozenset(
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 _DEVICE_PATH = re.compile(r"^/dev/video(\d+)$")
 
-# FFmpeg waits this long to connect to / hear from a network stream before giving up,
-# so a dead stream is noticed in seconds rather than hanging the loop.
-STREAM_OPEN_TIMEOUT_MS = 3000
-STREAM_READ_TIMEOUT_MS = 3000
+# FFmpeg waits this long (seconds) to connect to / hear from a network stream before
+# giving up, so a dead or hung stream is noticed in seconds rather than hanging the loop.
+STREAM_TIMEOUT = 3.0
 
 
 @runtime_checkable
@@ -61,10 +60,18 @@ class FrameSource(Protocol):
 class VideoCaptureSource:
     """A source read through ``cv2.VideoCapture``: a device, a stream or a video file."""
 
-    def __init__(self, target: str | int, *, live: bool, name: str | None = None) -> None:
+    def __init__(
+        self,
+        target: str | int,
+        *,
+        live: bool,
+        name: str | None = None,
+        timeout: float = STREAM_TIMEOUT,
+    ) -> None:
         self.target = target
         self.live = live
         self.name = name or str(target)
+        self.timeout_ms = round(timeout * 1000)
         self._cap: cv2.VideoCapture | None = None
         self.frames_read = 0
 
@@ -74,9 +81,9 @@ class VideoCaptureSource:
         if self.target.startswith(STREAM_SCHEMES):
             params = [
                 cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-                STREAM_OPEN_TIMEOUT_MS,
+                self.timeout_ms,
                 cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-                STREAM_READ_TIMEOUT_MS,
+                self.timeout_ms,
             ]
             return cv2.VideoCapture(self.target, cv2.CAP_FFMPEG, params)
         return cv2.VideoCapture(self.target)
@@ -182,11 +189,12 @@ class ImageFolderSource:
         self._next = len(self._files)
 
 
-def open_source(spec: str) -> FrameSource:
+def open_source(spec: str, *, timeout: float = STREAM_TIMEOUT) -> FrameSource:
     """Make a (not yet opened) source from ``spec``; CameraError if it cannot be one.
 
-    ``0`` / ``/dev/video0``: camera device; ``rtsp://`` / ``http://`` …: network stream;
-    a folder: its images in sorted order; an image file; anything else: a video file.
+    ``0`` / ``/dev/video0``: camera device; ``rtsp://`` / ``http://`` …: network stream
+    (``timeout``: seconds to wait to connect or for a frame); a folder: its images in
+    sorted order; an image file; anything else: a video file.
     """
     spec = spec.strip()
     if not spec:
@@ -194,7 +202,7 @@ def open_source(spec: str) -> FrameSource:
     if spec.isdigit():
         return VideoCaptureSource(int(spec), live=True, name=f"camera {spec}")
     if spec.startswith(STREAM_SCHEMES):
-        return VideoCaptureSource(spec, live=True)
+        return VideoCaptureSource(spec, live=True, timeout=timeout)
     match = _DEVICE_PATH.match(spec)
     if match or spec.startswith("/dev/"):
         return VideoCaptureSource(spec, live=True)
