@@ -30,6 +30,11 @@ def _register() -> None:
     from tracker.cli import scan
 
     app.add_typer(scan.app, name="scan")
+    from tracker.cli import epc as epc_cli
+    from tracker.cli import label as label_cli
+
+    app.add_typer(epc_cli.app, name="epc")
+    app.add_typer(label_cli.app, name="label")
 
 
 def run() -> None:
