@@ -91,7 +91,8 @@ def _as_array(image: Any) -> np.ndarray:
 class CameraSimulator:
     """Deterministic frames: frame ``i`` depends only on (``seed``, ``i``) and the inputs.
 
-    ``texts``: what the labels carry (serials), cycled every ``len(levels)`` frames;
+    ``texts``: what the labels carry (serials; default: the keys of ``labels``, else one
+    sample serial), cycled every ``len(levels)`` frames;
     ``levels``: one level or a sequence cycled frame by frame; ``labels``: label images
     (PIL or ndarray) by text, overriding ``renderer`` (``auto`` = the project's label
     renderer when present, else the stand-in; ``stand-in``; ``real``).
@@ -99,7 +100,7 @@ class CameraSimulator:
 
     def __init__(
         self,
-        texts: Sequence[str] = DEFAULT_SERIALS,
+        texts: Sequence[str] | None = None,
         *,
         levels: str | Sequence[str] = "clean",
         seed: int = 0,
@@ -111,7 +112,7 @@ class CameraSimulator:
         for level in self.levels:
             if level not in LEVELS:
                 raise ValueError(f"unknown level {level!r}; choose from {LEVELS}")
-        self.texts = tuple(texts) or tuple(labels or ()) or DEFAULT_SERIALS
+        self.texts = tuple(texts or ()) or tuple(labels or ()) or DEFAULT_SERIALS
         self.seed = seed
         self.size = size
         self.renderer = renderer
