@@ -101,7 +101,8 @@ class M100Frame:
             raise BadFrame("type", f"unknown frame type {data[1]:02X}")
         plen = (data[3] << 8) | data[4]
         if len(data) != plen + 7:
-            raise BadFrame("length", f"length field says {plen} params, frame has {len(data) - 7}")
+            reason = "truncated" if len(data) < plen + 7 else "length"
+            raise BadFrame(reason, f"length field says {plen} params, frame has {len(data) - 7}")
         if data[-1] != END:
             raise BadFrame("end_byte", f"end byte is {data[-1]:02X}, not 7E")
         if checksum(data[1:-2]) != data[-2]:

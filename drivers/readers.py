@@ -68,6 +68,7 @@ class _Reader(Generic[_Msg, _Read]):
         backoff: Backoff | None,
         clock: Callable[[], float],
         idle_after: float,
+        tick_every: float = 1.0,
     ) -> None:
         self.url = url
         self.read_point = read_point
@@ -85,6 +86,7 @@ class _Reader(Generic[_Msg, _Read]):
             on_tick=self._on_tick,
             backoff=backoff,
             idle_after=idle_after,
+            tick_every=tick_every,
             name=f"reader {read_point}",
         )
 
@@ -202,6 +204,7 @@ class M100Reader(_Reader[m100.M100Message, TagRead]):
             backoff=backoff,
             clock=clock,
             idle_after=0.3,
+            tick_every=min(1.0, keepalive / 4),
         )
         self._poll = m100.MultiPollCommand(poll_count).to_bytes()
         self._stop_cmd = m100.StopCommand().to_bytes()
