@@ -130,7 +130,9 @@ def _find_cached(env_key: str) -> FontFile:
         if not gone:
             logger.info("label font: %s (%s, face %d)", font.family, path, index)
             return font
-        tried.append(f"{font.family} lacks {''.join(gone[:8])!r}")
+        # Non-ASCII first: a missing ★ or 密 says more than a missing '#'.
+        gone.sort(key=lambda ch: (ord(ch) < 128, ch))
+        tried.append(f"{font.family} lacks {''.join(gone[:12])!r}")
     detail = "; ".join(tried) if tried else "fontconfig lists no Chinese font"
     raise LabelError(
         f"no CJK font with the glyphs labels need ({detail}); install one: {INSTALL_HINT}",

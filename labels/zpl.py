@@ -67,21 +67,31 @@ class ZplStream:
 
     def __init__(self) -> None:
         self._buf = bytearray()
+        # Progress on a partial item, so bytes trickling in are not rescanned each time.
+        self._scanned = 0
+        self._need = 0
+
+    def _consume(self, n: int) -> None:
+        del self._buf[:n]
+        self._scanned = 0
+        self._need = 0
 
     def feed(self, data: bytes) -> list[Item]:
         """Add received bytes; return every item now complete."""
         self._buf += data
         items: list[Item] = []
         while True:
+            if self._need and len(self._buf) < self._need:
+                break
             item, used = self._next()
             if used == 0:
                 break
-            del self._buf[:used]
+            self._consume(used)
             if item is not None:
                 items.append(item)
         if len(self._buf) > MAX_PENDING:
             logger.warning("dropping %d bytes of unterminated ZPL", len(self._buf))
-            self._buf.clear()
+            self._consume(len(self._buf))
         return items
 
     @property
@@ -102,8 +112,9 @@ class ZplStream:
         if head == b"~DY":
             return self._download()
         if head == b"^XA":
-            end = buf.find(b"^XZ")
+            end = buf.find(b"^XZ", max(3, self._scanned - 2))
             if end < 0:
+                self._scanned = len(buf)
                 return None, 0
             return Format(bytes(buf[: end + 3])), end + 3
         if len(buf) < 3:
@@ -140,6 +151,7 @@ class ZplStream:
         fmt = fmt.upper()
         need = size if fmt in ("B", "C") else 2 * size
         if len(buf) - begin < need:
+            self._need = begin + need
             return None, 0
         raw = bytes(buf[begin : begin + need])
         data = raw if fmt in ("B", "C") else bytes.fromhex(raw.decode("ascii", "replace"))
