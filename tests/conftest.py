@@ -31,3 +31,23 @@ def require_service(name: str, host: str, port: int) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true requires it)")
     pytest.skip(f"{message}; start it to run this test")
+
+
+# --- database fixtures: db_url, engine, ledger_key, uow_factory (see tests/db.py) ---
+from tests.db import (  # noqa: E402
+    _pg_databases,
+    _sqlite_template,
+    db_url,
+    engine,
+    ledger_key,
+    uow_factory,
+)
+
+__all__ = [
+    "_pg_databases",
+    "_sqlite_template",
+    "db_url",
+    "engine",
+    "ledger_key",
+    "uow_factory",
+]

@@ -152,7 +152,9 @@ class SqlIngestLog:
         stmt = dialect_insert(conn, _INGEST).values(
             event_id=event_id, source=source, answer=answer, at=datetime.now(UTC)
         )
-        if conn.execute(stmt.on_conflict_do_nothing()).rowcount != 1:
+        # rowcount is -1 for INSERT … ON CONFLICT on psycopg 3; RETURNING tells for sure.
+        inserted = conn.execute(stmt.on_conflict_do_nothing().returning(_INGEST.c.event_id)).first()
+        if inserted is None:
             raise Conflict(
                 f"gateway event {event_id!r} was already recorded",
                 zh=f"网关事件 {event_id!r} 已记录",

@@ -78,7 +78,13 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(
+                    f"cannot create the directory of the database {database}: {exc}",
+                    zh=f"无法创建数据库 {database} 所在目录：{exc}",
+                ) from exc
         engine = create_engine(parsed, **kwargs)
         _setup_sqlite(engine)
     else:

@@ -252,24 +252,22 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
     @translated
     def lock(self, serial: str) -> Carrier | None:
         """Like :meth:`get`, but the row stays locked until the transaction ends
-        (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised already)."""
+        (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised already).
+
+        The row is re-read under the lock, so an object handed out earlier is brought up
+        to date; changes this unit made to it before are written first, and fail with a
+        :class:`~tracker.store.errors.ConcurrentUpdate` if they were based on a stale read."""
         self._uow.flush()
-        found = self._tracked.get(serial)
-        before = None
-        if found is not None:
-            before = {name: getattr(found[1], name) for name in self._fields}
         stmt = select(CarrierRow).where(CarrierRow.serial == serial).with_for_update()
         row = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
         if row is None:
             return None
-        if found is None or before is None:
+        found = self._tracked.get(serial)
+        if found is None:
             return self._adopt(row)
-        # The row was re-read under the lock: bring fields this transaction has not
-        # changed up to date, and keep the ones it has.
         obj = found[0]
         for name in self._fields:
-            if getattr(obj, name) == before[name]:
-                setattr(obj, name, _fresh(getattr(row, name)))
+            setattr(obj, name, _fresh(getattr(row, name)))
         return obj
 
 
