@@ -71,6 +71,12 @@ class Services:
     clock: Clock
     site: Site
     bus: Bus = field(default_factory=Bus)
+    read_factory: Callable[[], UnitOfWork] | None = None
+
+    def read(self) -> UnitOfWork:
+        """A unit of work for reading only (never committed); a snapshot where the
+        database offers one, and no write lock on SQLite."""
+        return (self.read_factory or self.uow_factory)()
 
     def now(self) -> datetime:
         """The current time by the service clock."""
@@ -140,7 +146,7 @@ class Tx:
         if p.role not in roles and p.role is not Role.OFFICER:
             names = " or ".join(r.value for r in roles)
             raise PermissionDenied(
-                f"{actor} is a {p.role.value}; this needs a {names}",
+                f"{actor} is a {p.role.value}; this needs the role {names}",
                 zh=f"{p.name}的角色无权执行此操作（需要：{names}）",
             )
         return p

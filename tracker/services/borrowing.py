@@ -227,7 +227,7 @@ def _resolve_overdue(tx: Tx, actor: str, b: Borrow) -> None:
 
 def overdue(svc: Services, limit: int | None = None) -> list[Borrow]:
     """Borrows past their due time and not returned (R4), oldest first."""
-    with svc.uow_factory() as uow:
+    with svc.read() as uow:
         return uow.borrows.overdue(svc.now(), limit)
 
 

@@ -63,7 +63,7 @@ def transfer(
 
 def holdings(svc: Services, person_id: str) -> list[Carrier]:
     """The carriers ``person_id`` still holds (out on borrow or carried out)."""
-    with svc.uow_factory() as uow:
+    with svc.read() as uow:
         return uow.carriers.find(
             holder=person_id,
             state=[CarrierState.OUT, CarrierState.IN_TRANSIT],

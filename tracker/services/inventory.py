@@ -206,7 +206,7 @@ def _report(tx: Tx, inv: Inventory) -> InventoryReport:
 
 def schedule(svc: Services, today: date | None = None) -> dict[Level, date]:
     """R9: when a whole-site inventory of each level is next due."""
-    with svc.uow_factory() as uow:
+    with svc.read() as uow:
         day = today or svc.site.calendar.local_date(svc.now())
         closed = uow.inventories.find(state=InventoryState.CLOSED, places=(), order_by="-closed_at")
         out = {}
