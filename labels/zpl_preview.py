@@ -115,7 +115,11 @@ def render_preview(fmt: Format, fonts: dict[str, bytes], scale: int = 2) -> Imag
         data = fonts.get(t.font.upper())
         if data is None or t.height <= 0:
             continue
-        font = ImageFont.truetype(io.BytesIO(data), t.height)
+        try:
+            font = ImageFont.truetype(io.BytesIO(data), t.height)
+        except OSError:
+            logger.warning("font %s is not loadable; its text is left blank", t.font)
+            continue
         anchor = "ls" if t.anchor == "FT" else "la"
         draw.text((t.x, t.y), t.text, font=font, anchor=anchor, fill=255 if t.reverse else 0)
     for b in parsed.barcodes:
@@ -128,8 +132,9 @@ def render_preview(fmt: Format, fonts: dict[str, bytes], scale: int = 2) -> Imag
     return image
 
 
-def preview_job(job: bytes, scale: int = 2) -> list[Image.Image]:
-    """Previews of every label format in a job; raises on font problems."""
+def preview_job(job: bytes, scale: int = 2, *, strict: bool = True) -> list[Image.Image]:
+    """Previews of every label format in a job; raises on font problems when ``strict``
+    (otherwise text in a missing font is left out, as a printer would leave it blank)."""
     fonts, formats = split_job(job)
     if not formats:
         raise LabelError(
@@ -138,7 +143,7 @@ def preview_job(job: bytes, scale: int = 2) -> list[Image.Image]:
     images = []
     for fmt in formats:
         problems = missing_glyphs(parse_format(fmt), fonts)
-        if problems:
+        if problems and strict:
             raise LabelError(
                 "ZPL job would print blanks: " + "; ".join(problems),
                 zh="ZPL 作业会打印出空白：" + "；".join(problems),

@@ -70,6 +70,14 @@ class SimJob:
     fonts: dict[str, bytes] = field(default_factory=dict)
     reply: Callable[[bytes], None] | None = None
 
+    def job_bytes(self) -> bytes:
+        """The job as sent: the ``~DY`` downloads it uses, then the format."""
+        out = b""
+        for path, data in self.fonts.items():
+            device, _, name = path.partition(":")
+            out += f"~DY{device}:{name},B,T,{len(data)},,".encode("ascii") + data + b"\n"
+        return out + self.raw
+
 
 class PrinterSimulator:
     """A thread-based ZPL printer on TCP. Use as a context manager or start()/stop()."""
