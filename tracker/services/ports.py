@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.ledger import Entry, EntryDraft, Verification
@@ -177,33 +178,78 @@ class IngestLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: all of a use case's changes and ledger entries, or none."""
+    """One transaction: all of a use case's changes and ledger entries, or none.
 
-    carriers: CarrierRepository
-    people: Repository[Person]
-    badges: Repository[Badge]
-    places: Repository[Place]
-    doors: Repository[Door]
-    borrows: BorrowRepository
-    circulations: Repository[Circulation]
-    carry_outs: Repository[CarryOut]
-    copy_requests: Repository[CopyRequest]
-    inventories: Repository[Inventory]
-    destructions: Repository[Destruction]
-    handovers: Repository[Handover]
-    loss_reports: Repository[LossReport]
-    movements: MovementRepository
-    alerts: AlertRepository
-    ledger: Ledger
-    counters: Counters
-    settings: Settings
-    ingest: IngestLog
+    Repositories are read-only properties so implementations may narrow their types."""
+
+    @property
+    def carriers(self) -> CarrierRepository: ...
+
+    @property
+    def people(self) -> Repository[Person]: ...
+
+    @property
+    def badges(self) -> Repository[Badge]: ...
+
+    @property
+    def places(self) -> Repository[Place]: ...
+
+    @property
+    def doors(self) -> Repository[Door]: ...
+
+    @property
+    def borrows(self) -> BorrowRepository: ...
+
+    @property
+    def circulations(self) -> Repository[Circulation]: ...
+
+    @property
+    def carry_outs(self) -> Repository[CarryOut]: ...
+
+    @property
+    def copy_requests(self) -> Repository[CopyRequest]: ...
+
+    @property
+    def inventories(self) -> Repository[Inventory]: ...
+
+    @property
+    def destructions(self) -> Repository[Destruction]: ...
+
+    @property
+    def handovers(self) -> Repository[Handover]: ...
+
+    @property
+    def loss_reports(self) -> Repository[LossReport]: ...
+
+    @property
+    def movements(self) -> MovementRepository: ...
+
+    @property
+    def alerts(self) -> AlertRepository: ...
+
+    @property
+    def ledger(self) -> Ledger: ...
+
+    @property
+    def counters(self) -> Counters: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def ingest(self) -> IngestLog: ...
+
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
         ...
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         """Roll back anything not committed and release the connection."""
         ...
 

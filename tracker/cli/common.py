@@ -1,0 +1,65 @@
+"""Shared pieces of the command line: building the services, printing results."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tracker.bootstrap import App, build
+
+ActorOption = typer.Option(..., "--as", help="Person id of whoever does this (signs the register).")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of text.")
+
+
+def cli_actor() -> str:
+    """The register's actor for administrative commands run on the server itself."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"cli:{user}"
+
+
+def app(site_file: Path | None = None, *, load: bool = False) -> App:
+    """The wired services, from the database's loaded site unless a file is given."""
+    return build(site_file=site_file, load=load)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready form of dataclasses, enums, dates and collections."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def emit(value: Any, as_json: bool, text: str | None = None) -> None:
+    """Print ``value`` as JSON, or ``text`` (or a readable rendering) otherwise."""
+    if as_json:
+        typer.echo(json.dumps(plain(value), ensure_ascii=False, indent=2, sort_keys=True))
+    elif text is not None:
+        typer.echo(text)
+    else:
+        data = plain(value)
+        if isinstance(data, dict):
+            width = max((len(k) for k in data), default=0)
+            for k, v in data.items():
+                typer.echo(f"{k:<{width}}  {v}")
+        else:
+            typer.echo(str(data))
