@@ -251,7 +251,7 @@ class SerialTransport:
                     port = self._open()
                 except PortUnavailable as exc:
                     delay = next_delay()
-                    logger.warning("%s; retrying in %.1f s", exc, delay)
+                    logger.warning("%s; retrying in %.2f s", exc, delay)
                     self._stop.wait(delay)
                     continue
                 next_delay = self._backoff.delays()

@@ -141,11 +141,19 @@ class SerialDeviceSimulator:
 
     def noise(self, count: int) -> None:
         """Send ``count`` noise bytes now."""
-        self.call_soon(lambda: self._write_raw(self._noise(count), noise=True))
+
+        def do() -> None:
+            self._write_raw(self._noise(count), noise=True)
+
+        self.call_soon(do)
 
     def inject(self, data: bytes) -> None:
         """Send arbitrary bytes now (for hand-made faults)."""
-        self.call_soon(lambda: self._write_raw(data))
+
+        def do() -> None:
+            self._write_raw(data)
+
+        self.call_soon(do)
 
     @property
     def plugged(self) -> bool:

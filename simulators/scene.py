@@ -71,7 +71,9 @@ def parse_command(line: str) -> Command:
             raise InvalidInput("command", "use 'tag add EPC [RSSI]' or 'tag remove EPC'")
         key = ("tag", words[1].lower())
     if key not in _ARITY:
-        raise InvalidInput("command", f"unknown command {line.strip()!r}", zh=f"未知命令 {line!r}")
+        raise InvalidInput(
+            "command", f"unknown command {line.strip()!r}", zh=f"未知命令 {line.strip()!r}"
+        )
     args = tuple(words[len(key) :])
     low, high = _ARITY[key]
     if not low <= len(args) <= high:

@@ -35,6 +35,10 @@ def _register() -> None:
 
     app.add_typer(epc_cli.app, name="epc")
     app.add_typer(label_cli.app, name="label")
+    from tracker.cli import rfid, sim
+
+    app.add_typer(rfid.app, name="rfid")
+    app.add_typer(sim.app, name="sim")
 
 
 def run() -> None:
