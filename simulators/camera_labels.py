@@ -124,6 +124,11 @@ def _real_renderer() -> Callable[[str], Image.Image] | None:
     return render
 
 
+def real_renderer_available() -> bool:
+    """True when the project's label renderer (``labels.render_png``) can be used."""
+    return _real_renderer() is not None
+
+
 def _sample_content(content_cls: Any, serial: str) -> Any:
     """A LabelContent for a sample carrier with ``serial`` (built from a domain Carrier)."""
     from datetime import date

@@ -13,8 +13,9 @@ SERIAL = "JM-2026-000123"
 
 @functools.cache
 def sim_frames(level: str, count: int, seed: int = 11) -> tuple[SimFrame, ...]:
-    """``count`` 1280×720 frames of ``level`` (stand-in label, so layout is fixed)."""
-    sim = CameraSimulator([SERIAL], levels=level, seed=seed, renderer="stand-in")
+    """``count`` 1280×720 frames of ``level`` showing the project's real label (the
+    stand-in until ``labels.render_png`` exists)."""
+    sim = CameraSimulator([SERIAL], levels=level, seed=seed)
     return tuple(sim.frames(count))
 
 
