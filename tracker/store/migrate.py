@@ -62,11 +62,24 @@ def current(url: str | URL | Engine | None = None) -> str | None:
 def upgrade(url: str | URL | Engine | None = None, revision: str = "head") -> str | None:
     """Migrate the database to ``revision`` (default: the newest); returns the revision
     it is at afterwards. Runs in one transaction, so a failure changes nothing."""
+    return _migrate(url, revision, down=False)
+
+
+def downgrade(url: str | URL | Engine | None = None, revision: str = "base") -> str | None:
+    """Migrate the database back to ``revision`` (``base`` drops everything, the ledger
+    included: for throw-away databases only)."""
+    return _migrate(url, revision, down=True)
+
+
+def _migrate(url: str | URL | Engine | None, revision: str, *, down: bool) -> str | None:
     engine, owned = _engine(url)
     try:
         with writer(engine).connect() as conn:
             try:
-                command.upgrade(_config(conn), revision)
+                if down:
+                    command.downgrade(_config(conn), revision)
+                else:
+                    command.upgrade(_config(conn), revision)
                 conn.commit()
             except SQLAlchemyError as exc:
                 raise translate(exc, f"migrating {safe_url(engine.url)}") from exc

@@ -1,0 +1,180 @@
+"""The ledger key outside the database, engine settings, and database errors."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from tests.store.samples import T
+from tracker.domain.errors import LedgerError, StoreError, StoreUnavailable
+from tracker.domain.ledger import Action, EntryDraft
+from tracker.store import keys
+from tracker.store.db import database_url, make_engine, safe_url
+from tracker.store.uow import SqlUnitOfWork
+
+Factory = Callable[..., SqlUnitOfWork]
+
+
+@pytest.fixture
+def key_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv(keys.ENV_KEY, raising=False)
+    path = tmp_path / "secrets" / "ledger.key"
+    monkeypatch.setenv(keys.ENV_KEY_FILE, str(path))
+    return path
+
+
+def test_a_key_is_made_for_an_empty_ledger_and_kept(engine: Engine, key_env: Path) -> None:
+    key = keys.ledger_key(engine)
+    assert len(key) == 32
+    assert stat.S_IMODE(key_env.stat().st_mode) == 0o600
+    assert keys.ledger_key(engine) == key
+    with SqlUnitOfWork(engine, key) as uow:
+        uow.ledger.append(EntryDraft(Action.RECEIVE, T, "carol"))
+        uow.commit()
+    assert keys.ledger_key(engine) == key
+
+
+def test_a_missing_key_for_a_ledger_with_entries_is_an_error(engine: Engine, key_env: Path) -> None:
+    key = keys.ledger_key(engine)
+    with SqlUnitOfWork(engine, key) as uow:
+        uow.ledger.append(EntryDraft(Action.RECEIVE, T, "carol"))
+        uow.commit()
+    key_env.unlink()
+    with pytest.raises(LedgerError) as err:
+        keys.ledger_key(engine)
+    assert str(key_env) in str(err.value) and keys.ENV_KEY in str(err.value)
+    assert not key_env.exists()  # no new key was made behind the officer's back
+
+
+def test_the_key_can_come_from_the_environment(
+    engine: Engine, key_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(keys.ENV_KEY, "ab" * 32)
+    assert keys.ledger_key(engine) == bytes.fromhex("ab" * 32)
+    assert not key_env.exists()
+    monkeypatch.setenv(keys.ENV_KEY, "not hex")
+    with pytest.raises(LedgerError, match="not hexadecimal"):
+        keys.ledger_key(engine)
+    monkeypatch.setenv(keys.ENV_KEY, "abcd")
+    with pytest.raises(LedgerError, match="at least 16"):
+        keys.ledger_key(engine)
+
+
+def test_the_key_is_never_logged(
+    engine: Engine, key_env: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    key = keys.ledger_key(engine)
+    assert key.hex() not in caplog.text
+    assert str(key_env) in caplog.text
+
+
+# --- engine ---------------------------------------------------------------------------------
+
+
+def test_default_url_is_a_sqlite_file_under_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert database_url() == f"sqlite:///{tmp_path}/data/tracker.db"
+    assert (tmp_path / "data").is_dir()
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql://u:pw@db.example/x")
+    assert database_url() == "postgresql://u:pw@db.example/x"
+    engine = make_engine(database_url())
+    assert engine.url.drivername == "postgresql+psycopg"
+    assert "pw" not in safe_url(engine.url)
+
+
+def test_sqlite_connections_are_set_up(engine: Engine, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite settings")
+    with engine.connect() as conn:
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+        }
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 1,
+        "busy_timeout": 30000,
+    }
+
+
+def test_writers_begin_immediate_and_readers_deferred(
+    engine: Engine, db_url: str, uow_factory: Factory
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite transaction modes")
+    begins: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with uow_factory() as uow:
+            uow.carriers.count()
+        with uow_factory(write=False) as uow:
+            uow.carriers.count()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN DEFERRED"]
+
+
+def test_readers_are_not_blocked_by_a_writer(uow_factory: Factory) -> None:
+    with uow_factory() as writer:
+        writer.settings.put("x", "uncommitted")
+        writer.flush()
+        with uow_factory(write=False) as reader:
+            assert reader.settings.get("x") is None
+
+
+def test_an_unreachable_postgres_is_store_unavailable() -> None:
+    engine = make_engine("postgresql+psycopg://tracker:s3cret-pw@127.0.0.1:1/tracker")
+    try:
+        with pytest.raises(StoreUnavailable) as err, SqlUnitOfWork(engine, b"k" * 32):
+            pass
+    finally:
+        engine.dispose()
+    message = str(err.value)
+    assert "127.0.0.1:1" in message and "s3cret-pw" not in message
+
+
+def test_an_unopenable_sqlite_file_is_store_unavailable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreUnavailable):
+        make_engine(f"sqlite:///{blocker}/sub/tracker.db")
+
+
+def test_a_database_without_tables_says_to_upgrade(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        with pytest.raises(StoreError, match="tracker db upgrade"):
+            keys.ledger_key(engine)
+        with SqlUnitOfWork(engine, b"k" * 32) as uow, pytest.raises(StoreError, match="upgrade"):
+            uow.carriers.count()
+    finally:
+        engine.dispose()
+
+
+def test_unknown_database_kinds_are_refused() -> None:
+    from tracker.domain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unsupported"):
+        make_engine("mysql://u@h/db")
+    with pytest.raises(ConfigError, match="cannot read"):
+        make_engine("::nonsense::")
+
+
+def test_raw_sql_runs_on_the_fixture_database(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count FROM ledger_head WHERE id = 1")).scalar() == 0
