@@ -153,12 +153,19 @@ def _sample_content(content_cls: Any, serial: str) -> Any:
     return content_cls.from_carrier(carrier)
 
 
+@functools.lru_cache(maxsize=64)
 def label_image(serial: str, *, renderer: str = "auto") -> np.ndarray:
-    """The label for ``serial`` as a greyscale ndarray.
+    """The label for ``serial`` as a greyscale ndarray (cached; read-only).
 
     ``renderer``: ``"auto"`` (the project's renderer when available, else the stand-in),
     ``"real"`` or ``"stand-in"``.
     """
+    image = _label_image(serial, renderer)
+    image.setflags(write=False)
+    return image
+
+
+def _label_image(serial: str, renderer: str) -> np.ndarray:
     if renderer not in ("auto", "real", "stand-in"):
         raise ValueError(f"unknown label renderer {renderer!r}")
     real = _real_renderer() if renderer != "stand-in" else None
@@ -166,9 +173,9 @@ def label_image(serial: str, *, renderer: str = "auto") -> np.ndarray:
         raise RuntimeError("labels.render_png is not available")
     if real is not None:
         try:
-            return np.asarray(real(serial))
+            return np.array(real(serial))
         except Exception:  # a half-written renderer must not stop the simulator
             if renderer == "real":
                 raise
             logger.warning("labels.render_png failed; using the stand-in label", exc_info=True)
-    return np.asarray(stand_in_label(serial))
+    return np.array(stand_in_label(serial))

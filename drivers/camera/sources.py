@@ -94,15 +94,15 @@ class VideoCaptureSource:
         cap = self._capture()
         if not cap.isOpened():
             cap.release()
-            kind = "stream" if self.live and isinstance(self.target, str) else "source"
-            if isinstance(self.target, int):
-                kind = "camera device"
-            elif not self.live:
-                kind = "video file"
-            raise CameraError(
-                f"cannot open {kind} {self.name}",
-                zh=f"无法打开摄像头来源 {self.name}",
-            )
+            if isinstance(self.target, int) or (
+                self.live and not self.target.startswith(STREAM_SCHEMES)
+            ):
+                en, zh = f"camera device {self.target}", f"摄像头 {self.target}"
+            elif self.live:
+                en, zh = f"stream {self.name}", f"视频流 {self.name}"
+            else:
+                en, zh = f"video file {self.name}", f"视频文件 {self.name}"
+            raise CameraError(f"cannot open {en}", zh=f"无法打开{zh}")
         self._cap = cap
         self.frames_read = 0
 
