@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 
+import click
 import typer
 
 from tracker.domain.errors import TrackerError
@@ -41,16 +42,37 @@ def _register() -> None:
     app.add_typer(sim.app, name="sim")
 
 
+_registered = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return the exit code; a project error prints a clear
+    one-line message (Chinese unless ``TRACKER_LANG=en``) instead of a traceback."""
+    global _registered
+    if not _registered:
+        _register()
+        _registered = True
+    try:
+        app(args=argv, standalone_mode=False)
+    except TrackerError as exc:
+        lang = os.environ.get("TRACKER_LANG", "zh")
+        typer.echo(f"error: {exc.text(lang)}", err=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    return 0
+
+
 def run() -> None:
-    """Console-script entry: run the CLI, turning project errors into a clear message."""
+    """Console-script entry point."""
     logging.basicConfig(
         level=os.environ.get("TRACKER_LOG_LEVEL", "WARNING"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    _register()
-    try:
-        app()
-    except TrackerError as exc:
-        lang = os.environ.get("TRACKER_LANG", "zh")
-        typer.echo(f"error: {exc.text(lang)}", err=True)
-        sys.exit(2)
+    sys.exit(main())
