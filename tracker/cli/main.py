@@ -42,16 +42,15 @@ def _register() -> None:
     app.add_typer(sim.app, name="sim")
 
 
-_registered = False
+_registered: list[bool] = []  # registration happens once per process
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code; a project error prints a clear
     one-line message (Chinese unless ``TRACKER_LANG=en``) instead of a traceback."""
-    global _registered
     if not _registered:
         _register()
-        _registered = True
+        _registered.append(True)
     try:
         app(args=argv, standalone_mode=False)
     except TrackerError as exc:
