@@ -11,13 +11,18 @@ missing glyph is a :class:`LabelError`, never a tofu box on a classified carrier
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import io
 import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 
+from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
 
 from tracker.domain.errors import LabelError
@@ -151,3 +156,71 @@ def find_cjk_font() -> FontFile:
 def clear_cache() -> None:
     """Forget the chosen font (after installing fonts or changing the environment)."""
     _find_cached.cache_clear()
+
+
+# --- subsets ------------------------------------------------------------------------
+
+
+def _subset_options() -> subset.Options:
+    opts = subset.Options()
+    opts.layout_features = []
+    opts.hinting = False
+    opts.notdef_outline = True
+    opts.name_IDs = [1, 2, 3, 4, 6]
+    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
+    return opts
+
+
+def subset_ttf(font: TTFont, chars: str) -> bytes:
+    """Cut ``font`` (modified in place) down to the glyphs of ``chars``; TrueType bytes."""
+    sub = subset.Subsetter(_subset_options())
+    sub.populate(text=chars)
+    sub.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=64)
+def _working_font(path: str, index: int, extra: frozenset[str]) -> bytes:
+    with TTFont(path, fontNumber=index, lazy=True) as full:
+        return subset_ttf(full, "".join(sorted(BASE_CHARS | extra)))
+
+
+def working_font(font: FontFile, chars: str) -> bytes:
+    """A small TrueType cut from ``font``: the label alphabet plus ``chars``.
+
+    Parsing or subsetting a full CJK font (5-20 MB) takes hundreds of milliseconds;
+    renderers start from this cached cut instead. The characters beyond the label
+    alphabet are usually an issuing authority's name, which repeats, so it caches well.
+    """
+    font.check(chars, "label text")
+    extra = frozenset(ch for ch in chars if ch not in BASE_CHARS and not ch.isspace())
+    return _working_font(font.path, font.index, extra)
+
+
+_TMP: list[str] = []
+
+
+def _cache_dir() -> str:
+    if not _TMP:
+        path = tempfile.mkdtemp(prefix="labels-fonts-")
+        atexit.register(shutil.rmtree, path, True)
+        _TMP.append(path)
+    return _TMP[0]
+
+
+@lru_cache(maxsize=64)
+def _working_font_path(path: str, index: int, extra: frozenset[str]) -> str:
+    data = _working_font(path, index, extra)
+    target = os.path.join(_cache_dir(), hashlib.sha1(data).hexdigest()[:16] + ".ttf")
+    with open(target, "wb") as fh:
+        fh.write(data)
+    return target
+
+
+def working_font_path(font: FontFile, chars: str) -> str:
+    """:func:`working_font` written to a private temporary ``.ttf`` (for fpdf2)."""
+    font.check(chars, "label text")
+    extra = frozenset(ch for ch in chars if ch not in BASE_CHARS and not ch.isspace())
+    return _working_font_path(font.path, font.index, extra)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from fpdf import FPDF
 
 from labels.content import LabelContent
+from labels.fonts import FontFile, working_font_path
 from labels.layout import DPMM_300, Layout, layout
 from tracker.domain.errors import LabelError
 
@@ -30,9 +31,12 @@ def _new_pdf(page: tuple[float, float]) -> FPDF:
     return pdf
 
 
-def _ensure_font(pdf: FPDF, lay: Layout) -> None:
-    if _FAMILY not in pdf.fonts:
-        pdf.add_font(_FAMILY, "", lay.font.path, collection_font_number=lay.font.index)
+def _add_font(pdf: FPDF, font: FontFile, chars: str) -> None:
+    # A cached cut of the CJK font (label alphabet + these labels' other characters):
+    # fpdf2 parses a full 5-20 MB CJK font for every document otherwise (~0.5 s).
+    # fpdf2 subsets it again on output, so only the glyphs used are embedded.
+    path = working_font_path(font, chars)
+    pdf.add_font(_FAMILY, "", path, collection_font_number=0)
 
 
 def _runs(modules: Sequence[bool]) -> list[tuple[int, int]]:
@@ -51,8 +55,8 @@ def _runs(modules: Sequence[bool]) -> list[tuple[int, int]]:
 
 
 def draw_label(pdf: FPDF, lay: Layout, ox: float = 0.0, oy: float = 0.0) -> None:
-    """Draw one laid-out label with its top-left corner at (``ox``, ``oy``) mm."""
-    _ensure_font(pdf, lay)
+    """Draw one laid-out label with its top-left corner at (``ox``, ``oy``) mm (the
+    document must already hold the label font, as :func:`render_pdf` arranges)."""
     pdf.set_fill_color(0)
     for t in lay.texts:
         pdf.set_font(_FAMILY, size=t.size * _PT_PER_MM)
@@ -118,10 +122,21 @@ def render_pdf(contents: Sequence[LabelContent], sheet: str = "label") -> bytes:
     )
 
 
+def _layouts(contents: Sequence[LabelContent]) -> list[Layout]:
+    return [layout(c, DPMM_300) for c in contents]
+
+
+def _start(page: tuple[float, float], lays: list[Layout]) -> FPDF:
+    pdf = _new_pdf(page)
+    chars = "".join(t.text for lay in lays for t in lay.texts)
+    _add_font(pdf, lays[0].font, chars)
+    return pdf
+
+
 def _single_pages(contents: Sequence[LabelContent]) -> bytes:
-    pdf = _new_pdf(contents[0].size_mm)
-    for content in contents:
-        lay = layout(content, DPMM_300)
+    lays = _layouts(contents)
+    pdf = _start(contents[0].size_mm, lays)
+    for content, lay in zip(contents, lays, strict=True):
         pdf.add_page(format=content.size_mm)
         draw_label(pdf, lay)
     return bytes(pdf.output())
@@ -140,8 +155,9 @@ def _a4_sheets(contents: Sequence[LabelContent]) -> bytes:
     # Centre the grid so cutting is symmetric.
     left = (A4[0] - cols * w - (cols - 1) * SHEET_GAP) / 2
     top = (A4[1] - rows * h - (rows - 1) * SHEET_GAP) / 2
-    pdf = _new_pdf(A4)
-    for i, content in enumerate(contents):
+    lays = _layouts(contents)
+    pdf = _start(A4, lays)
+    for i, lay in enumerate(lays):
         slot = i % per_page
         if slot == 0:
             pdf.add_page()
@@ -151,5 +167,5 @@ def _a4_sheets(contents: Sequence[LabelContent]) -> bytes:
         pdf.set_draw_color(190)
         pdf.set_line_width(0.1)
         pdf.rect(ox, oy, w, h)
-        draw_label(pdf, layout(content, DPMM_300), ox, oy)
+        draw_label(pdf, lay, ox, oy)
     return bytes(pdf.output())

@@ -19,13 +19,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from functools import lru_cache
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from labels.content import LabelContent
-from labels.fonts import BASE_CHARS, FontFile
+from labels.fonts import FontFile, subset_ttf, working_font
 from labels.layout import Layout, layout
 from tracker.domain.errors import LabelError
 
@@ -35,41 +33,11 @@ DEFAULT_DPMM = 8  # 203 dpi, the common desktop RFID printer; 12 for 300 dpi hea
 HV_FIELD = 1
 
 
-def _subset_options() -> subset.Options:
-    opts = subset.Options()
-    opts.layout_features = []
-    opts.hinting = False
-    opts.notdef_outline = True
-    opts.name_IDs = [1, 2, 3, 4, 6]
-    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
-    return opts
-
-
-def _subset(font: TTFont, chars: str) -> bytes:
-    sub = subset.Subsetter(_subset_options())
-    sub.populate(text=chars)
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
-@lru_cache(maxsize=64)
-def _working_font(path: str, index: int, extra: frozenset[str]) -> bytes:
-    # Subsetting the full CJK font takes ~200 ms; a font cut down to the label
-    # alphabet plus this label's unusual characters (usually the issuing authority,
-    # which repeats) is cached, and the exact subset is cut from it in a few ms.
-    with TTFont(path, fontNumber=index, lazy=True) as full:
-        return _subset(full, "".join(sorted(BASE_CHARS | extra)))
-
-
 def font_subset(font: FontFile, chars: str) -> bytes:
     """A TrueType font holding exactly the glyphs of ``chars`` (plus .notdef)."""
-    wanted = frozenset(ch for ch in chars if not ch.isspace()) | {" "}
-    font.check("".join(sorted(wanted)), "label text")
-    base = _working_font(font.path, font.index, frozenset(wanted - BASE_CHARS))
-    with TTFont(io.BytesIO(base)) as working:
-        return _subset(working, "".join(sorted(wanted)))
+    wanted = "".join(sorted(frozenset(ch for ch in chars if not ch.isspace()) | {" "}))
+    with TTFont(io.BytesIO(working_font(font, wanted))) as working:
+        return subset_ttf(working, wanted)
 
 
 def font_name(data: bytes) -> str:
