@@ -44,7 +44,11 @@ def tracker(tmp_path: Path, db_url: str, monkeypatch, capsys):  # type: ignore[n
 
 def test_the_console_script_runs() -> None:
     p = subprocess.run(
-        [sys.executable, "-m", "tracker.cli", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tracker.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert p.returncode == 0 and "carrier" in p.stdout
 
