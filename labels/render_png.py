@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from functools import lru_cache
 
 from barcode import Code128
 from barcode.writer import ImageWriter
@@ -20,6 +21,12 @@ DPMM = DPI / 25.4
 
 def _px(mm: float) -> int:
     return round(mm * DPMM)
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, index: int, px: int) -> ImageFont.FreeTypeFont:
+    # Opening a CJK collection costs milliseconds; label text comes in few pixel sizes.
+    return ImageFont.truetype(path, px, index=index)
 
 
 def _code128_image(box: Code128Box) -> Image.Image:
@@ -67,7 +74,7 @@ def draw_layout(lay: Layout) -> Image.Image:
     image = Image.new("L", (_px(lay.width), _px(lay.height)), 255)
     draw = ImageDraw.Draw(image)
     for text in lay.texts:
-        font = ImageFont.truetype(lay.font.path, max(1, _px(text.size)), index=lay.font.index)
+        font = _font(lay.font.path, lay.font.index, max(1, _px(text.size)))
         if text.inverted:
             draw.rectangle(
                 (
