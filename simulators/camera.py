@@ -19,7 +19,7 @@ import argparse
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,7 +262,10 @@ def mjpeg_server(
     simulator: CameraSimulator, *, fps: float = 15.0, loop: int = 8, port: int = 0
 ) -> MjpegServer:
     """An (unstarted) MJPEG server streaming the simulator's first ``loop`` frames."""
-    frame_at: Callable[[int], np.ndarray] = lambda i: simulator.frame(i).image  # noqa: E731
+
+    def frame_at(index: int) -> np.ndarray:
+        return simulator.frame(index).image
+
     return MjpegServer(frame_at, fps=fps, port=port, loop=loop)
 
 

@@ -43,7 +43,11 @@ class Frame:
 
 @dataclass(frozen=True)
 class CameraStatus:
-    """A change of a camera's state; ``offline`` is what the gateway turns into an alert."""
+    """A change of a camera's state; ``offline`` is what the gateway turns into an alert.
+
+    ``reconnects``: how many times the source was lost after having delivered frames
+    (the first ``online`` has 0; the ``online`` after one outage has 1).
+    """
 
     camera: str
     state: State
@@ -166,11 +170,13 @@ class CaptureLoop:
 
     def _live_frames(self, stop: threading.Event, deadline: float | None) -> Iterator[Frame]:
         halt = threading.Event()
+        with self._lock:
+            self._latest = None  # never hand out a frame from an earlier run
         grabber = threading.Thread(
             target=self._grab, args=(halt,), name=f"camera-{self.camera}", daemon=True
         )
         grabber.start()
-        seen = 0
+        seen = self._seq
         try:
             while not stop.is_set():
                 if deadline is not None and time.monotonic() >= deadline:
