@@ -11,6 +11,7 @@ Every message is a frozen dataclass with ``to_bytes()`` / ``from_bytes()``;
 
 from __future__ import annotations
 
+import binascii
 import logging
 from dataclasses import dataclass
 from typing import TypeVar
@@ -42,26 +43,13 @@ DEFAULT_MAX_PARAMS = 255
 # --- CRC-16/GENIBUS: poly 0x1021, init 0xFFFF, xorout 0xFFFF, not reflected -------------
 
 
-def _crc_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
-    return tuple(table)
-
-
-_CRC_TABLE = _crc_table()
-
-
 def crc16_genibus(data: bytes | bytearray | memoryview) -> int:
-    """CRC-16/GENIBUS of ``data`` (the check EPC Gen2 tags store over PC+EPC)."""
-    crc = 0xFFFF
-    table = _CRC_TABLE
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ byte]
-    return crc ^ 0xFFFF
+    """CRC-16/GENIBUS of ``data`` (the check EPC Gen2 tags store over PC+EPC).
+
+    ``binascii.crc_hqx`` is the same non-reflected 0x1021 CRC without the final XOR
+    (CRC-16/CCITT-FALSE when started at 0xFFFF); inverting its result gives GENIBUS.
+    """
+    return binascii.crc_hqx(data, 0xFFFF) ^ 0xFFFF
 
 
 def checksum(body: bytes | bytearray | memoryview) -> int:
@@ -255,6 +243,7 @@ class TagNotification:
     @classmethod
     def from_params(cls, params: bytes) -> TagNotification:
         """Decode the parameter block; check EPC length (PC vs PL) and CRC."""
+        # On the hot path of every read: kept to plain integer work on purpose.
         plen = len(params)
         if plen < 7:
             raise BadFrame("epc_length", f"notification with {plen} params has no EPC")
@@ -265,10 +254,10 @@ class TagNotification:
                 "epc_length", f"PC says {(pc >> 11) * 2} EPC bytes, frame carries {epc_len}"
             )
         crc = (params[plen - 2] << 8) | params[plen - 1]
-        if crc16_genibus(params[1 : plen - 2]) != crc:
+        if binascii.crc_hqx(params[1 : plen - 2], 0xFFFF) ^ 0xFFFF != crc:
             raise BadFrame("crc", f"CRC {crc:04X} does not match PC+EPC")
         rssi = params[0]
-        return cls(rssi - 256 if rssi > 127 else rssi, pc, bytes(params[3 : plen - 2]), crc)
+        return cls(rssi - 256 if rssi > 127 else rssi, pc, params[3 : plen - 2], crc)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TagNotification:
@@ -406,7 +395,11 @@ class M100Framer:
                 pos += 1
                 continue
             try:
-                message = decode_parts(ftype, buf[pos + 2], bytes(buf[pos + 5 : end - 2]))
+                params = bytes(buf[pos + 5 : end - 2])
+                if ftype == TYPE_NOTIFICATION and buf[pos + 2] == CMD_INVENTORY:
+                    message: M100Message = TagNotification.from_params(params)
+                else:
+                    message = decode_parts(ftype, buf[pos + 2], params)
             except BadFrame as exc:
                 dropped[exc.reason] += 1
                 pos += 1

@@ -310,3 +310,16 @@ def test_events_are_frozen() -> None:
     (crossing,) = of(Crossing, run(sweep(CARRIER, "outer", 0.0) + sweep(CARRIER, "inner", 0.6)))
     with pytest.raises(AttributeError):
         crossing.direction = "out"  # type: ignore[misc]
+
+
+def test_reads_alone_drive_decisions_when_nobody_ticks() -> None:
+    cfg = DoorConfig("door-1", inner=frozenset({"d1-in"}), outer=frozenset({"d1-out"}))
+    logic = DoorLogic(cfg)
+    events: list[DoorEvent] = []
+    for read in sorted(
+        sweep(CARRIER, "outer", 0.0) + sweep(CARRIER, "inner", 0.6), key=lambda r: r.at
+    ):
+        assert isinstance(read, TagRead)
+        events += logic.on_tag(read)
+    events += logic.on_tag(TagRead(CARRIER2, 0x3000, -70, "d1-out", 5.0))
+    assert [(e.epc, e.direction) for e in of(Crossing, events)] == [(CARRIER, "in")]  # type: ignore[attr-defined]

@@ -64,6 +64,7 @@ from tracker.gateway.smoothing import PointTrack, SmoothingConfig
 logger = logging.getLogger(__name__)
 
 _MEMORY_CAP = 100_000
+_SCAN_EVERY = 0.1
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class DoorLogic:
         self._pending: list[_Pending] = []
         self._side: dict[str, Zone] = {}
         self._now = float("-inf")
+        self._last_scan = float("-inf")
 
     @property
     def read_points(self) -> frozenset[str]:
@@ -247,14 +249,14 @@ class DoorLogic:
             read.rssi,
             cfg.peak_drop_db,
         )
-        return self._advance(read.at)
+        return self._advance(read.at, read.epc)
 
     def on_badge(self, read: BadgeRead) -> list[DoorEvent]:
         """A badge-reader read; reads from other read points are ignored."""
         if read.read_point not in self.config.badge_points:
             return []
         self._badge_seen(read.badge, read.at, "badge_reader")
-        return self._advance(read.at)
+        return self._advance(read.at, "")
 
     def tick(self, now: float) -> list[DoorEvent]:
         """Let time pass; call regularly (e.g. every 100 ms) so decisions are not late."""
@@ -262,23 +264,40 @@ class DoorLogic:
 
     # --- the machinery ----------------------------------------------------------------
 
-    def _advance(self, t: float) -> list[DoorEvent]:
+    def _advance(self, t: float, epc: str | None = None) -> list[DoorEvent]:
         now = self._now = max(self._now, t)
-        cfg = self.config
-        for epc, passage in list(self._passages.items()):
-            if passage.expired(now):
-                del self._passages[epc]
-                self._finish(passage, now)
-            elif cfg.early and self._settled_both(passage, now):
-                to_zone = self._decide(passage, now, "both_zones")
-                self._passages[epc] = self._new_passage(epc, now, tail_of=to_zone)
         out: list[DoorEvent] = []
-        due = [p for p in self._pending if p.due <= now]
-        if due:
-            self._pending = [p for p in self._pending if p.due > now]
-            out.extend(self._with_badges(p.event) for p in sorted(due, key=lambda p: p.due))
-        out.extend(self._decide_visits(now))
+        if epc is None or now - self._last_scan >= _SCAN_EVERY:
+            # Expiry and quiet zones depend on time only: a full scan on ticks (and
+            # every _SCAN_EVERY s of reads, so a caller that never ticks still gets
+            # decisions) keeps the per-read cost independent of how many tags linger.
+            self._last_scan = now
+            for key, passage in list(self._passages.items()):
+                if passage.expired(now):
+                    del self._passages[key]
+                    self._finish(passage, now)
+                else:
+                    self._maybe_early(passage, now)
+            scanned = True
+        else:
+            current = self._passages.get(epc)
+            if current is not None:
+                self._maybe_early(current, now)
+            scanned = False
+        if self._pending:
+            due = [p for p in self._pending if p.due <= now]
+            if due:
+                self._pending = [p for p in self._pending if p.due > now]
+                due.sort(key=lambda p: p.due)
+                out.extend(self._with_badges(p.event) for p in due)
+        if scanned and self._visits:
+            out.extend(self._decide_visits(now))
         return out
+
+    def _maybe_early(self, passage: _Passage, now: float) -> None:
+        if self.config.early and self._settled_both(passage, now):
+            to_zone = self._decide(passage, now, "both_zones")
+            self._passages[passage.epc] = self._new_passage(passage.epc, now, tail_of=to_zone)
 
     def _new_passage(self, epc: str, now: float, tail_of: Zone | None = None) -> _Passage:
         return _Passage(epc, now, self.config.smoothing.absent_after, tail_of)

@@ -20,6 +20,8 @@ from tracker.gateway.smoothing import PointTrack, SmoothingConfig
 
 logger = logging.getLogger(__name__)
 
+_SCAN_EVERY = 0.1
+
 
 @dataclass(frozen=True)
 class SafeConfig:
@@ -52,6 +54,7 @@ class SafeLogic:
         self._is_badge = is_badge or (lambda _epc: False)
         self._tags: dict[str, _InSafe] = {}
         self._now = float("-inf")
+        self._last_scan = float("-inf")
 
     @property
     def read_points(self) -> frozenset[str]:
@@ -66,7 +69,7 @@ class SafeLogic:
         """A UHF read; reads from other read points are ignored."""
         if read.read_point not in self.config.read_points or self._is_badge(read.epc):
             return []
-        out = self._advance(read.at)
+        out = self._advance(read.at, from_read=True)
         state = self._tags.get(read.epc)
         if state is None:
             state = self._tags[read.epc] = _InSafe()
@@ -83,9 +86,12 @@ class SafeLogic:
         """Let time pass; reports carriers that have left the field."""
         return self._advance(now)
 
-    def _advance(self, t: float) -> list[SafeChange]:
+    def _advance(self, t: float, *, from_read: bool = False) -> list[SafeChange]:
         now = self._now = max(self._now, t)
         out: list[SafeChange] = []
+        if from_read and now - self._last_scan < _SCAN_EVERY:
+            return out  # a full safe is read hundreds of times a second: scan at 10 Hz
+        self._last_scan = now
         for epc, state in list(self._tags.items()):
             if not all(p.expired(now) for p in state.points.values()):
                 continue

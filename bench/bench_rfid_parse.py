@@ -1,0 +1,170 @@
+"""RFID parsing throughput on one core, against the serial line's ceiling.
+
+    .venv/bin/python bench/bench_rfid_parse.py [--frames N] [--repeat R]
+
+Measured in the same run:
+
+- M100 tag notifications through the real driver path (``M100Reader`` receiving chunks:
+  framer → checks → ``TagRead`` → callback), fed in 64-byte chunks (what a read() at
+  115200 baud typically returns) and 4096-byte chunks, clean and with 10 % of frames
+  damaged plus noise. Ceiling: 115200 baud / (24 bytes × 10 bits) = 480 notifications/s.
+- RDM6300 frames through ``BadgeReader``; ceiling 9600 / (14 × 10) ≈ 69 frames/s.
+- Door logic (``DoorLogic.on_tag`` + 10 Hz ticks) on sweeps of tags through a door;
+  ceiling: 20 doors × 2 readers × 480 reads/s = 19,200 reads/s for a whole site.
+
+Each figure is the median of ``--repeat`` runs; the process is pinned to one CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from drivers.em4100 import Rdm6300Frame  # noqa: E402
+from drivers.m100 import TagNotification  # noqa: E402
+from drivers.readers import BadgeReader, M100Reader  # noqa: E402
+from drivers.reads import TagRead  # noqa: E402
+from tracker.gateway.door import DoorConfig, DoorLogic  # noqa: E402
+
+M100_CEILING = 115200 / (24 * 10)
+RDM6300_CEILING = 9600 / (14 * 10)
+SITE_CEILING = 20 * 2 * M100_CEILING
+
+
+def m100_stream(frames: int, damaged: float, rng: random.Random) -> tuple[bytes, int]:
+    epcs = [bytes.fromhex(f"3034257BF4{i:014X}") for i in range(1000)]
+    out = bytearray()
+    good = 0
+    for i in range(frames):
+        frame = TagNotification.build(epcs[i % len(epcs)], -40 - i % 40).to_bytes()
+        if damaged and rng.random() < damaged:
+            bad = bytearray(frame)
+            bad[rng.randrange(5, 22)] ^= 0x5A
+            out += rng.randbytes(rng.randint(1, 8)) + bad
+        else:
+            out += frame
+            good += 1
+    return bytes(out), good
+
+
+def chunked(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
+    """Median seconds of ``repeat`` runs and the count the function returned."""
+    times, count = [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        count = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), count
+
+
+def bench_m100(chunks: list[bytes], repeat: int) -> tuple[float, int]:
+    def run() -> int:
+        n = 0
+
+        def on_read(_read: TagRead) -> None:
+            nonlocal n
+            n += 1
+
+        reader = M100Reader("loop://", "bench", on_read)  # never started: no port opened
+        for chunk in chunks:
+            reader._on_data(chunk)
+        return n
+
+    return timed(run, repeat)
+
+
+def bench_rdm6300(frames: int, repeat: int) -> tuple[float, int]:
+    data = b"".join(Rdm6300Frame(i.to_bytes(5, "big")).to_bytes() for i in range(frames))
+    chunks = chunked(data, 64)
+
+    def run() -> int:
+        n = 0
+
+        def on_read(_read: object) -> None:
+            nonlocal n
+            n += 1
+
+        reader = BadgeReader("loop://", "bench", on_read)
+        for chunk in chunks:
+            reader._on_data(chunk)
+        return n
+
+    return timed(run, repeat)
+
+
+def door_reads(tags: int) -> list[TagRead]:
+    reads = []
+    for t in range(tags):
+        t0 = t * 0.25
+        for zone, offset in (("out", 0.0), ("in", 0.6)):
+            for i in range(34):
+                frac = i / 33
+                rssi = round(-75 + 30 * (1 - abs(2 * frac - 1)))
+                reads.append(TagRead(f"3034257BF4{t:014X}", 0x3000, rssi, f"d-{zone}", t0 + offset + frac))
+    reads.sort(key=lambda r: r.at)
+    return reads
+
+
+def bench_door(tags: int, repeat: int) -> tuple[float, int]:
+    reads = door_reads(tags)
+
+    def run() -> int:
+        logic = DoorLogic(DoorConfig("d", inner=frozenset({"d-in"}), outer=frozenset({"d-out"})))
+        crossings = 0
+        next_tick = 0.0
+        for read in reads:
+            crossings += len(logic.on_tag(read))
+            if read.at >= next_tick:
+                crossings += len(logic.tick(read.at))
+                next_tick = read.at + 0.1
+        crossings += len(logic.tick(reads[-1].at + 10))
+        assert crossings == tags, crossings
+        return len(reads)
+
+    return timed(run, repeat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rng = random.Random(1)
+    clean, clean_good = m100_stream(args.frames, 0.0, rng)
+    dirty, dirty_good = m100_stream(args.frames, 0.10, rng)
+    print(f"python {sys.version.split()[0]}, one core, median of {args.repeat} runs\n")
+    print(f"{'case':48} {'frames/s':>12} {'ceiling/s':>10} {'ratio':>8}")
+    rows = [
+        ("M100 notifications, clean, 64-byte reads", clean, 64, clean_good),
+        ("M100 notifications, clean, 4096-byte reads", clean, 4096, clean_good),
+        ("M100, 10% damaged + noise, 64-byte reads", dirty, 64, dirty_good),
+    ]
+    for name, data, size, good in rows:
+        seconds, count = bench_m100(chunked(data, size), args.repeat)
+        assert count == good, (count, good)
+        rate = count / seconds
+        print(f"{name:48} {rate:12,.0f} {M100_CEILING:10,.0f} {rate / M100_CEILING:7,.0f}x")
+    seconds, count = bench_rdm6300(args.frames // 4, args.repeat)
+    rate = count / seconds
+    print(f"{'RDM6300 frames, 64-byte reads':48} {rate:12,.0f} {RDM6300_CEILING:10,.0f} {rate / RDM6300_CEILING:7,.0f}x")
+    seconds, count = bench_door(300, args.repeat)
+    rate = count / seconds
+    print(f"{'door logic, reads (300 tags crossing)':48} {rate:12,.0f} {SITE_CEILING:10,.0f} {rate / SITE_CEILING:7,.1f}x")
+
+
+if __name__ == "__main__":
+    main()
