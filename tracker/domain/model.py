@@ -179,6 +179,7 @@ class Person:
     left_on: date | None = None
     decommission_until: date | None = None  # end of the 脱密期
     successor: str | None = None
+    email: str = ""  # where alert notifications are sent
 
 
 class BadgeKind(str, Enum):
@@ -537,3 +538,32 @@ class Alert:
     resolved_at: datetime | None = None
     note: str = ""
     escalation: int = 0  # how far reminders have escalated (overdue borrows)
+
+
+class DeliveryState(str, Enum):
+    """Where a notification is in its delivery."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; kept and shown to officers
+
+
+@dataclass
+class Notification:
+    """A message to one recipient over one channel, kept until delivered (an outbox row).
+    A scheduled run's alerts for one recipient form one notification (a digest)."""
+
+    id: str
+    channel: str  # email / webhook
+    recipient: str  # person id, or webhook id
+    target: str  # email address or webhook URL
+    subject: str
+    body: str  # plain text for email, JSON for webhooks
+    alerts: tuple[str, ...]
+    created_at: datetime
+    run: str = ""
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str = ""
+    sent_at: datetime | None = None

@@ -110,6 +110,9 @@ class Policy:
     serial_prefix: str = "JM"
     leak_report_hours: float = 24.0  # R13: a leak from a computer is reported within 24 h
     escorts_for_top_secret: int = 2  # R6
+    overdue_reminder_minutes: float = 60.0  # R4: a reminder, one step higher, this often
+    overdue_check_minutes: float = 5.0  # how often the overdue run looks
+    watch_seconds: float = 30.0  # how often silent readers and passage stays are checked
 
 
 @dataclass(frozen=True)
@@ -549,6 +552,13 @@ def _policy(pol: Mapping[str, Any], site_tab: Mapping[str, Any], probs: _Problem
         serial_prefix=prefix,
         leak_report_hours=float(pol.get("leak_report_hours", 24)),
         escorts_for_top_secret=int(pol.get("escorts_for_top_secret", 2)),
+        overdue_reminder_minutes=_positive(
+            pol.get("overdue_reminder_minutes", 60), "policy.overdue_reminder_minutes", probs
+        ),
+        overdue_check_minutes=_positive(
+            pol.get("overdue_check_minutes", 5), "policy.overdue_check_minutes", probs
+        ),
+        watch_seconds=_positive(pol.get("watch_seconds", 30), "policy.watch_seconds", probs),
     )
 
 

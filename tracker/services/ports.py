@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
+from tracker.domain.accounts import Device, User
 from tracker.domain.ledger import Entry, EntryDraft, Verification
 from tracker.domain.model import (
     Alert,
@@ -28,6 +29,7 @@ from tracker.domain.model import (
     Inventory,
     LossReport,
     Movement,
+    Notification,
     Person,
     Place,
 )
@@ -226,6 +228,15 @@ class UnitOfWork(Protocol):
 
     @property
     def alerts(self) -> AlertRepository: ...
+
+    @property
+    def notifications(self) -> Repository[Notification]: ...
+
+    @property
+    def users(self) -> Repository[User]: ...
+
+    @property
+    def devices(self) -> Repository[Device]: ...
 
     @property
     def ledger(self) -> Ledger: ...

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
@@ -101,6 +102,7 @@ class PersonRow(Base):
     left_on: Mapped[date | None]
     decommission_until: Mapped[date | None]
     successor: Mapped[str | None]
+    email: Mapped[str] = mapped_column(default="", server_default="")
 
 
 class BadgeRow(Base):
@@ -332,6 +334,59 @@ class AlertRow(Base):
     escalation: Mapped[int]
 
 
+class NotificationRow(Base):
+    """:class:`tracker.domain.model.Notification` (the delivery outbox)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    channel: Mapped[str]
+    recipient: Mapped[str] = mapped_column(index=True)
+    target: Mapped[str]
+    subject: Mapped[str]
+    body: Mapped[str] = mapped_column(Text)
+    alerts: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    created_at: Mapped[datetime]
+    run: Mapped[str] = mapped_column(index=True)
+    state: Mapped[m.DeliveryState] = mapped_column(enum_column(m.DeliveryState))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+# --- logins --------------------------------------------------------------------------
+
+
+class UserRow(Base):
+    """:class:`tracker.domain.accounts.User`."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(index=True)
+    password_hash: Mapped[str]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+    active: Mapped[bool]
+    password_changed_at: Mapped[datetime | None]
+
+
+class DeviceRow(Base):
+    """:class:`tracker.domain.accounts.Device`."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    places: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+    active: Mapped[bool]
+    metrics: Mapped[bool]
+
+
 # --- the ledger, counters and settings ------------------------------------------------
 
 
@@ -435,6 +490,9 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     m.LossReport: LossReportRow,
     m.Movement: MovementRow,
     m.Alert: AlertRow,
+    m.Notification: NotificationRow,
+    acc.User: UserRow,
+    acc.Device: DeviceRow,
 }
 
 DESCRIPTIONS.update(
@@ -451,5 +509,7 @@ DESCRIPTIONS.update(
         "ledger_entries.hash": ("a ledger entry with this hash", "该哈希的台账记录"),
         "settings.name": ("a setting with this name", "该名称的设置"),
         "ingest_log.event_id": ("this gateway event", "该网关事件"),
+        "users.username": ("a user with this name", "该用户名的用户"),
+        "devices.id": ("a device with this id", "该编号的设备"),
     }
 )

@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
-from tracker.store.db import unavailable, writer
+from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
 from tracker.store.ledger import SqlLedger
 from tracker.store.repositories import (
@@ -53,6 +54,9 @@ class SqlUnitOfWork:
     loss_reports: SqlRepository[m.LossReport]
     movements: SqlMovementRepository
     alerts: SqlAlertRepository
+    notifications: SqlRepository[m.Notification]
+    users: SqlRepository[acc.User]
+    devices: SqlRepository[acc.Device]
     ledger: SqlLedger
     counters: SqlCounters
     settings: SqlSettings
@@ -73,13 +77,7 @@ class SqlUnitOfWork:
         """Begin the transaction (on SQLite a writer takes the write lock now)."""
         if self._session is not None:
             raise StoreError("this unit of work is already open")
-        bind = self.engine
-        if self.write:
-            bind = writer(bind)
-        elif bind.dialect.name == "postgresql":
-            bind = bind.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
+        bind = writer(self.engine) if self.write else reader(self.engine)
         session = Session(bind=bind, autoflush=False, expire_on_commit=False)
         try:
             session.connection()  # begin now: BEGIN IMMEDIATE / the snapshot's isolation
@@ -112,6 +110,9 @@ class SqlUnitOfWork:
         self.loss_reports = repo(m.LossReport)
         self.movements = repo(m.Movement, SqlMovementRepository)
         self.alerts = repo(m.Alert, SqlAlertRepository)
+        self.notifications = repo(m.Notification)
+        self.users = repo(acc.User)
+        self.devices = repo(acc.Device)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
