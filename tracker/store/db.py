@@ -116,11 +116,31 @@ def _setup_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 
 
+def _derived(engine: Engine, name: str, **options: Any) -> Engine:
+    # Made once and kept on the engine: each execution_options() call copies the engine,
+    # and a cache keyed by engine would keep every engine alive (the copy refers to it).
+    found = getattr(engine, name, None)
+    if not isinstance(found, Engine):
+        found = engine.execution_options(**options)
+        setattr(engine, name, found)
+    return found
+
+
 def writer(engine: Engine) -> Engine:
     """``engine`` set up for write transactions (``BEGIN IMMEDIATE`` on SQLite)."""
-    if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-    return engine
+    if engine.dialect.name != "sqlite":
+        return engine
+    return _derived(engine, "_tracker_writer", **{SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` set up for read-only transactions: a deferred BEGIN on SQLite (a WAL
+    snapshot from the first read), ``REPEATABLE READ READ ONLY`` on PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return _derived(
+        engine, "_tracker_reader", isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
 
 
 def check(engine: Engine) -> None:
