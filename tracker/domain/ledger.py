@@ -65,6 +65,8 @@ class Action(str, Enum):
     ALERT_RAISE = "alert_raise"
     ALERT_ACK = "alert_ack"
     ALERT_RESOLVE = "alert_resolve"
+    ALERT_ESCALATE = "alert_escalate"
+    SCHEDULED_RUN = "scheduled_run"
     CORRECTION = "correction"
     PERSON = "person"
     SITE_LOAD = "site_load"

@@ -116,6 +116,44 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Who is told about which alerts: alert types (``*`` for all) at or above a severity
+    go to ``to`` — roles (``custodian``…), ``borrower``, ``person:<id>``, ``webhook:<id>``,
+    or ``audience`` (the catalogue's default audience for the alert)."""
+
+    types: frozenset[str]
+    min_severity: str
+    to: tuple[str, ...]
+
+    def matches(self, alert_type: str, severity: str) -> bool:
+        """True when this route covers an alert of ``alert_type`` and ``severity``."""
+        order = ("info", "warning", "critical")
+        type_ok = "*" in self.types or alert_type in self.types
+        return type_ok and order.index(severity) >= order.index(self.min_severity)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook receiver; its HMAC secret is read from the environment, never the file."""
+
+    id: str
+    url: str
+    secret_env: str
+
+
+@dataclass(frozen=True)
+class NotificationConfig:
+    """Channels and routes for alert notifications."""
+
+    language: str = "zh"
+    email_from: str = "tracker@localhost"
+    smtp_url: str = ""  # smtp://host:port (or smtps://); empty = no email
+    webhooks: tuple[Webhook, ...] = ()
+    routes: tuple[Route, ...] = (Route(frozenset({"*"}), "info", ("audience",)),)
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
 class Site:
     """A whole validated site."""
 
@@ -130,7 +168,7 @@ class Site:
     calendar: WorkingCalendar
     policy: Policy
     labels: LabelConfig
-    notifications: Mapping[str, Any] = field(default_factory=dict)
+    notifications: NotificationConfig = NotificationConfig()
     source: str = ""
 
     def place(self, place_id: str) -> Place:
@@ -298,7 +336,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
     calendar = _calendar(_table(data, "calendar", probs), probs)
     policy = _policy(_table(data, "policy", probs), site_tab, probs)
     labels = _labels(_table(data, "labels", probs), {p.id for p in printers}, probs)
-    notifications = _table(data, "notifications", probs)
+    notifications = _notifications(_table(data, "notifications", probs), probs)
     probs.raise_if_any()
     return Site(
         id=site_id,
@@ -312,7 +350,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> Site:
         calendar=calendar,
         policy=policy,
         labels=labels,
-        notifications=dict(notifications),
+        notifications=notifications,
         source=source,
     )
 
@@ -584,3 +622,80 @@ def _labels(lab: Mapping[str, Any], printer_ids: set[str], probs: _Problems) -> 
             v = default
         size.append(float(v))
     return LabelConfig(size[0], size[1], prefix, filt, scheme, printer)
+
+
+_ALERT_TYPES = (
+    "unauthorized_removal",
+    "escort_missing",
+    "overdue_borrow",
+    "not_locked_away",
+    "unknown_tag",
+    "wrong_holder",
+    "inventory_mismatch",
+    "reader_offline",
+    "declassification_due",
+    "inventory_due",
+    "loss_reported",
+    "shielded_tag",
+)
+_ROLES = ("custodian", "officer", "approver", "staff", "borrower", "audience")
+
+
+def _notifications(tab: Mapping[str, Any], probs: _Problems) -> NotificationConfig:
+    base = NotificationConfig()
+    lang = str(tab.get("language", "zh"))
+    if lang not in ("zh", "en"):
+        probs.add("notifications.language", f"{lang!r} must be zh or en")
+    smtp = str(tab.get("smtp_url", ""))
+    if smtp and not re.match(r"^smtps?://[^:/]+(:\d+)?/?$", smtp):
+        probs.add("notifications.smtp_url", f"malformed URL {smtp!r} (smtp://host:port)")
+    hooks = []
+    for i, h in enumerate(_array(tab, "webhooks", probs)):
+        hid, url = str(h.get("id", "")), str(h.get("url", ""))
+        if not _ID.match(hid):
+            probs.add(f"notifications.webhooks[{i}].id", f"invalid id {hid!r}")
+        if not re.match(r"^https?://", url):
+            probs.add(f"notifications.webhooks[{i}].url", f"malformed URL {url!r}")
+        env = str(h.get("secret_env", ""))
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", env):
+            probs.add(
+                f"notifications.webhooks[{i}].secret_env",
+                "name the environment variable holding the signing secret",
+            )
+        hooks.append(Webhook(hid, url, env))
+    hook_ids = {h.id for h in hooks}
+    routes = []
+    for i, r in enumerate(_array(tab, "routes", probs)):
+        key = f"notifications.routes[{i}]"
+        types = r.get("types", ["*"])
+        types = [types] if isinstance(types, str) else types
+        for t in types:
+            if t != "*" and t not in _ALERT_TYPES:
+                probs.add(f"{key}.types", f"unknown alert type {t!r}")
+        sev = str(r.get("min_severity", "info"))
+        if sev not in ("info", "warning", "critical"):
+            probs.add(f"{key}.min_severity", f"{sev!r} must be info, warning or critical")
+            sev = "info"
+        to = r.get("to", [])
+        for t in to:
+            kind, _, ident = str(t).partition(":")
+            ok = (
+                (not ident and kind in _ROLES)
+                or (kind == "person" and ident)
+                or (kind == "webhook" and ident in hook_ids)
+            )
+            if not ok:
+                probs.add(f"{key}.to", f"unknown recipient {t!r}")
+        routes.append(Route(frozenset(map(str, types)), sev, tuple(map(str, to))))
+    attempts = tab.get("max_attempts", base.max_attempts)
+    if not isinstance(attempts, int) or attempts < 1:
+        probs.add("notifications.max_attempts", "must be a whole number >= 1")
+        attempts = base.max_attempts
+    return NotificationConfig(
+        language=lang,
+        email_from=str(tab.get("email_from", base.email_from)),
+        smtp_url=smtp,
+        webhooks=tuple(hooks),
+        routes=tuple(routes) or base.routes,
+        max_attempts=attempts,
+    )

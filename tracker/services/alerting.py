@@ -4,6 +4,7 @@ entries; a repeat sighting only bumps the count and the last-seen time."""
 
 from __future__ import annotations
 
+from tracker.domain.alerts import CATALOGUE, Notice, NoticeKind, overdue_audience
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.ledger import Action
 from tracker.domain.model import Alert, AlertState, AlertType, Severity, SubjectKind, new_id
@@ -44,6 +45,9 @@ def raise_alert(
         details={"message": message, "zh": zh, **(details or {})},
     )
     tx.uow.alerts.add(alert)
+    tx.notices.append(
+        notice_for(tx, alert, NoticeKind.RAISED, borrower=(details or {}).get("borrower"))
+    )
     tx.record(
         Action.ALERT_RAISE,
         SYSTEM,
@@ -70,6 +74,26 @@ def raise_alert(
         state=alert.state.value,
     )
     return alert
+
+
+def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = None) -> Notice:
+    """The notice telling the alert's audience about ``alert``; overdue borrows escalate."""
+    if alert.type is AlertType.OVERDUE_BORROW:
+        audience = overdue_audience(alert.escalation)
+    else:
+        audience = CATALOGUE[alert.type].audience
+    return Notice(
+        alert_id=alert.id,
+        type=alert.type,
+        severity=alert.severity,
+        kind=kind,
+        audience=audience,
+        message=alert.details.get("message", ""),
+        zh=alert.details.get("zh", ""),
+        at=tx.now,
+        run=tx.run,
+        borrower=borrower or alert.details.get("borrower"),
+    )
 
 
 def raise_finding(tx: Tx, serial: str, finding: Finding, cause_suffix: str = "") -> Alert:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tracker.domain.alerts import Notice
 from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tracker.domain.ledger import Action, EntryDraft
@@ -89,6 +90,11 @@ class Services:
         with self.uow_factory() as uow:
             tx = Tx(uow, self)
             yield tx
+            if tx.notices:
+                # Notifications are written with the alerts they tell of: never lost.
+                from tracker.services.notifying import enqueue
+
+                enqueue(tx, tx.notices)
             uow.commit()
         self.bus.publish(tx.events)
 
@@ -100,6 +106,8 @@ class Tx:
         self.uow = uow
         self.svc = svc
         self.events: list[Event] = []
+        self.notices: list[Notice] = []
+        self.run = ""  # set by a scheduled run: its notices form one digest per recipient
         self.now = svc.now()
 
     def record(self, action: Action, actor: str, **kw: Any) -> None:

@@ -13,6 +13,7 @@ from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, Role
 from tracker.domain.period import Marking, SecrecyPeriod
 from tracker.domain.rules import expired, require_place_allows
+from tracker.services.alerting import resolve_cause
 from tracker.services.base import SYSTEM, Services, Tx
 
 
@@ -92,22 +93,27 @@ def _declassify(tx: Tx, c: Carrier, actor: str, reason: str, how: str) -> None:
 def auto_declassify(svc: Services, today: date | None = None) -> list[str]:
     """R11: carriers whose period has ended are declassified by themselves."""
     with svc.transaction() as tx:
-        day = today or svc.site.calendar.local_date(tx.now)
-        candidates = tx.uow.carriers.find(
-            state=[
-                CarrierState.REGISTERED,
-                CarrierState.IN_SAFE,
-                CarrierState.OUT,
-                CarrierState.IN_TRANSIT,
-                CarrierState.ARCHIVED,
-            ],
-        )
-        done = []
-        for c in candidates:
-            if expired(c, day):
-                _declassify(tx, c, SYSTEM, f"secrecy period ended on {c.expires_on}", "expiry")
-                done.append(c.serial)
-        return done
+        return declassify_expired(tx, today or svc.site.calendar.local_date(tx.now))
+
+
+def declassify_expired(tx: Tx, today: date) -> list[str]:
+    """Inside a transaction: declassify every carrier whose period ended by ``today``."""
+    candidates = tx.uow.carriers.find(
+        state=[
+            CarrierState.REGISTERED,
+            CarrierState.IN_SAFE,
+            CarrierState.OUT,
+            CarrierState.IN_TRANSIT,
+            CarrierState.ARCHIVED,
+        ],
+    )
+    done = []
+    for c in candidates:
+        if expired(c, today):
+            _declassify(tx, c, SYSTEM, f"secrecy period ended on {c.expires_on}", "expiry")
+            resolve_cause(tx, f"declassification_due:{c.serial}", SYSTEM, "declassified")
+            done.append(c.serial)
+    return done
 
 
 def widen_scope(

@@ -206,18 +206,24 @@ def _report(tx: Tx, inv: Inventory) -> InventoryReport:
 
 def schedule(svc: Services, today: date | None = None) -> dict[Level, date]:
     """R9: when a whole-site inventory of each level is next due."""
-    with svc.read() as uow:
-        day = today or svc.site.calendar.local_date(svc.now())
-        closed = uow.inventories.find(state=InventoryState.CLOSED, places=(), order_by="-closed_at")
-        out = {}
-        for level in Level:
-            last = next(
-                (
-                    svc.site.calendar.local_date(i.closed_at)
-                    for i in closed
-                    if i.closed_at and (not i.levels or level in i.levels)
-                ),
-                None,
-            )
-            out[level] = inventory_due(level, last, dict(svc.site.policy.inventory_months), day)
-        return out
+    with svc.transaction() as tx:
+        return due_levels(tx, today or svc.site.calendar.local_date(tx.now))
+
+
+def due_levels(tx: Tx, today: date) -> dict[Level, date]:
+    """Inside a transaction: the next due date of a whole-site inventory per level."""
+    cal = tx.svc.site.calendar
+    closed = tx.uow.inventories.find(state=InventoryState.CLOSED, order_by="-closed_at")
+    whole = [i for i in closed if not i.places and i.closed_at is not None]
+    out = {}
+    for level in Level:
+        last = next(
+            (
+                cal.local_date(i.closed_at)
+                for i in whole
+                if i.closed_at and (not i.levels or level in i.levels)
+            ),
+            None,
+        )
+        out[level] = inventory_due(level, last, dict(tx.svc.site.policy.inventory_months), today)
+    return out

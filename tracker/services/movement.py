@@ -34,6 +34,7 @@ from tracker.domain.model import (
 from tracker.domain.rules import Authorizations, Finding, evaluate_crossing
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
+from tracker.services.heartbeat import heard
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,12 @@ class Observation:
       with the badges in ``badges`` read alongside;
     * ``safe``: ``code`` is now ``present`` (or not) in ``safe``;
     * ``shielded``: a camera at ``door`` read ``code`` but no RFID reader saw its tag;
-    * ``reader``: reader ``reader`` went ``online`` / ``offline``.
+    * ``reader``: reader ``reader`` went ``online`` / ``offline``;
+    * ``heartbeat``: reader or camera ``reader`` is alive at ``at`` (not kept per event).
     """
 
     event_id: str
-    kind: Literal["crossing", "safe", "shielded", "reader"]
+    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat"]
     at: datetime
     code: str = ""
     door: str | None = None
@@ -112,7 +114,7 @@ def validate(obs: Observation, svc: Services) -> None:
             raise InvalidInput("direction", "must be 'in' or 'out'", zh="方向应为 in 或 out")
     if obs.kind == "safe" and obs.safe not in {s.place.id for s in svc.site.safes}:
         raise InvalidInput("safe", f"unknown safe {obs.safe!r}", zh=f"未知的保险柜 {obs.safe!r}")
-    if obs.kind == "reader":
+    if obs.kind in ("reader", "heartbeat"):
         known = {r.id for r in svc.site.readers} | {c.id for c in svc.site.cameras}
         if obs.reader not in known:
             raise InvalidInput(
@@ -150,6 +152,11 @@ class BatchRejected(InvalidInput):
 
 
 def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
+    if obs.kind == "heartbeat":
+        # Heartbeats are idempotent by nature (the latest time wins): no ingest-log row.
+        assert obs.reader is not None
+        heard(tx, obs.reader, obs.at)
+        return Outcome(obs.event_id, "recorded", note="heartbeat")
     stored = tx.uow.ingest.get(obs.event_id)
     if stored is not None:
         return Outcome.duplicate(obs.event_id, stored)
@@ -332,6 +339,7 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
         if current:
             if c.state in (CarrierState.REGISTERED, CarrierState.IN_SAFE):
                 c.state, c.holder = CarrierState.IN_SAFE, None
+                resolve_cause(tx, f"not_locked_away:{c.serial}", source, f"seen in {safe.id}")
             c.location, c.location_at = safe.id, obs.at
         frm, to = room.id, safe.id
     else:
@@ -403,6 +411,7 @@ def _shielded(tx: Tx, obs: Observation, c: Carrier, out: Outcome) -> None:
 def _reader_status(tx: Tx, obs: Observation, out: Outcome) -> None:
     assert obs.reader is not None
     cause = f"reader_offline:{obs.reader}"
+    heard(tx, obs.reader, obs.at)
     if obs.online:
         a = resolve_cause(tx, cause, "system", "reader reporting again")
         out.note = "reader online"

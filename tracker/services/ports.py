@@ -250,7 +250,6 @@ class UnitOfWork(Protocol):
     @property
     def ingest(self) -> IngestLog: ...
 
-
     def __enter__(self) -> Self:
         """Begin the transaction."""
         ...

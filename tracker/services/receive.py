@@ -22,6 +22,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.period import SecrecyPeriod, container_marking
 from tracker.domain.rules import require_place_allows
+from tracker.services.alerting import resolve_cause
 from tracker.services.base import Services, Tx
 
 
@@ -272,5 +273,6 @@ def put_in_safe(tx: Tx, actor: str, c: Carrier, safe_id: str | None) -> Carrier:
     c.state, c.location, c.holder = CarrierState.IN_SAFE, safe.id, None
     c.location_at = tx.now
     tx.record(Action.STORE, actor, carrier=c.serial, from_place=previous, to_place=safe.id)
+    resolve_cause(tx, f"not_locked_away:{c.serial}", actor, f"locked in {safe.id}")
     tx.emit("carrier", serial=c.serial, state=c.state.value, action="store")
     return c

@@ -1,0 +1,134 @@
+"""Turning alert notices into notifications: who is told (the site's routes), over which
+channel (email to people, JSON to webhooks), grouped as one digest per recipient per
+scheduled run. Notifications are written in the same transaction as the alerts they
+tell of, so a notification is never lost even when delivery fails."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from tracker.domain.alerts import BORROWER, CATALOGUE, Notice, NoticeKind
+from tracker.domain.model import DeliveryState, Notification, Person, Role, new_id
+from tracker.services.base import Tx
+
+_KIND_ZH = {NoticeKind.RAISED: "新告警", NoticeKind.REMINDER: "提醒"}
+_SEV_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
+
+
+def recipients(tx: Tx, notice: Notice) -> set[str]:
+    """Recipient tokens for a notice: ``person:<id>`` or ``webhook:<id>``."""
+    cfg = tx.svc.site.notifications
+    out: set[str] = set()
+    for route in cfg.routes:
+        if not route.matches(notice.type.value, notice.severity.value):
+            continue
+        for token in route.to:
+            tokens = notice.audience if token == "audience" else (token,)
+            out |= _expand(tx, tokens, notice)
+    return out
+
+
+def _expand(tx: Tx, tokens: Sequence[str], notice: Notice) -> set[str]:
+    out: set[str] = set()
+    for token in tokens:
+        kind, _, ident = token.partition(":")
+        if kind in ("person", "webhook") and ident:
+            out.add(token)
+        elif kind == BORROWER:
+            if notice.borrower:
+                out.add(f"person:{notice.borrower}")
+        else:
+            try:
+                role = Role(kind)
+            except ValueError:
+                continue
+            out |= {f"person:{p.id}" for p in tx.uow.people.find(role=role, active=True)}
+    return out
+
+
+def enqueue(tx: Tx, notices: Sequence[Notice]) -> list[Notification]:
+    """Write the notifications for ``notices``: one per recipient per run (a digest)."""
+    groups: dict[tuple[str, str], list[Notice]] = defaultdict(list)
+    for n in notices:
+        run = n.run or f"alert:{n.alert_id}:{n.kind.value}"
+        for r in recipients(tx, n):
+            groups[(run, r)].append(n)
+    out = []
+    for (run, recipient), items in sorted(groups.items()):
+        note = _notification(tx, run, recipient, items)
+        tx.uow.notifications.add(note)
+        out.append(note)
+    return out
+
+
+def _notification(tx: Tx, run: str, recipient: str, items: list[Notice]) -> Notification:
+    cfg = tx.svc.site.notifications
+    kind, _, ident = recipient.partition(":")
+    alerts = tuple(dict.fromkeys(n.alert_id for n in items))
+    state, error, target = DeliveryState.PENDING, "", ""
+    if kind == "webhook":
+        hook = next(h for h in cfg.webhooks if h.id == ident)
+        channel, target = "webhook", hook.url
+        subject = f"{len(items)} alert(s)"
+        body = json.dumps(
+            {"run": run, "alerts": [_alert_json(n) for n in items]},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+    else:
+        channel = "email"
+        person = tx.uow.people.get(ident)
+        target = person.email if person else ""
+        if not cfg.smtp_url:
+            state, error = DeliveryState.FAILED, "no SMTP server is configured"
+        elif not target:
+            state, error = DeliveryState.FAILED, f"{ident} has no email address"
+        subject, body = _email(items, person, cfg.language)
+    return Notification(
+        id=new_id(),
+        channel=channel,
+        recipient=recipient,
+        target=target,
+        subject=subject,
+        body=body,
+        alerts=alerts,
+        created_at=tx.now,
+        run=run,
+        state=state,
+        next_attempt_at=tx.now if state is DeliveryState.PENDING else None,
+        last_error=error,
+    )
+
+
+def _alert_json(n: Notice) -> dict[str, str | None]:
+    return {
+        "alert": n.alert_id,
+        "type": n.type.value,
+        "severity": n.severity.value,
+        "kind": n.kind.value,
+        "message": n.message,
+        "message_zh": n.zh,
+        "at": n.at.isoformat(),
+    }
+
+
+def _email(items: list[Notice], person: Person | None, lang: str) -> tuple[str, str]:
+    worst = max(items, key=lambda n: ("info", "warning", "critical").index(n.severity.value))
+    name = person.name if person else ""
+    if lang == "en":
+        subject = f"[{worst.severity.value.upper()}] {len(items)} custody alert(s)"
+        lines = [f"Dear {name}," if name else "Hello,", ""]
+        for n in items:
+            kind = CATALOGUE[n.type].en
+            lines.append(f"- [{n.severity.value}] {kind} ({n.kind.value}): {n.message}")
+        lines += ["", "Acknowledge or resolve these alerts in the custody system."]
+    else:
+        subject = f"【{_SEV_ZH[worst.severity.value]}】涉密载体管理告警 {len(items)} 条"
+        lines = [f"{name}：" if name else "您好：", ""]
+        for n in items:
+            kind = CATALOGUE[n.type].zh
+            lines.append(f"- 【{_SEV_ZH[n.severity.value]}】{kind}（{_KIND_ZH[n.kind]}）：{n.zh}")
+        lines += ["", "请登录涉密载体管理系统确认或处理上述告警。"]
+    return subject, "\n".join(lines) + "\n"

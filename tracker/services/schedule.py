@@ -1,0 +1,320 @@
+"""Time-driven rules, run by a scheduler inside the service:
+
+* ``overdue`` (R4), every few minutes: an alert per overdue borrow, with reminders that
+  repeat and escalate — borrower, then custodian, then officer — until acknowledged;
+* ``end_of_day`` (R7), at every close of business by the working calendar: every
+  carrier not in a safe;
+* ``daily`` (R9, R11), at every opening time: declassification due within the notice
+  window, automatic declassification at expiry, inventories due;
+* ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
+  carriers staying in a passage longer than the site's transit time (R1).
+
+Each job remembers the last instant it ran for. After downtime, missed instants are
+caught up with one run (the service down at close of business still sweeps when it comes
+back). A run claims its instant in the ingest log inside its own transaction, so two
+schedulers never run the same instant twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from tracker.domain.alerts import NoticeKind
+from tracker.domain.errors import Conflict
+from tracker.domain.ledger import Action, iso
+from tracker.domain.levels import Level
+from tracker.domain.model import (
+    AlertState,
+    AlertType,
+    ApprovalState,
+    CarrierState,
+    RoomKind,
+    Severity,
+    SubjectKind,
+)
+from tracker.domain.rules import Authorizations, declassification_due, needs_locking_away
+from tracker.services.alerting import notice_for, raise_alert, resolve_cause
+from tracker.services.base import SYSTEM, Services, Tx
+from tracker.services.classification import declassify_expired
+from tracker.services.heartbeat import last_heard
+from tracker.services.inventory import due_levels
+
+logger = logging.getLogger(__name__)
+
+JOBS = ("overdue", "end_of_day", "daily", "watch")
+
+
+@dataclass
+class RunReport:
+    """What one scheduled run did."""
+
+    job: str
+    at: datetime
+    missed: list[datetime] = field(default_factory=list)
+    raised: int = 0
+    reminded: int = 0
+    resolved: int = 0
+    declassified: list[str] = field(default_factory=list)
+
+
+def _mark(job: str) -> str:
+    return f"schedule.{job}"
+
+
+def _floor(at: datetime, every: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    steps = (at - epoch) // every
+    return epoch + steps * every
+
+
+def due_instants(svc: Services, job: str, last: datetime | None, now: datetime) -> list[datetime]:
+    """The instants in ``(last, now]`` at which ``job`` should have run, oldest first."""
+    cal, pol = svc.site.calendar, svc.site.policy
+    if job in ("overdue", "watch"):
+        every = timedelta(minutes=pol.overdue_check_minutes)
+        if job == "watch":
+            every = timedelta(seconds=pol.watch_seconds)
+        tick = _floor(now, every)
+        return [tick] if last is None or tick > last else []
+    start = last if last is not None else now - timedelta(days=1)
+    if job == "end_of_day":
+        return list(cal.closes_between(start, now))
+    day, out = cal.local_date(start), []
+    while day <= cal.local_date(now):
+        opening = datetime.combine(day, cal.opens, cal.tz)
+        if start < opening <= now:
+            out.append(opening)
+        day += timedelta(days=1)
+    return out
+
+
+def run_due(svc: Services, now: datetime | None = None) -> list[RunReport]:
+    """Run every job that is due at ``now``; returns what ran."""
+    now = now or svc.now()
+    reports = []
+    for job in JOBS:
+        with svc.read() as uow:
+            text = uow.settings.get(_mark(job))
+        last = datetime.fromisoformat(text) if text else None
+        instants = due_instants(svc, job, last, now)
+        if not instants:
+            continue
+        try:
+            reports.append(_run(svc, job, instants))
+        except Conflict:
+            logger.info("%s run for %s already done elsewhere", job, instants[-1])
+    return reports
+
+
+def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
+    at = instants[-1]
+    report = RunReport(job, at, instants[:-1])
+    with svc.transaction() as tx:
+        tx.run = f"{job}:{iso(at)}"
+        tx.uow.ingest.put(tx.run, "scheduler", "{}")  # Conflict when already run
+        _JOBS[job](tx, at, report)
+        tx.uow.settings.put(_mark(job), at.isoformat())
+        if job != "watch":  # the watch runs every few seconds; its alerts are recorded
+            tx.record(
+                Action.SCHEDULED_RUN,
+                SYSTEM,
+                reason=job,
+                data={
+                    "at": at,
+                    "missed": [iso(m) for m in report.missed],
+                    "raised": report.raised,
+                    "reminded": report.reminded,
+                    "declassified": report.declassified,
+                },
+            )
+    if report.missed:
+        logger.warning("%s caught up %d missed run(s) at %s", job, len(report.missed), at)
+    return report
+
+
+# --- overdue borrows (R4) -------------------------------------------------------------
+
+
+def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
+    every = timedelta(minutes=tx.svc.site.policy.overdue_reminder_minutes)
+    for b in tx.uow.borrows.overdue(at):
+        cause = f"overdue:{b.id}"
+        alert = tx.uow.alerts.open_for_cause(cause)
+        if alert is None:
+            raise_alert(
+                tx,
+                AlertType.OVERDUE_BORROW,
+                Severity.WARNING,
+                SubjectKind.CARRIER,
+                b.carrier,
+                cause,
+                "R4",
+                f"carrier {b.carrier} borrowed by {b.borrower} was due at {b.due_at.isoformat()}",
+                f"{b.borrower}借阅的载体 {b.carrier} 已超过归还时间"
+                f"（{b.due_at.astimezone(tx.svc.site.calendar.tz):%m-%d %H:%M}）",
+                {"borrow": b.id, "borrower": b.borrower, "due_at": b.due_at.isoformat()},
+            )
+            report.raised += 1
+        elif alert.state is AlertState.OPEN and at - alert.last_seen >= every:
+            alert.escalation = min(alert.escalation + 1, 2)
+            alert.count += 1
+            alert.last_seen = at
+            if alert.escalation >= 2:
+                alert.severity = Severity.CRITICAL
+            tx.notices.append(notice_for(tx, alert, NoticeKind.REMINDER, b.borrower))
+            tx.record(
+                Action.ALERT_ESCALATE,
+                SYSTEM,
+                carrier=b.carrier,
+                reason="overdue reminder",
+                data={"alert": alert.id, "escalation": alert.escalation, "count": alert.count},
+            )
+            report.reminded += 1
+
+
+# --- end of day (R7) ------------------------------------------------------------------
+
+
+def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
+    carry = [co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED)]
+    loose = tx.uow.carriers.find(
+        state=[CarrierState.REGISTERED, CarrierState.OUT, CarrierState.IN_TRANSIT],
+        order_by="serial",
+    )
+    for c in loose:
+        auth = Authorizations(carry_outs=tuple(co for co in carry if c.serial in co.carriers))
+        if not needs_locking_away(c, auth, at):
+            continue
+        where = c.location or "?"
+        raise_alert(
+            tx,
+            AlertType.NOT_LOCKED_AWAY,
+            Severity.WARNING,
+            SubjectKind.CARRIER,
+            c.serial,
+            f"not_locked_away:{c.serial}",
+            "R7",
+            f"after close of business carrier {c.serial} is not in a safe (last at {where}"
+            + (f", held by {c.holder}" if c.holder else "")
+            + ")",
+            f"下班后载体 {c.serial} 未入柜上锁（最后位置：{where}"
+            + (f"，持有人：{c.holder}" if c.holder else "")
+            + "）",
+            {"location": where, "holder": c.holder or "", "close": at.isoformat()},
+        )
+        report.raised += 1
+
+
+# --- daily: declassification (R11) and inventories (R9) --------------------------------
+
+
+def _daily(tx: Tx, at: datetime, report: RunReport) -> None:
+    cal, pol = tx.svc.site.calendar, tx.svc.site.policy
+    today = cal.local_date(at)
+    report.declassified = declassify_expired(tx, today)
+    active = tx.uow.carriers.find(
+        state=[
+            CarrierState.REGISTERED,
+            CarrierState.IN_SAFE,
+            CarrierState.OUT,
+            CarrierState.IN_TRANSIT,
+            CarrierState.ARCHIVED,
+        ],
+    )
+    for c in active:
+        if declassification_due(c, today, pol.declassification_notice_days):
+            raise_alert(
+                tx,
+                AlertType.DECLASSIFICATION_DUE,
+                Severity.INFO,
+                SubjectKind.CARRIER,
+                c.serial,
+                f"declassification_due:{c.serial}",
+                "R11",
+                f"carrier {c.serial} ({c.marking.en()}) is declassified on {c.expires_on}",
+                f"载体 {c.serial}（{c.marking.zh()}）将于 {c.expires_on} 保密期限届满，自行解密",
+                {"expires_on": str(c.expires_on)},
+            )
+            report.raised += 1
+    levels_present = {c.level for c in active}
+    for level, due in due_levels(tx, today).items():
+        if level in levels_present and due <= today:
+            _inventory_due(tx, level, due, report)
+
+
+def _inventory_due(tx: Tx, level: Level, due: date, report: RunReport) -> None:
+    raise_alert(
+        tx,
+        AlertType.INVENTORY_DUE,
+        Severity.INFO,
+        SubjectKind.PLACE,
+        tx.svc.site.id,
+        f"inventory_due:{level.value}",
+        "R9",
+        f"an inventory of {level.value} carriers is due (since {due})",
+        f"{level.zh}级载体应于 {due} 前开展清查",
+        {"level": level.value, "due": str(due)},
+    )
+    report.raised += 1
+
+
+# --- watch: silent readers and cameras, passage stays (R1) ---------------------------
+
+
+def _watch(tx: Tx, at: datetime, report: RunReport) -> None:
+    site = tx.svc.site
+    devices = [(r.id, r.heartbeat) for r in site.readers] + [
+        (c.id, c.heartbeat) for c in site.cameras
+    ]
+    for device, heartbeat in devices:
+        last = last_heard(tx, device)
+        if last is None:
+            continue  # never heard from: not installed yet, nothing to miss
+        cause = f"reader_offline:{device}"
+        silent = at - last
+        if silent > timedelta(seconds=heartbeat):
+            raise_alert(
+                tx,
+                AlertType.READER_OFFLINE,
+                Severity.CRITICAL,
+                SubjectKind.READER,
+                device,
+                cause,
+                None,
+                f"{device} has been silent for {int(silent.total_seconds())} s: carriers can "
+                "pass it unseen",
+                f"{device} 已{int(silent.total_seconds())}秒无上报，载体经过该处将无法被发现",
+                {"last_heard": last.isoformat()},
+            )
+            report.raised += 1
+        elif resolve_cause(tx, cause, SYSTEM, "reporting again") is not None:
+            report.resolved += 1
+    passages = {p.id for p in site.places if p.room_kind is RoomKind.PASSAGE}
+    limit = timedelta(seconds=site.policy.transit_seconds)
+    for c in tx.uow.carriers.find(location=sorted(passages)):
+        if c.location_at is not None and at - c.location_at > limit and c.active:
+            raise_alert(
+                tx,
+                AlertType.UNAUTHORIZED_REMOVAL,
+                Severity.CRITICAL,
+                SubjectKind.CARRIER,
+                c.serial,
+                f"unauthorized_removal:{c.serial}:R1:passage",
+                "R1",
+                f"carrier {c.serial} has stayed in passage {c.location} for more than "
+                f"{int(limit.total_seconds())} s",
+                f"载体 {c.serial} 在通道区域（{c.location}）停留超过{int(limit.total_seconds())}秒",
+                {"place": c.location or ""},
+            )
+            report.raised += 1
+
+
+_JOBS: dict[str, Callable[[Tx, datetime, RunReport], None]] = {
+    "overdue": _overdue,
+    "end_of_day": _end_of_day,
+    "daily": _daily,
+    "watch": _watch,
+}
