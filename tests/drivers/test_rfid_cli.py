@@ -114,3 +114,33 @@ def test_unopenable_port_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, lang:
     assert "no-such-reader" in err
     assert ("cannot open" if lang == "en" else "无法打开") in err
     assert "Traceback" not in err
+
+
+def test_registered_in_the_tracker_command() -> None:
+    """``tracker rfid listen`` through the real console entry point, as an installer runs it."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tracker.cli.main import run; run()",
+            "rfid",
+            "listen",
+            "--protocol",
+            "em4100",
+            "--port",
+            "socket://127.0.0.1:1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "TRACKER_LANG": "en"},
+    )
+    assert result.returncode == 2
+    assert "cannot open reader port socket://127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr

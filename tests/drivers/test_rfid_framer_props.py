@@ -26,6 +26,29 @@ m100_messages: st.SearchStrategy[M100Message] = st.one_of(
 )
 
 
+def junk(
+    valid: st.SearchStrategy[bytes], header: st.SearchStrategy[bytes]
+) -> st.SearchStrategy[bytes]:
+    """Noise that looks like frames: random bytes, cut-off valid frames, bare headers —
+    the cases that exercise resynchronisation, not just skipping."""
+    piece = st.one_of(
+        st.binary(max_size=12),
+        valid.flatmap(lambda f: st.integers(1, len(f) - 1).map(lambda n: f[:n])),
+        header,
+    )
+    return st.lists(piece, max_size=4).map(b"".join)
+
+
+m100_headers = st.tuples(st.integers(0, 3), st.integers(0, 255), st.integers(0, 40)).map(
+    lambda t: bytes((0xBB, t[0], t[1], 0, t[2]))
+)
+m100_junk = junk(m100_messages.map(lambda m: m.to_bytes()), m100_headers)
+rdm_junk = junk(
+    st.binary(min_size=5, max_size=5).map(lambda c: Rdm6300Frame(c).to_bytes()),
+    st.binary(max_size=12).map(lambda b: b"\x02" + b.hex().upper().encode()[:12]),
+)
+
+
 def interleave(data: st.DataObject, frames: list[bytes], noise: st.SearchStrategy[bytes]) -> bytes:
     stream = bytearray()
     for frame in frames:
@@ -46,7 +69,7 @@ def chunks(data: st.DataObject, stream: bytes) -> list[bytes]:
 def test_m100_framer_finds_exactly_the_inserted_frames(
     data: st.DataObject, messages: list[M100Message]
 ) -> None:
-    stream = interleave(data, [m.to_bytes() for m in messages], st.binary(max_size=40))
+    stream = interleave(data, [m.to_bytes() for m in messages], m100_junk)
     framer = M100Framer()
     got: list[M100Message] = []
     for chunk in chunks(data, stream):
@@ -61,7 +84,7 @@ def test_rdm6300_framer_finds_exactly_the_inserted_frames(
     data: st.DataObject, cards: list[bytes]
 ) -> None:
     frames = [Rdm6300Frame(c) for c in cards]
-    stream = interleave(data, [f.to_bytes() for f in frames], st.binary(max_size=30))
+    stream = interleave(data, [f.to_bytes() for f in frames], rdm_junk)
     framer = Rdm6300Framer()
     got: list[Rdm6300Frame] = []
     for chunk in chunks(data, stream):

@@ -111,3 +111,19 @@ def test_scene_runner_drives_a_simulator(tmp_path: Path) -> None:
     assert runner.done.wait(5)
     assert runner.quit_requested.is_set()
     assert seen == [[EPC], []]
+
+
+SCENES = sorted((Path(__file__).resolve().parents[2] / "simulators" / "scenes").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SCENES, ids=[p.name for p in SCENES])
+def test_shipped_scenes_load_and_fit_their_simulator(path: Path, tmp_path: Path) -> None:
+    steps = load_scene(path)
+    assert steps
+    sim = (
+        M100Simulator(tmp_path / "m")
+        if path.name.startswith("m100")
+        else Rdm6300Simulator(tmp_path / "b")
+    )
+    for step in steps:  # not started: commands only change state or queue work
+        assert apply(sim, step.command) is False

@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         _register()
         _registered.append(True)
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns a typer.Exit's code instead of raising.
+        code = app(args=argv, standalone_mode=False)
     except TrackerError as exc:
         lang = os.environ.get("TRACKER_LANG", "zh")
         typer.echo(f"error: {exc.text(lang)}", err=True)
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         typer.echo("aborted", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
 def run() -> None:
