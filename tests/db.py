@@ -20,6 +20,9 @@ Fixtures (use them by name in any test):
     ``uow_factory(write=True) -> SqlUnitOfWork`` on ``engine`` with ``ledger_key``;
     ``write=False`` gives a read-only unit of work (snapshot, no write lock).
 
+To run a test on one database only (without making the other one's database first):
+``@only_sqlite`` / ``@only_postgres`` (decorators defined here).
+
 Per-test set-up costs a file copy (SQLite) or taking a database made ahead in the
 background (PostgreSQL).
 """
@@ -159,6 +162,12 @@ class PgDatabases:
             self._exec(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
         finally:
             self.admin.dispose()
+
+
+only_sqlite = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+only_postgres = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
@@ -61,6 +62,7 @@ def every_entity() -> list[Any]:
             left_on=date(2026, 10, 1),
             decommission_until=date(2029, 10, 1),
             successor="bob",
+            email="alice@example.org",
         ),
         m.Badge("0100073EA7", "alice", m.BadgeKind.UHF, active=False),
         m.Place(
@@ -199,4 +201,22 @@ def every_entity() -> list[Any]:
             note="checked",
             escalation=2,
         ),
+        m.Notification(
+            "n1",
+            "email",
+            "alice",
+            "alice@example.org",
+            "逾期未还",
+            "body",
+            ("a1", "a2"),
+            T,
+            run="run-1",
+            state=m.DeliveryState.FAILED,
+            attempts=5,
+            next_attempt_at=T_CST,
+            last_error="550 mailbox unavailable",
+            sent_at=T,
+        ),
+        acc.User("alice", "alice", "$argon2id$v=19$...", T, "root", False, T_CST),
+        acc.Device("gw-1", ("d1", "safe-s1"), "ab" * 32, T, "root", False, True),
     ]

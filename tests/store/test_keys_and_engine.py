@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+from tests.db import only_sqlite
 from tests.store.samples import T
 from tracker.domain.errors import LedgerError, StoreError, StoreUnavailable
 from tracker.domain.ledger import Action, EntryDraft
@@ -91,9 +92,8 @@ def test_default_url_is_a_sqlite_file_under_data(
     assert "pw" not in safe_url(engine.url)
 
 
-def test_sqlite_connections_are_set_up(engine: Engine, db_url: str) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite settings")
+@only_sqlite
+def test_sqlite_connections_are_set_up(engine: Engine) -> None:
     with engine.connect() as conn:
         pragma = {
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
@@ -107,11 +107,8 @@ def test_sqlite_connections_are_set_up(engine: Engine, db_url: str) -> None:
     }
 
 
-def test_writers_begin_immediate_and_readers_deferred(
-    engine: Engine, db_url: str, uow_factory: Factory
-) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite transaction modes")
+@only_sqlite
+def test_writers_begin_immediate_and_readers_deferred(engine: Engine, uow_factory: Factory) -> None:
     begins: list[str] = []
 
     def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:

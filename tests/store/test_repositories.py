@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+from tests.db import only_postgres
 from tests.store import samples
+from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
@@ -38,11 +40,14 @@ REPO = {
     m.LossReport: "loss_reports",
     m.Movement: "movements",
     m.Alert: "alerts",
+    m.Notification: "notifications",
+    acc.User: "users",
+    acc.Device: "devices",
 }
 
 
 def key_of(obj: Any) -> str:
-    return {m.Carrier: "serial", m.Badge: "code"}.get(type(obj), "id")
+    return {m.Carrier: "serial", m.Badge: "code", acc.User: "username"}.get(type(obj), "id")
 
 
 def repo(uow: SqlUnitOfWork, obj_or_type: Any) -> Any:
@@ -353,9 +358,8 @@ def test_read_only_units_refuse_to_commit_changes(uow_factory: Factory) -> None:
             uow.commit()
 
 
-def test_concurrent_update_of_a_stale_read_is_a_conflict(uow_factory: Factory, db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("SQLite writers are serialised by BEGIN IMMEDIATE: no stale reads")
+@only_postgres  # SQLite writers are serialised by BEGIN IMMEDIATE: no stale reads there
+def test_concurrent_update_of_a_stale_read_is_a_conflict(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         uow.carriers.add(samples.carrier())
         uow.commit()
@@ -406,9 +410,8 @@ def test_lock_waits_for_the_other_transaction_and_sees_its_change(uow_factory: F
         assert c is not None and c.notes == "first+other"
 
 
-def test_lock_rereads_the_row(uow_factory: Factory, db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("SQLite writers are serialised: nothing can change under a writer")
+@only_postgres  # SQLite writers are serialised: nothing changes under a writer there
+def test_lock_rereads_the_row(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         uow.carriers.add(samples.carrier())
         uow.commit()
@@ -429,9 +432,8 @@ def test_lock_rereads_the_row(uow_factory: Factory, db_url: str) -> None:
         assert c is not None and (c.holder, c.notes) == ("bob", "mine")
 
 
-def test_lock_after_a_stale_change_is_a_conflict(uow_factory: Factory, db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("SQLite writers are serialised: nothing can change under a writer")
+@only_postgres  # SQLite writers are serialised: nothing changes under a writer there
+def test_lock_after_a_stale_change_is_a_conflict(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         uow.carriers.add(samples.carrier())
         uow.commit()
