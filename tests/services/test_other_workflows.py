@@ -13,8 +13,16 @@ from tracker.domain.errors import Conflict, RuleViolation
 from tracker.domain.levels import Level
 from tracker.domain.model import AlertType, CarrierState, LossKind
 from tracker.domain.period import SecrecyPeriod
-from tracker.services import borrowing, carry_out, classification, copying, custody, destruction
-from tracker.services import inventory, loss
+from tracker.services import (
+    borrowing,
+    carry_out,
+    classification,
+    copying,
+    custody,
+    destruction,
+    inventory,
+    loss,
+)
 from tracker.services.base import Services
 from tracker.services.receive import store_in_safe
 
