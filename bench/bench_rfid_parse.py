@@ -24,15 +24,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from drivers.em4100 import Rdm6300Frame  # noqa: E402
-from drivers.m100 import TagNotification  # noqa: E402
-from drivers.readers import BadgeReader, M100Reader  # noqa: E402
-from drivers.reads import TagRead  # noqa: E402
-from tracker.gateway.door import DoorConfig, DoorLogic  # noqa: E402
+from drivers.em4100 import Rdm6300Frame
+from drivers.m100 import TagNotification
+from drivers.readers import BadgeReader, M100Reader
+from drivers.reads import TagRead
+from tracker.gateway.door import DoorConfig, DoorLogic
 
 M100_CEILING = 115200 / (24 * 10)
 RDM6300_CEILING = 9600 / (14 * 10)
@@ -40,6 +37,7 @@ SITE_CEILING = 20 * 2 * M100_CEILING
 
 
 def m100_stream(frames: int, damaged: float, rng: random.Random) -> tuple[bytes, int]:
+    """Notifications for 1000 EPCs; a ``damaged`` share gets a flipped byte and noise."""
     epcs = [bytes.fromhex(f"3034257BF4{i:014X}") for i in range(1000)]
     out = bytearray()
     good = 0
@@ -56,6 +54,7 @@ def m100_stream(frames: int, damaged: float, rng: random.Random) -> tuple[bytes,
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:
+    """``data`` cut into read()-sized pieces."""
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
@@ -70,6 +69,8 @@ def timed(fn: Callable[[], int], repeat: int) -> tuple[float, int]:
 
 
 def bench_m100(chunks: list[bytes], repeat: int) -> tuple[float, int]:
+    """The M100 driver path over ``chunks``: median seconds, reads delivered."""
+
     def run() -> int:
         n = 0
 
@@ -86,6 +87,7 @@ def bench_m100(chunks: list[bytes], repeat: int) -> tuple[float, int]:
 
 
 def bench_rdm6300(frames: int, repeat: int) -> tuple[float, int]:
+    """The RDM6300 driver path: median seconds, reads delivered."""
     data = b"".join(Rdm6300Frame(i.to_bytes(5, "big")).to_bytes() for i in range(frames))
     chunks = chunked(data, 64)
 
@@ -105,6 +107,7 @@ def bench_rdm6300(frames: int, repeat: int) -> tuple[float, int]:
 
 
 def door_reads(tags: int) -> list[TagRead]:
+    """Reads of ``tags`` tags carried in through a door, one every 0.25 s."""
     reads = []
     for t in range(tags):
         t0 = t * 0.25
@@ -112,12 +115,15 @@ def door_reads(tags: int) -> list[TagRead]:
             for i in range(34):
                 frac = i / 33
                 rssi = round(-75 + 30 * (1 - abs(2 * frac - 1)))
-                reads.append(TagRead(f"3034257BF4{t:014X}", 0x3000, rssi, f"d-{zone}", t0 + offset + frac))
+                reads.append(
+                    TagRead(f"3034257BF4{t:014X}", 0x3000, rssi, f"d-{zone}", t0 + offset + frac)
+                )
     reads.sort(key=lambda r: r.at)
     return reads
 
 
 def bench_door(tags: int, repeat: int) -> tuple[float, int]:
+    """Door logic over :func:`door_reads`: median seconds, reads fed."""
     reads = door_reads(tags)
 
     def run() -> int:
@@ -137,6 +143,7 @@ def bench_door(tags: int, repeat: int) -> tuple[float, int]:
 
 
 def main() -> None:
+    """Run every case and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
@@ -147,7 +154,7 @@ def main() -> None:
     clean, clean_good = m100_stream(args.frames, 0.0, rng)
     dirty, dirty_good = m100_stream(args.frames, 0.10, rng)
     print(f"python {sys.version.split()[0]}, one core, median of {args.repeat} runs\n")
-    print(f"{'case':48} {'frames/s':>12} {'ceiling/s':>10} {'ratio':>8}")
+    print(f"{'case':52} {'frames/s':>12} {'ceiling/s':>10} {'ratio':>8}")
     rows = [
         ("M100 notifications, clean, 64-byte reads", clean, 64, clean_good),
         ("M100 notifications, clean, 4096-byte reads", clean, 4096, clean_good),
@@ -156,14 +163,16 @@ def main() -> None:
     for name, data, size, good in rows:
         seconds, count = bench_m100(chunked(data, size), args.repeat)
         assert count == good, (count, good)
-        rate = count / seconds
-        print(f"{name:48} {rate:12,.0f} {M100_CEILING:10,.0f} {rate / M100_CEILING:7,.0f}x")
+        row(name, count / seconds, M100_CEILING)
     seconds, count = bench_rdm6300(args.frames // 4, args.repeat)
-    rate = count / seconds
-    print(f"{'RDM6300 frames, 64-byte reads':48} {rate:12,.0f} {RDM6300_CEILING:10,.0f} {rate / RDM6300_CEILING:7,.0f}x")
+    row("RDM6300 frames, 64-byte reads", count / seconds, RDM6300_CEILING)
     seconds, count = bench_door(300, args.repeat)
-    rate = count / seconds
-    print(f"{'door logic, reads (300 tags crossing)':48} {rate:12,.0f} {SITE_CEILING:10,.0f} {rate / SITE_CEILING:7,.1f}x")
+    row("door logic, reads/s (300 tags crossing)", count / seconds, SITE_CEILING)
+
+
+def row(name: str, rate: float, ceiling: float) -> None:
+    """One line of the table."""
+    print(f"{name:52} {rate:12,.0f} {ceiling:10,.0f} {rate / ceiling:7,.1f}x")
 
 
 if __name__ == "__main__":

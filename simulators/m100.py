@@ -49,6 +49,7 @@ class _Tag:
     sweep: tuple[int, int] | None = None  # (low, high) dBm for a pass
 
     def rssi_at(self, now: float) -> int:
+        """RSSI the module reports for this tag at ``now`` (before noise)."""
         if self.sweep is None or self.end is None:
             return self.rssi
         low, high = self.sweep
@@ -58,6 +59,7 @@ class _Tag:
         return round(low + (high - low) * (1.0 - abs(2.0 * frac - 1.0)))
 
     def in_field(self, now: float) -> bool:
+        """True while the tag is within the antenna's field."""
         return self.start <= now and (self.end is None or now < self.end)
 
 
