@@ -22,6 +22,7 @@ def add(
     department: str = typer.Option("", help="Department (for knowledge scopes)."),
     clearance: str = typer.Option(..., help="core | important | general (核心/重要/一般)."),
     role: Role = typer.Option(Role.STAFF, help="custodian | officer | approver | staff."),
+    email: str = typer.Option("", help="Email address for alert notifications."),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a person."""
@@ -33,6 +34,7 @@ def add(
         department,
         Clearance.parse(clearance),
         role,
+        email,
     )
     emit(p, as_json, f"added {p.id} {p.name} ({p.role.value}, clearance {p.clearance.value})")
 
@@ -43,6 +45,7 @@ def update(
     clearance: str | None = typer.Option(None, help="New clearance."),
     role: Role | None = typer.Option(None, help="New role."),
     department: str | None = typer.Option(None, help="New department."),
+    email: str | None = typer.Option(None, help="New email address."),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a person's clearance, role or department."""
@@ -53,6 +56,7 @@ def update(
         clearance=Clearance.parse(clearance) if clearance else None,
         role=role,
         department=department,
+        email=email,
     )
     emit(p, as_json)
 

@@ -83,3 +83,4 @@ class Notice:
     at: datetime
     run: str = ""  # the scheduled run that produced it; notices of one run form one digest
     borrower: str | None = None
+    rule: str | None = None

@@ -93,6 +93,7 @@ def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = No
         at=tx.now,
         run=tx.run,
         borrower=borrower or alert.details.get("borrower"),
+        rule=alert.rule,
     )
 
 

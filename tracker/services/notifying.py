@@ -108,6 +108,7 @@ def _alert_json(n: Notice) -> dict[str, str | None]:
         "type": n.type.value,
         "severity": n.severity.value,
         "kind": n.kind.value,
+        "rule": n.rule,
         "message": n.message,
         "message_zh": n.zh,
         "at": n.at.isoformat(),
@@ -122,13 +123,17 @@ def _email(items: list[Notice], person: Person | None, lang: str) -> tuple[str, 
         lines = [f"Dear {name}," if name else "Hello,", ""]
         for n in items:
             kind = CATALOGUE[n.type].en
-            lines.append(f"- [{n.severity.value}] {kind} ({n.kind.value}): {n.message}")
+            rule = f" {n.rule}" if n.rule else ""
+            lines.append(f"- [{n.severity.value}]{rule} {kind} ({n.kind.value}): {n.message}")
         lines += ["", "Acknowledge or resolve these alerts in the custody system."]
     else:
         subject = f"【{_SEV_ZH[worst.severity.value]}】涉密载体管理告警 {len(items)} 条"
         lines = [f"{name}：" if name else "您好：", ""]
         for n in items:
             kind = CATALOGUE[n.type].zh
-            lines.append(f"- 【{_SEV_ZH[n.severity.value]}】{kind}（{_KIND_ZH[n.kind]}）：{n.zh}")
+            rule = f"〔{n.rule}〕" if n.rule else ""
+            lines.append(
+                f"- 【{_SEV_ZH[n.severity.value]}】{rule}{kind}（{_KIND_ZH[n.kind]}）：{n.zh}"
+            )
         lines += ["", "请登录涉密载体管理系统确认或处理上述告警。"]
     return subject, "\n".join(lines) + "\n"

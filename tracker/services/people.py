@@ -18,6 +18,13 @@ _BADGE = {
 }
 
 
+def _email(text: str) -> str:
+    text = text.strip()
+    if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise InvalidInput("email", f"not an email address: {text!r}", zh=f"邮箱地址无效：{text!r}")
+    return text
+
+
 def _admin(tx: Tx, actor: str) -> None:
     # The server's own command line is trusted: whoever runs it administers the host.
     if actor.startswith("cli:"):
@@ -33,8 +40,9 @@ def add_person(
     department: str,
     clearance: Clearance,
     role: Role = Role.STAFF,
+    email: str = "",
 ) -> Person:
-    """Register a person with a clearance and a role."""
+    """Register a person with a clearance, a role and (for notifications) an email."""
     with svc.transaction() as tx:
         _admin(tx, actor)
         if not _PERSON_ID.match(person_id):
@@ -48,6 +56,7 @@ def add_person(
         if tx.uow.people.get(person_id) is not None:
             raise Conflict(f"person {person_id} already exists", zh=f"人员 {person_id} 已存在")
         p = Person(person_id, name.strip(), department.strip(), clearance, role)
+        p.email = _email(email)
         tx.uow.people.add(p)
         tx.record(
             Action.PERSON,
@@ -71,8 +80,9 @@ def update_person(
     clearance: Clearance | None = None,
     role: Role | None = None,
     department: str | None = None,
+    email: str | None = None,
 ) -> Person:
-    """Change a person's clearance, role or department."""
+    """Change a person's clearance, role, department or email."""
     with svc.transaction() as tx:
         _admin(tx, actor)
         p = tx.uow.people.get(person_id)
@@ -88,6 +98,9 @@ def update_person(
         if department is not None and department.strip() != p.department:
             changes["department"] = f"{p.department}->{department.strip()}"
             p.department = department.strip()
+        if email is not None and _email(email) != p.email:
+            changes["email"] = "changed"  # the address itself stays out of the register
+            p.email = _email(email)
         if changes:
             tx.record(Action.PERSON, actor, data={"person": person_id, "op": "update", **changes})
         return p
