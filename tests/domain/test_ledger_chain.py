@@ -18,8 +18,12 @@ def build(n: int, key: bytes = KEY) -> list[Entry]:
     out, prev = [], GENESIS
     for i in range(1, n + 1):
         draft = EntryDraft(
-            Action.MOVE, T0 + timedelta(seconds=i), f"user{i % 3}", f"JM-2026-{i:06d}",
-            to_place="office-a", data={"i": i, "tags": ["a", "b"]},
+            Action.MOVE,
+            T0 + timedelta(seconds=i),
+            f"user{i % 3}",
+            f"JM-2026-{i:06d}",
+            to_place="office-a",
+            data={"i": i, "tags": ["a", "b"]},
         )
         e = seal(draft, i, prev, key)
         out.append(e)
@@ -59,8 +63,13 @@ def test_any_single_edit_is_detected_at_that_entry(n: int, data: st.DataObject) 
     name = data.draw(st.sampled_from(FIELDS))
     old = chain[k]
     new_value = {
-        "action": "destroy", "actor": "mallory", "carrier": "JM-2026-999999", "reason": "x",
-        "to_place": "outside", "at": old.at + timedelta(microseconds=1), "data": {"i": -1},
+        "action": "destroy",
+        "actor": "mallory",
+        "carrier": "JM-2026-999999",
+        "reason": "x",
+        "to_place": "outside",
+        "at": old.at + timedelta(microseconds=1),
+        "data": {"i": -1},
     }[name]
     chain[k] = dataclasses.replace(old, **{name: new_value})
     p = check(chain, head).problem
@@ -94,7 +103,9 @@ def test_any_single_insertion_is_detected_and_named(n: int, data: st.DataObject)
     k = data.draw(st.integers(0, n))
     prev = GENESIS if k == 0 else chain[k - 1].hash
     # The forger computes a perfect SHA-256 link but has no ledger key.
-    forged = seal(EntryDraft(Action.RECEIVE, T0, "mallory", "JM-2026-777777"), k + 1, prev, b"guess")
+    forged = seal(
+        EntryDraft(Action.RECEIVE, T0, "mallory", "JM-2026-777777"), k + 1, prev, b"guess"
+    )
     tampered = renumber(chain[:k] + [forged] + chain[k:])
     p = check(tampered, head).problem
     assert p is not None and p.kind == "inserted" and p.seq == k + 1

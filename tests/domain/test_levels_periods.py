@@ -45,7 +45,9 @@ def test_clearance_covers_its_level_and_below_only() -> None:
 
 
 def test_decommission_periods_are_three_two_one_years() -> None:
-    assert [c.decommission_years for c in (Clearance.CORE, Clearance.IMPORTANT, Clearance.GENERAL)] == [3, 2, 1]
+    assert [
+        c.decommission_years for c in (Clearance.CORE, Clearance.IMPORTANT, Clearance.GENERAL)
+    ] == [3, 2, 1]
 
 
 def test_level_parse_accepts_chinese_and_names_the_field_when_unknown() -> None:
@@ -117,7 +119,11 @@ def test_expiry_counts_calendar_years_and_months_from_the_classification_date() 
     assert SecrecyPeriod.until("项目结束").expiry(date(2026, 1, 1)) is None
 
 
-@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)), st.integers(0, 400), st.integers(0, 400))
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+    st.integers(0, 400),
+    st.integers(0, 400),
+)
 def test_add_months_composes_and_never_overshoots_the_month(d: date, a: int, b: int) -> None:
     once = add_months(d, a + b)
     assert (once.year * 12 + once.month) == (d.year * 12 + d.month + a + b)
@@ -135,7 +141,9 @@ periods = st.one_of(
 
 
 @given(st.lists(st.tuples(levels, periods), min_size=1, max_size=8))
-def test_container_takes_highest_level_and_longest_period(contents: list[tuple[Level, SecrecyPeriod]]) -> None:
+def test_container_takes_highest_level_and_longest_period(
+    contents: list[tuple[Level, SecrecyPeriod]],
+) -> None:
     marks = [
         Marking(lv, p if lv is not Level.INTERNAL else SecrecyPeriod.none()) for lv, p in contents
     ]

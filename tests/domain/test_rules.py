@@ -50,13 +50,16 @@ def crossing(c, frm, to, people=(), auth=Authorizations(), exit_door=False):  # 
 
 
 def borrow_out(c, borrower="alice", dest="office-a"):  # type: ignore[no-untyped-def]
-    return Borrow("b1", c.serial, borrower, dest, "read", T0, T0 + timedelta(hours=6),
-                  state=BorrowState.OUT)
+    return Borrow(
+        "b1", c.serial, borrower, dest, "read", T0, T0 + timedelta(hours=6), state=BorrowState.OUT
+    )
 
 
 def test_r1_secret_carrier_into_a_confidential_office_is_unauthorized_removal() -> None:
     c = carrier(level=Level.SECRET)
-    f = crossing(c, "corridor", "office-b", [person()], Authorizations((borrow_out(c, dest="office-b"),)))
+    f = crossing(
+        c, "corridor", "office-b", [person()], Authorizations((borrow_out(c, dest="office-b"),))
+    )
     assert [(x.type, x.rule) for x in f] == [(AlertType.UNAUTHORIZED_REMOVAL, "R1")]
 
 
@@ -83,7 +86,9 @@ def test_r2_top_secret_leaving_the_secure_room_is_critical() -> None:
 
 def test_r2_top_secret_may_not_be_borrowed_out_of_the_secure_room() -> None:
     c = carrier(level=Level.TOP_SECRET)
-    with pytest.raises(RuleViolation, match="R2: top-secret carriers may not leave the secure room"):
+    with pytest.raises(
+        RuleViolation, match="R2: top-secret carriers may not leave the secure room"
+    ):
         require_borrow_destination(c, P["reading"])
     require_borrow_destination(c, P["secure"])
 
@@ -117,8 +122,21 @@ def test_r6_leaving_the_building_without_carry_out_is_critical() -> None:
 
 
 def _carry_out(c, escorts=("e1", "e2")):  # type: ignore[no-untyped-def]
-    return CarryOut("co", (c.serial,), "alice", escorts, "上级机关", "送审", T0 - timedelta(hours=1),
-                    T0 + timedelta(hours=5), "carol", T0, "京A-12345", ApprovalState.APPROVED, "boss")
+    return CarryOut(
+        "co",
+        (c.serial,),
+        "alice",
+        escorts,
+        "上级机关",
+        "送审",
+        T0 - timedelta(hours=1),
+        T0 + timedelta(hours=5),
+        "carol",
+        T0,
+        "京A-12345",
+        ApprovalState.APPROVED,
+        "boss",
+    )
 
 
 def test_r6_top_secret_exit_needs_two_approved_escorts_read_with_it() -> None:
@@ -187,7 +205,9 @@ def test_r12_leaving_a_post_with_carriers_in_hand_is_refused() -> None:
     with pytest.raises(RuleViolation, match="R12.*JM-2026-000001"):
         require_no_holdings(person(), ["JM-2026-000001"])
     require_no_holdings(person(), [])
-    assert decommission_until(person(clearance=Clearance.CORE), date(2026, 11, 24)) == date(2029, 11, 24)
+    assert decommission_until(person(clearance=Clearance.CORE), date(2026, 11, 24)) == date(
+        2029, 11, 24
+    )
 
 
 def test_r13_computer_leak_within_24_hours_other_losses_at_once() -> None:
