@@ -9,6 +9,7 @@ changing its fields), and nothing is written when it does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -163,6 +164,28 @@ class Settings(Protocol):
 
     def put(self, name: str, text: str) -> None:
         """Store ``text`` under ``name``."""
+        ...
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """A label printed and read back: what the barcode and the tag were read as."""
+
+    printer: str
+    kind: str  # zpl / pdf / png
+    barcode: str  # the serial as decoded from the printed label
+    tag_epc: str | None  # the EPC read from the label's tag
+
+
+class LabelStation(Protocol):
+    """The custodian's desk: prints a carrier's label and reads it back (barcode and tag);
+    raises a TrackerError (printer fault, read-back mismatch) when it cannot confirm."""
+
+    @property
+    def printer_id(self) -> str: ...
+
+    def print_label(self, carrier: Carrier, *, reprint: int = 0) -> PrintResult:
+        """Print ``carrier``'s label (``reprint`` > 0 marks a reprint) and confirm it."""
         ...
 
 

@@ -1,0 +1,160 @@
+"""The FastAPI application: routers, error handlers, middleware and the role table.
+
+``create_app(services)`` builds an app around an existing service context (the bootstrap
+makes one: ``tracker.bootstrap.build``). Every route must declare who may call it (a
+:class:`~api.auth.RoleGuard` among its dependencies) unless it is in :data:`PUBLIC`;
+building the app fails otherwise, and each operation's OpenAPI description says who may
+call it (also as ``x-roles``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from api import errors
+from api.auth import RoleGuard
+from api.context import ApiContext
+from api.metrics import Metrics, RequestContext
+from api.routers import (
+    alerts,
+    audit,
+    auth,
+    borrows,
+    carriers,
+    carry_outs,
+    circulations,
+    classification,
+    copies,
+    destructions,
+    epcis,
+    events,
+    handovers,
+    inventories,
+    loss,
+    people,
+    places,
+    stream,
+    system,
+)
+from api.security import Argon2Hasher, TokenIssuer, load_secret
+from api.settings import ApiSettings
+from api.stream import StreamHub
+from tracker.services.base import Services
+
+logger = logging.getLogger(__name__)
+
+# The only routes that answer without a valid token.
+PUBLIC = frozenset({"/healthz", "/api/v1/auth/token"})
+
+ROUTERS = (
+    system.router,
+    auth.router,
+    carriers.router,
+    classification.router,
+    loss.router,
+    people.router,
+    places.router,
+    borrows.router,
+    circulations.router,
+    carry_outs.router,
+    copies.router,
+    handovers.router,
+    inventories.router,
+    destructions.router,
+    alerts.router,
+    audit.router,
+    events.router,
+    stream.router,
+    epcis.router,
+)
+
+DESCRIPTION = """
+Custody tracking for classified carriers: every workflow of the custody register over
+HTTP.
+
+* **Log in** with `POST /api/v1/auth/token` (OAuth2 password flow); send the token as
+  `Authorization: Bearer …`. Tokens are short-lived. Gateways use their device token.
+* **Who may call** each operation is stated in its description (and in `x-roles`).
+* **Need-to-know (R3)**: a carrier's title and content are shown only to custodians,
+  officers and people in its knowledge scope; everyone else sees serial, level, marking
+  and state (`restricted: true`).
+* **Errors** share one shape: `{"error": {"code", "message", "rule"?, "field"?,
+  "problems"?, "request_id"}}`; messages are Chinese unless `Accept-Language` prefers
+  English. A refused secrecy rule is 409 with `rule`; malformed input is 422 with `field`.
+"""
+
+
+def guards(dependant: Dependant) -> Iterator[RoleGuard]:
+    """Every role guard in a route's dependency tree."""
+    if isinstance(dependant.call, RoleGuard):
+        yield dependant.call
+    for sub in dependant.dependencies:
+        yield from guards(sub)
+
+
+def _declare_roles(app: FastAPI) -> None:
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        found = list(guards(route.dependant))
+        if route.path in PUBLIC:
+            if found:
+                raise RuntimeError(f"{route.path} is public but declares roles")
+            route.description = (route.description or "") + "\n\n**Who may call:** anyone (public)."
+            route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": ["public"]}
+            continue
+        if len(found) != 1:
+            raise RuntimeError(
+                f"{sorted(route.methods)} {route.path} must declare exactly one role guard "
+                f"(found {len(found)}): who may call it?"
+            )
+        guard = found[0]
+        roles: list[Any] = [r.value for r in guard.roles]
+        if guard.metrics_device:
+            roles.append("device:metrics")
+        route.description = (route.description or "") + f"\n\n**Who may call:** {guard.describe()}."
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
+
+
+def create_app(services: Services, settings: ApiSettings | None = None) -> FastAPI:
+    """The API around ``services``."""
+    settings = settings or ApiSettings()
+    metrics = Metrics()
+    hub = StreamHub(services.bus, settings.stream_queue, metrics.stream_clients.set)
+    ctx = ApiContext(
+        services=services,
+        settings=settings,
+        hasher=Argon2Hasher.from_settings(settings),
+        issuer=TokenIssuer(load_secret(settings), settings.token_minutes),
+        metrics=metrics,
+        hub=hub,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hub.close()
+
+    app = FastAPI(
+        title="Carrier custody API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for r in ROUTERS:
+        app.include_router(r)
+    app.add_middleware(RequestContext, metrics=metrics)
+    _declare_roles(app)
+    return app

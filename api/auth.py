@@ -1,0 +1,209 @@
+"""Who is calling: a user (access token from the password flow) or a device (its token),
+and the role guard every endpoint declares.
+
+Each endpoint takes ``Annotated[Principal, require(Role...)]``; the guard both checks
+the caller and records, for the OpenAPI description and the route-table test, who may
+call the endpoint. A route without a guard is refused when the app is built.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.context import ApiContext
+from api.errors import Unauthenticated
+from tracker.domain.accounts import Device
+from tracker.domain.errors import PermissionDenied
+from tracker.domain.model import Carrier, Person
+from tracker.domain.rules import may_know
+from tracker.services import accounts
+from tracker.services.accounts import DeviceScope
+
+logger = logging.getLogger(__name__)
+
+TOKEN_URL = "/api/v1/auth/token"
+
+
+class Role(str, Enum):
+    """Who may call an endpoint: a person's role, or a gateway device."""
+
+    CUSTODIAN = "custodian"
+    OFFICER = "officer"
+    APPROVER = "approver"
+    STAFF = "staff"
+    DEVICE = "device"
+
+    @property
+    def zh(self) -> str:
+        """The role's Chinese name."""
+        return {
+            "custodian": "机要员",
+            "officer": "保密干部",
+            "approver": "审批领导",
+            "staff": "涉密人员",
+            "device": "网关设备",
+        }[self.value]
+
+
+USERS = (Role.CUSTODIAN, Role.OFFICER, Role.APPROVER, Role.STAFF)
+KEEPERS = (Role.CUSTODIAN, Role.OFFICER)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    role: Role
+    name: str  # username or device id
+    person: Person | None = None
+    device: Device | None = None
+    scope: DeviceScope | None = None
+
+    @property
+    def actor(self) -> str:
+        """The id the register records as the actor (person id or device id)."""
+        return self.person.id if self.person is not None else self.name
+
+    @property
+    def keeper(self) -> bool:
+        """True for custodians and officers, who handle every carrier."""
+        return self.role in KEEPERS
+
+    def may_know(self, carrier: Carrier) -> bool:
+        """Need-to-know (R3): may this caller learn the carrier's title and content?"""
+        return self.person is not None and may_know(self.person, carrier)
+
+
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL,
+    auto_error=False,
+    description="Users: an access token from the password flow. Devices: their device "
+    "token (`dev_<id>.<secret>`) as a bearer token.",
+)
+
+
+def ctx_of(request: Request) -> ApiContext:
+    """The app's shared context."""
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, ApiContext)
+    return ctx
+
+
+def _from_bearer(ctx: ApiContext, token: str) -> Principal | None:
+    if accounts.looks_like_device_token(token):
+        device = accounts.verify_device_token(ctx.services, token)
+        if device is None:
+            ctx.metrics.auth_failures.labels("device").inc()
+            return None
+        scope = accounts.device_scope(ctx.services.site, device)
+        return Principal(Role.DEVICE, device.id, device=device, scope=scope)
+    username = ctx.issuer.subject(token)
+    found = accounts.principal(ctx.services, username) if username else None
+    if found is None:
+        ctx.metrics.auth_failures.labels("token").inc()
+        return None
+    user, person = found
+    return Principal(Role(person.role.value), user.username, person=person)
+
+
+def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    """The caller, from the bearer token; 401 without a valid one."""
+    if not token:
+        raise Unauthenticated("log in first: no access token", zh="请先登录：缺少访问令牌")
+    found = _from_bearer(ctx_of(request), token)
+    if found is None:
+        raise Unauthenticated(
+            "the access token is invalid or expired; log in again",
+            zh="访问令牌无效或已过期，请重新登录",
+        )
+    return found
+
+
+def docs_principal(request: Request) -> Principal:
+    """The caller of the documentation: a bearer token, or HTTP Basic with a user's
+    password so a browser can open ``/docs`` (it asks for the password itself)."""
+    ctx = ctx_of(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    found: Principal | None = None
+    if scheme.lower() == "bearer" and value:
+        found = _from_bearer(ctx, value.strip())
+    elif scheme.lower() == "basic" and value:
+        try:
+            username, _, password = base64.b64decode(value.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            username, password = "", ""
+        user = accounts.authenticate(ctx.services, username, password, ctx.hasher)
+        if user is None:
+            ctx.metrics.auth_failures.labels("password").inc()
+        else:
+            found = Principal(Role(user[1].role.value), user[0].username, person=user[1])
+    if found is None:
+        raise _basic_challenge()
+    return found
+
+
+class _DocsUnauthenticated(Unauthenticated):
+    """401 that lets a browser ask for a user name and password."""
+
+    challenge = 'Basic realm="tracker API", charset="UTF-8"'
+
+
+def _basic_challenge() -> Unauthenticated:
+    return _DocsUnauthenticated("log in to read the API documentation", zh="请登录后查看接口文档")
+
+
+class RoleGuard:
+    """A dependency admitting only the given roles (see :func:`require`)."""
+
+    def __init__(self, roles: tuple[Role, ...], *, metrics_device: bool = False) -> None:
+        self.roles = roles
+        self.metrics_device = metrics_device
+
+    def describe(self, lang: str = "en") -> str:
+        """Who may call, in words."""
+        names = [r.value if lang == "en" else r.zh for r in self.roles]
+        if self.metrics_device:
+            names.append("device with the metrics scope" if lang == "en" else "具有监控权限的设备")
+        return ", ".join(names)
+
+    def check(self, principal: Principal) -> Principal:
+        """``principal`` if its role is admitted; PermissionDenied otherwise."""
+        if principal.role in self.roles:
+            return principal
+        if self.metrics_device and principal.device is not None and principal.device.metrics:
+            return principal
+        raise PermissionDenied(
+            f"a {principal.role.value} may not call this; allowed: {self.describe('en')}",
+            zh=f"{principal.role.zh}无权调用此接口（允许：{self.describe('zh')}）",
+        )
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        """Check the bearer-token caller."""
+        return self.check(principal)
+
+
+class DocsGuard(RoleGuard):
+    """A role guard for the documentation (bearer token or HTTP Basic)."""
+
+    def __call__(self, principal: Annotated[Principal, Depends(docs_principal)]) -> Principal:  # type: ignore[override]
+        """Check the caller of the documentation."""
+        return self.check(principal)
+
+
+def require(*roles: Role, metrics_device: bool = False) -> Any:
+    """``Depends`` on a guard admitting ``roles``; use as ``Annotated[Principal, require(...)]``."""
+    return Depends(RoleGuard(tuple(roles), metrics_device=metrics_device))
+
+
+def require_docs(*roles: Role) -> Any:
+    """The guard of ``/docs`` and ``/openapi.json``."""
+    return Depends(DocsGuard(tuple(roles)))

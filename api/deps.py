@@ -1,0 +1,38 @@
+"""The ``Annotated[..., Depends()]`` aliases every router uses: the context, the services,
+the caller's language, and one alias per set of roles an endpoint admits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.auth import KEEPERS, USERS, Principal, Role, ctx_of, require, require_docs
+from api.context import ApiContext
+from api.errors import pick_language
+from tracker.services.base import Services
+
+
+def get_services(request: Request) -> Services:
+    """The service context."""
+    return ctx_of(request).services
+
+
+def get_language(request: Request) -> str:
+    """``zh`` (default) or ``en``, from Accept-Language."""
+    return pick_language(request.headers.get("accept-language"))
+
+
+Ctx = Annotated[ApiContext, Depends(ctx_of)]
+Svc = Annotated[Services, Depends(get_services)]
+Lang = Annotated[str, Depends(get_language)]
+
+# Who may call. Officers may do whatever a custodian or approver may (the services agree).
+AnyUser = Annotated[Principal, require(*USERS)]
+Keeper = Annotated[Principal, require(*KEEPERS)]
+Custodian = Annotated[Principal, require(Role.CUSTODIAN, Role.OFFICER)]
+Approver = Annotated[Principal, require(Role.APPROVER, Role.OFFICER)]
+Officer = Annotated[Principal, require(Role.OFFICER)]
+Device = Annotated[Principal, require(Role.DEVICE)]
+MetricsReader = Annotated[Principal, require(Role.OFFICER, metrics_device=True)]
+DocsReader = Annotated[Principal, require_docs(*USERS)]

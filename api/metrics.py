@@ -1,0 +1,122 @@
+"""Prometheus metrics of the API (text exposition format via prometheus-client), and the
+request-context middleware that stamps every request with an id, times it, and turns an
+unexpected exception into a logged 500 that shows the client only the request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import body, pick_language
+
+logger = logging.getLogger(__name__)
+
+_RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Metrics:
+    """The API's metrics, in a registry of their own (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "tracker_http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tracker_http_request_seconds",
+            "Time to answer an HTTP request (to the end of the response body).",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.events = Counter(
+            "tracker_ingest_events",
+            "Gateway events received, by outcome (recorded, duplicate, rejected).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.stream_clients = Gauge(
+            "tracker_stream_clients", "Open server-sent event streams.", registry=self.registry
+        )
+        self.auth_failures = Counter(
+            "tracker_auth_failures",
+            "Rejected credentials by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        """The current values in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class RequestContext:
+    """Pure ASGI middleware: request id, metrics, and the last line of error handling."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming = headers.get("x-request-id", "")
+        rid = incoming if _RID.match(incoming) else uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        status = 500
+        started = False
+        t0 = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = int(message["status"])
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:  # the last line: never a stack trace to the client
+            logger.exception(
+                "unhandled error in %s %s (request id %s)", scope["method"], scope["path"], rid
+            )
+            if not started:
+                lang = pick_language(headers.get("accept-language"))
+                msg = "internal error" if lang == "en" else "服务器内部错误"
+                await _send_json(send, 500, body("internal", msg, rid), rid)
+            status = 500
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], template).observe(time.perf_counter() - t0)
+
+
+async def _send_json(send: Send, status: int, doc: dict[str, Any], rid: str) -> None:
+    payload = json.dumps(doc, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", rid.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,87 @@
+"""Carry-out approvals (外出携带, R6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import Principal
+from api.deps import AnyUser, Approver, Custodian, Svc
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.schemas.records import CarryOutIn, CarryOutOut
+from tracker.domain.errors import NotFound
+from tracker.domain.model import CarryOut, Role
+from tracker.services import carry_out
+
+router = APIRouter(prefix="/api/v1/carry-outs", tags=["carry-outs"], responses=ERROR_RESPONSES)
+
+
+def _sees(me: Principal, co: CarryOut) -> bool:
+    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
+        return True
+    who = me.actor
+    return who in (co.requested_by, co.carrier_person) or who in co.escorts
+
+
+@router.post("", response_model=CarryOutOut, status_code=201, summary="Ask to carry carriers out")
+def request(body: CarryOutIn, me: AnyUser, svc: Svc) -> CarryOutOut:
+    """Name who carries them, the escorts, where to and until when (R6)."""
+    co = carry_out.request_carry_out(
+        svc,
+        me.actor,
+        body.serials,
+        body.carrier_person,
+        body.escorts,
+        body.destination,
+        body.reason,
+        body.valid_from,
+        body.valid_until,
+        body.vehicle,
+    )
+    return CarryOutOut.model_validate(co)
+
+
+@router.get("", response_model=Page[CarryOutOut], summary="List carry-out approvals")
+def list_carry_outs(
+    me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0
+) -> Page[CarryOutOut]:
+    """Carry-outs, newest first; staff see only those they take part in."""
+    with svc.read() as uow:
+        found = [co for co in uow.carry_outs.find(order_by="-requested_at") if _sees(me, co)]
+    return Page[CarryOutOut](
+        items=[CarryOutOut.model_validate(c) for c in found[offset : offset + limit]],
+        total=len(found),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{co_id}", response_model=CarryOutOut, summary="Show a carry-out approval")
+def show(co_id: IdPath, me: AnyUser, svc: Svc) -> CarryOutOut:
+    """One carry-out approval."""
+    with svc.read() as uow:
+        co = uow.carry_outs.get(co_id)
+    if co is None or not _sees(me, co):
+        raise NotFound(f"no carry-out approval {co_id!r}", zh="没有该外出携带审批记录")
+    return CarryOutOut.model_validate(co)
+
+
+@router.post("/{co_id}/approve", response_model=CarryOutOut, summary="Approve a carry-out")
+def approve(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
+    """Approve; never one's own or one taken part in (R6)."""
+    return CarryOutOut.model_validate(
+        carry_out.decide_carry_out(svc, me.actor, co_id, True, body.note)
+    )
+
+
+@router.post("/{co_id}/reject", response_model=CarryOutOut, summary="Reject a carry-out")
+def reject(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
+    """Reject."""
+    return CarryOutOut.model_validate(
+        carry_out.decide_carry_out(svc, me.actor, co_id, False, body.note)
+    )
+
+
+@router.post("/{co_id}/return", response_model=CarryOutOut, summary="The carriers are back")
+def returned(co_id: IdPath, me: Custodian, svc: Svc) -> CarryOutOut:
+    """Close the approval and lock the carriers away."""
+    return CarryOutOut.model_validate(carry_out.return_from_carry_out(svc, me.actor, co_id))

@@ -1,0 +1,71 @@
+"""Copies (复制, R8): request, decide, make."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import Principal
+from api.deps import AnyUser, Approver, Custodian, Svc
+from api.schemas.carriers import CopiesMadeOut
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.schemas.records import CopyIn, CopyOut
+from tracker.domain.errors import NotFound
+from tracker.domain.model import CopyRequest, Role
+from tracker.services import copying
+
+router = APIRouter(prefix="/api/v1/copies", tags=["copies"], responses=ERROR_RESPONSES)
+
+
+def _sees(me: Principal, r: CopyRequest) -> bool:
+    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
+        return True
+    return r.requested_by == me.actor
+
+
+@router.post("", response_model=CopyOut, status_code=201, summary="Ask to copy a carrier")
+def request(body: CopyIn, me: AnyUser, svc: Svc) -> CopyOut:
+    """Copies need approval; top secret is never copied (R8)."""
+    return CopyOut.model_validate(
+        copying.request_copy(svc, me.actor, body.serial, body.count, body.reason)
+    )
+
+
+@router.get("", response_model=Page[CopyOut], summary="List copy requests")
+def list_copies(me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0) -> Page[CopyOut]:
+    """Copy requests, newest first; staff see their own."""
+    with svc.read() as uow:
+        found = [r for r in uow.copy_requests.find(order_by="-requested_at") if _sees(me, r)]
+    return Page[CopyOut](
+        items=[CopyOut.model_validate(r) for r in found[offset : offset + limit]],
+        total=len(found),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{req_id}", response_model=CopyOut, summary="Show a copy request")
+def show(req_id: IdPath, me: AnyUser, svc: Svc) -> CopyOut:
+    """One copy request."""
+    with svc.read() as uow:
+        r = uow.copy_requests.get(req_id)
+    if r is None or not _sees(me, r):
+        raise NotFound(f"no copy request {req_id!r}", zh="没有该复制申请")
+    return CopyOut.model_validate(r)
+
+
+@router.post("/{req_id}/approve", response_model=CopyOut, summary="Approve a copy request")
+def approve(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
+    """Approve; never one's own (R8)."""
+    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, True, body.note))
+
+
+@router.post("/{req_id}/reject", response_model=CopyOut, summary="Reject a copy request")
+def reject(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
+    """Reject."""
+    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, False, body.note))
+
+
+@router.post("/{req_id}/make", response_model=CopiesMadeOut, summary="Register the copies")
+def make(req_id: IdPath, me: Custodian, svc: Svc) -> CopiesMadeOut:
+    """The custodian registers each copy as a carrier of its own (R8)."""
+    return CopiesMadeOut(serials=copying.make_copies(svc, me.actor, req_id))

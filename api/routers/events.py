@@ -1,0 +1,106 @@
+"""Gateway event ingest: observations from doors, safes and cameras.
+
+A device may only report on its own doors and safes and their readers and cameras; a
+batch naming anything else is refused whole (403). A malformed item rejects the whole
+batch (422, with a problem per item) and records nothing. The same batch posted again
+records nothing new and gets the same body back (the ``X-Duplicates`` header says how
+many events had been seen before)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import Ctx, Device, Lang
+from api.errors import ScopeDenied
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.system import EventBatchIn, EventBatchOut, EventIn, EventResultOut
+from tracker.services.accounts import DeviceScope
+from tracker.services.movement import BatchRejected, Observation, apply_batch
+
+router = APIRouter(prefix="/api/v1", tags=["events"], responses=ERROR_RESPONSES)
+
+
+def _outside(
+    scope: DeviceScope,
+    site_doors: set[str],
+    site_safes: set[str],
+    site_readers: set[str],
+    ev: EventIn,
+) -> str | None:
+    # Only real places of the site count here; unknown ids are malformed (422) instead.
+    if ev.kind in ("crossing", "shielded") and ev.door in site_doors and ev.door not in scope.doors:
+        return "door"
+    if ev.kind == "safe" and ev.safe in site_safes and ev.safe not in scope.safes:
+        return "safe"
+    if ev.kind == "reader" and ev.reader in site_readers and ev.reader not in scope.readers:
+        return "reader"
+    return None
+
+
+@router.post("/events", response_model=EventBatchOut, summary="Post a batch of observations")
+def post_events(
+    body: EventBatchIn, me: Device, ctx: Ctx, lang: Lang, response: Response
+) -> EventBatchOut:
+    """Apply up to 1000 observations in one transaction, in event-time order."""
+    site = ctx.services.site
+    assert me.scope is not None
+    doors = {d.door.id for d in site.doors}
+    safes = {s.place.id for s in site.safes}
+    readers = {r.id for r in site.readers} | {c.id for c in site.cameras}
+    problems: list[dict[str, Any]] = []
+    for i, ev in enumerate(body.events):
+        bad = _outside(me.scope, doors, safes, readers, ev)
+        if bad:
+            what = getattr(ev, bad)
+            problems.append(
+                {
+                    "index": i,
+                    "field": f"events[{i}].{bad}",
+                    "message": f"{what} is not this device's"
+                    if lang == "en"
+                    else f"{what} 不属于该设备",
+                }
+            )
+    if problems:
+        ctx.metrics.events.labels("rejected").inc(len(body.events))
+        raise ScopeDenied(problems)
+    batch = [
+        Observation(
+            event_id=ev.event_id,
+            kind=ev.kind,
+            at=ev.at,
+            code=ev.code,
+            door=ev.door,
+            direction=ev.direction,
+            badges=tuple(ev.badges),
+            safe=ev.safe,
+            present=ev.present,
+            reader=ev.reader,
+            online=ev.online,
+            source=ev.source,
+        )
+        for ev in body.events
+    ]
+    try:
+        outcomes = apply_batch(ctx.services, me.actor, batch)
+    except BatchRejected:
+        ctx.metrics.events.labels("rejected").inc(len(batch))
+        raise
+    duplicates = sum(o.status == "duplicate" for o in outcomes)
+    ctx.metrics.events.labels("duplicate").inc(duplicates)
+    ctx.metrics.events.labels("recorded").inc(len(outcomes) - duplicates)
+    response.headers["X-Duplicates"] = str(duplicates)
+    return EventBatchOut(
+        results=[
+            EventResultOut(
+                event_id=o.event_id,
+                carrier=o.carrier,
+                movement=o.movement,
+                alerts=o.alerts,
+                note=o.note,
+            )
+            for o in outcomes
+        ]
+    )

@@ -1,0 +1,64 @@
+"""Health, metrics and the API documentation."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from api.deps import Ctx, DocsReader, MetricsReader
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.system import HealthOut
+from tracker.domain.errors import TrackerError
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["system"])
+
+
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    summary="Liveness and database reachability",
+    responses={503: {"model": HealthOut, "description": "The database is unreachable."}},
+)
+def healthz(ctx: Ctx) -> JSONResponse:
+    """Public: no token needed. 200 when the database answers, 503 otherwise."""
+    try:
+        with ctx.services.read() as uow:
+            uow.ledger.head()
+    except TrackerError as exc:
+        logger.warning("health check: database unavailable: %s", exc.message)
+        body = HealthOut(status="degraded", database="unavailable")
+        return JSONResponse(body.model_dump(), status_code=503)
+    return JSONResponse(HealthOut(status="ok", database="ok").model_dump())
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics",
+    responses={**ERROR_RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(me: MetricsReader, ctx: Ctx) -> Response:
+    """Request counts and latency, ingest outcomes, open streams, rejected credentials."""
+    return Response(ctx.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request, me: DocsReader) -> JSONResponse:
+    """The OpenAPI document (for users: bearer token or HTTP Basic)."""
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", include_in_schema=False)
+def docs(me: DocsReader) -> HTMLResponse:
+    """Swagger UI; the browser asks for a user name and password first."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Carrier custody API",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )

@@ -1,0 +1,26 @@
+"""API settings from the environment (``TRACKER_*``), read once when the app is made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    """What the HTTP layer can be told; the database and site come from the bootstrap."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+
+    # The JWT signing secret: TRACKER_SECRET_KEY, else a key file made 0600 on first start.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Field(default_factory=lambda: Path.cwd() / "data" / "secret.key")
+    token_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    # argon2 cost; the defaults follow argon2-cffi's (RFC 9106 "low memory" profile).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    stream_heartbeat: float = Field(15.0, gt=0)
+    stream_queue: int = Field(1000, ge=1)
+    max_batch: int = Field(1000, ge=1, le=10000)
