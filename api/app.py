@@ -112,7 +112,7 @@ def _declare_roles(app: FastAPI) -> None:
             continue
         if len(found) != 1:
             raise RuntimeError(
-                f"{sorted(route.methods)} {route.path} must declare exactly one role guard "
+                f"{sorted(route.methods or ())} {route.path} must declare exactly one role guard "
                 f"(found {len(found)}): who may call it?"
             )
         guard = found[0]

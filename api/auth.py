@@ -194,7 +194,7 @@ class RoleGuard:
 class DocsGuard(RoleGuard):
     """A role guard for the documentation (bearer token or HTTP Basic)."""
 
-    def __call__(self, principal: Annotated[Principal, Depends(docs_principal)]) -> Principal:  # type: ignore[override]
+    def __call__(self, principal: Annotated[Principal, Depends(docs_principal)]) -> Principal:
         """Check the caller of the documentation."""
         return self.check(principal)
 

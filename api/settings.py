@@ -16,11 +16,11 @@ class ApiSettings(BaseSettings):
     # The JWT signing secret: TRACKER_SECRET_KEY, else a key file made 0600 on first start.
     secret_key: SecretStr | None = None
     secret_key_file: Path = Field(default_factory=lambda: Path.cwd() / "data" / "secret.key")
-    token_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    token_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     # argon2 cost; the defaults follow argon2-cffi's (RFC 9106 "low memory" profile).
-    argon2_time_cost: int = Field(3, ge=1)
-    argon2_memory_kib: int = Field(65536, ge=8)
-    argon2_parallelism: int = Field(4, ge=1)
-    stream_heartbeat: float = Field(15.0, gt=0)
-    stream_queue: int = Field(1000, ge=1)
-    max_batch: int = Field(1000, ge=1, le=10000)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    stream_heartbeat: float = Field(default=15.0, gt=0)
+    stream_queue: int = Field(default=1000, ge=1)
+    max_batch: int = Field(default=1000, ge=1, le=10000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.auth import Principal
@@ -29,7 +31,9 @@ def list_alerts(
     offset: Offset = 0,
 ) -> Page[AlertOut]:
     """Alerts, most recent first; staff see only alerts about carriers they may know."""
-    eq = {k: v for k, v in (("state", state), ("type", type), ("severity", severity)) if v}
+    eq: dict[str, Any] = {
+        k: v for k, v in (("state", state), ("type", type), ("severity", severity)) if v
+    }
     with svc.read() as uow:
         if me.keeper:
             total = uow.alerts.count(**eq)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -59,7 +59,7 @@ def list_borrows(
     offset: Offset = 0,
 ) -> Page[BorrowOut]:
     """Borrows, newest request first; staff see only their own."""
-    eq: dict[str, object] = {}
+    eq: dict[str, Any] = {}
     if state:
         eq["state"] = state
     if serial:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.auth import Principal
@@ -36,7 +38,7 @@ def list_people(
     me: AnyUser, svc: Svc, active: bool | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> Page[PersonOut]:
     """People by id (staff see only themselves)."""
-    eq: dict[str, object] = {} if active is None else {"active": active}
+    eq: dict[str, Any] = {} if active is None else {"active": active}
     if not _sees_people(me):
         eq["id"] = me.actor
     with svc.read() as uow:

@@ -27,9 +27,9 @@ class ReceiveItemIn(Model):
     issuing_authority: ShortText = Field(min_length=1)
     home_room: Ident
     home_safe: Ident | None = None
-    copy_number: int | None = Field(None, ge=1, le=100_000)
-    total_copies: int | None = Field(None, ge=1, le=100_000)
-    pages: int | None = Field(None, ge=1, le=1_000_000)
+    copy_number: int | None = Field(default=None, ge=1, le=100_000)
+    total_copies: int | None = Field(default=None, ge=1, le=100_000)
+    pages: int | None = Field(default=None, ge=1, le=1_000_000)
     scope_people: list[Ident] = Field(default_factory=list, max_length=500)
     scope_departments: list[ShortText] = Field(default_factory=list, max_length=100)
     container: Ident | None = None
@@ -118,10 +118,10 @@ class CarrierOut(Out):
     scope: ScopeOut | None = None
     home_room: str | None = None
     home_safe: str | None = None
-    location: str | None = Field(None, description="Where it is now (room or safe id).")
+    location: str | None = Field(default=None, description="Where it is now (room or safe id).")
     location_name: str | None = None
     location_at: datetime | None = None
-    holder: str | None = Field(None, description="Who has it now (person id).")
+    holder: str | None = Field(default=None, description="Who has it now (person id).")
     epc: str | None = None
     epc_uri: str | None = None
     labelled: bool | None = None

@@ -76,8 +76,8 @@ class ErrorDetail(Out):
 
     code: str = Field(description="Machine-readable error code, e.g. rule_violation.")
     message: str
-    rule: str | None = Field(None, description="The secrecy rule (R1-R15) that refused it.")
-    field: str | None = Field(None, description="The request field that is wrong.")
+    rule: str | None = Field(default=None, description="The secrecy rule (R1-R15) that refused it.")
+    field: str | None = Field(default=None, description="The request field that is wrong.")
     problems: list[Problem] | None = None
     request_id: str = Field(description="Quote it when reporting a problem.")
 

@@ -34,7 +34,7 @@ class BorrowIn(Model):
     borrower: Ident | None = None
     destination: Ident = Field(description="Room where it will be read or used.")
     purpose: Text = Field(min_length=1)
-    due_at: When | None = Field(None, description="Default: close of business today (R4).")
+    due_at: When | None = Field(default=None, description="Default: close of business today (R4).")
 
 
 class RejectIn(Model):
@@ -184,7 +184,7 @@ class HandoverOut(Record):
 class LeaveIn(Model):
     """A person leaves a classified post (R12)."""
 
-    day: Day | None = Field(None, description="Day the post is left (default today).")
+    day: Day | None = Field(default=None, description="Day the post is left (default today).")
     successor: Ident | None = None
 
 

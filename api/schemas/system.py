@@ -66,9 +66,9 @@ class EventIn(Model):
     event_id: str = Field(min_length=1, max_length=128, description="Client-generated, unique.")
     kind: Literal["crossing", "safe", "shielded", "reader"]
     at: When
-    code: ShortText = Field("", description="Tag EPC hex or label barcode.")
+    code: ShortText = Field(default="", description="Tag EPC hex or label barcode.")
     door: Ident | None = None
-    direction: Literal["in", "out"] | None = Field(None, description="in = outer to inner.")
+    direction: Literal["in", "out"] | None = Field(default=None, description="in = outer to inner.")
     badges: list[ShortText] = Field(default_factory=list, max_length=50)
     safe: Ident | None = None
     present: bool = True

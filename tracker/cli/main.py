@@ -40,6 +40,11 @@ def _register() -> None:
 
     app.add_typer(rfid.app, name="rfid")
     app.add_typer(sim.app, name="sim")
+    from tracker.cli import serve, users
+
+    app.add_typer(serve.app, name="serve")
+    app.add_typer(users.app, name="user")
+    app.add_typer(users.device_app, name="device")
 
 
 _registered: list[bool] = []  # registration happens once per process
