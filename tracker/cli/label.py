@@ -24,9 +24,11 @@ from labels.readback import confirm_label
 from labels.render_pdf import render_pdf
 from labels.render_png import render_png
 from labels.render_zpl import render_zpl
+from tracker.bootstrap import App
 from tracker.domain import epc as epc_codec
 from tracker.domain.errors import InvalidInput
 from tracker.domain.levels import Level
+from tracker.domain.model import Carrier
 from tracker.domain.period import Marking, SecrecyPeriod
 
 logger = logging.getLogger(__name__)
@@ -230,3 +232,87 @@ def font(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = F
         typer.echo(json.dumps(info, ensure_ascii=False))
     else:
         typer.echo(f"{f.family}: {f.path} (face {f.index}, {len(f.codepoints)} glyphs)")
+
+
+def _carrier(serial: str) -> tuple[App, Carrier]:
+    from tracker.cli.common import app as build_app
+
+    wired = build_app()
+    with wired.services.read() as uow:
+        c = uow.carriers.get(serial)
+    if c is None:
+        raise InvalidInput("serial", f"no carrier {serial!r}", zh=f"没有载体 {serial!r}")
+    return wired, c
+
+
+@app.command("render")
+def render(
+    serial: Annotated[str, typer.Argument(help="The carrier's serial number.")],
+    fmt: Annotated[str, typer.Option("--format", help="png | pdf | zpl")] = "pdf",
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")] = Path(
+        "label.pdf"
+    ),
+    lang: Lang = "zh",
+) -> None:
+    """Render SERIAL's label from the register (nothing is printed or recorded)."""
+    wired, c = _carrier(serial)
+    labels_cfg = wired.services.site.labels
+    content = LabelContent.from_carrier(
+        c, lang=lang, size=(labels_cfg.width_mm, labels_cfg.height_mm)
+    )
+    if fmt == "png":
+        data = render_png(content)
+    elif fmt == "zpl":
+        data = render_zpl(content)
+    elif fmt == "pdf":
+        data = render_pdf([content])
+    else:
+        raise InvalidInput(
+            "format", f"{fmt!r} is not png, pdf or zpl", zh="格式应为 png、pdf 或 zpl"
+        )
+    output.write_bytes(data)
+    typer.echo(str(output))
+
+
+@app.command("print")
+def print_label(
+    serial: Annotated[str, typer.Argument(help="The carrier's serial number.")],
+    actor: Annotated[str, typer.Option("--as", help="The custodian printing it.")],
+    printer: Annotated[str | None, typer.Option(help="Printer id from the site file.")] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option(help="Desk RFID reader URL, for printers that cannot read tags back."),
+    ] = None,
+    lang: Lang = "zh",
+) -> None:
+    """Print SERIAL's label, read it back (barcode and tag), and record it."""
+    from drivers.desk import read_desk_tag
+    from labels.station import LabelStation
+    from tracker.services.labelling import label
+
+    wired, c = _carrier(serial)
+    site = wired.services.site
+    wanted = printer or site.labels.printer
+    cfg = next((p for p in site.printers if p.id == wanted), None)
+    if cfg is None:
+        raise InvalidInput(
+            "printer",
+            f"no printer {wanted!r} in the site file",
+            zh=f"站点文件中没有打印机 {wanted!r}",
+        )
+    tag_reader = (lambda _s: read_desk_tag(reader, want=c.epc)) if reader else None
+    station = LabelStation(
+        cfg.id,
+        cfg.url,
+        size=(site.labels.width_mm, site.labels.height_mm),
+        lang=lang,
+        tag_reader=tag_reader,
+    )
+    result = label(wired.services, actor, serial, station)
+    if _zh():
+        typer.echo(f"{serial}: 标签已打印并回读确认（条码 {result.barcode}，EPC {result.tag_epc}）")
+    else:
+        typer.echo(
+            f"{serial}: label printed and confirmed "
+            f"(barcode {result.barcode}, EPC {result.tag_epc})"
+        )

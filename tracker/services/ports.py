@@ -9,7 +9,6 @@ changing its fields), and nothing is written when it does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -167,14 +166,26 @@ class Settings(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class PrintResult:
+class PrintResult(Protocol):
     """A label printed and read back: what the barcode and the tag were read as."""
 
-    printer: str
-    kind: str  # zpl / pdf / png
-    barcode: str  # the serial as decoded from the printed label
-    tag_epc: str | None  # the EPC read from the label's tag
+    @property
+    def printer(self) -> str: ...
+
+    @property
+    def kind(self) -> str:
+        """zpl / pdf / png."""
+        ...
+
+    @property
+    def barcode(self) -> str:
+        """The serial as decoded from the printed label."""
+        ...
+
+    @property
+    def tag_epc(self) -> str | None:
+        """The EPC read from the label's tag."""
+        ...
 
 
 class LabelStation(Protocol):
