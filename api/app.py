@@ -9,6 +9,7 @@ call it (also as ``x-roles``).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from api import errors
 from api.auth import RoleGuard
@@ -99,27 +101,44 @@ def guards(dependant: Dependant) -> Iterator[RoleGuard]:
         yield from guards(sub)
 
 
-def _declare_roles(app: FastAPI) -> None:
-    for route in app.routes:
+def all_routes(app: FastAPI) -> Iterator[BaseRoute]:
+    """Every route of ``app``, looking inside included routers."""
+
+    def walk(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+        for r in routes:
+            inner = getattr(r, "original_router", None)  # FastAPI >= 0.16x keeps inclusions
+            if inner is not None:
+                yield from walk(inner.routes)
+            else:
+                yield r
+
+    yield from walk(app.routes)
+
+
+def declare_roles(routes: list[BaseRoute]) -> None:
+    """Write who may call each route into its OpenAPI description and ``x-roles``;
+    refuse a route that declares no role guard and is not public."""
+    for route in routes:
         if not isinstance(route, APIRoute):
             continue
         found = list(guards(route.dependant))
+        doc = inspect.getdoc(route.endpoint) or ""
         if route.path in PUBLIC:
             if found:
                 raise RuntimeError(f"{route.path} is public but declares roles")
-            route.description = (route.description or "") + "\n\n**Who may call:** anyone (public)."
+            route.description = doc + "\n\n**Who may call:** anyone (public)."
             route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": ["public"]}
             continue
         if len(found) != 1:
             raise RuntimeError(
-                f"{sorted(route.methods or ())} {route.path} must declare exactly one role guard "
-                f"(found {len(found)}): who may call it?"
+                f"{sorted(route.methods or ())} {route.path} must declare exactly one role "
+                f"guard (found {len(found)}): who may call it?"
             )
         guard = found[0]
         roles: list[Any] = [r.value for r in guard.roles]
         if guard.metrics_device:
             roles.append("device:metrics")
-        route.description = (route.description or "") + f"\n\n**Who may call:** {guard.describe()}."
+        route.description = doc + f"\n\n**Who may call:** {guard.describe()}."
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
 
 
@@ -154,7 +173,7 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
     app.state.ctx = ctx
     errors.install(app)
     for r in ROUTERS:
+        declare_roles(r.routes)  # before inclusion, which copies the routes' metadata
         app.include_router(r)
     app.add_middleware(RequestContext, metrics=metrics)
-    _declare_roles(app)
     return app

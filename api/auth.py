@@ -161,6 +161,12 @@ def _basic_challenge() -> Unauthenticated:
     return _DocsUnauthenticated("log in to read the API documentation", zh="请登录后查看接口文档")
 
 
+class RoleDenied(PermissionDenied):
+    """The caller's role may not call this endpoint at all."""
+
+    code = "role_forbidden"
+
+
 class RoleGuard:
     """A dependency admitting only the given roles (see :func:`require`)."""
 
@@ -181,7 +187,7 @@ class RoleGuard:
             return principal
         if self.metrics_device and principal.device is not None and principal.device.metrics:
             return principal
-        raise PermissionDenied(
+        raise RoleDenied(
             f"a {principal.role.value} may not call this; allowed: {self.describe('en')}",
             zh=f"{principal.role.zh}无权调用此接口（允许：{self.describe('zh')}）",
         )
