@@ -23,6 +23,7 @@ from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
 from tracker.store.errors import translated
 from tracker.store.tables import Base, BorrowRow, CarrierRow
+from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
 
 if TYPE_CHECKING:
     from tracker.store.uow import SqlUnitOfWork
@@ -32,7 +33,42 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Column types stored as JSON; equality on them compares the serialized text.
-_JSON_TYPES = ("StrTuple", "EnumTuple", "JSONDict", "ScopeType")
+_JSON_TYPES = (StrTuple, EnumTuple, JSONDict, ScopeType)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shape:
+    """What a repository needs to know about an entity and its table (computed once)."""
+
+    fields: tuple[str, ...]
+    key: str
+    json_fields: frozenset[str]
+
+
+_SHAPES: dict[tuple[type[Any], type[Base]], _Shape] = {}
+
+
+def _shape(entity: type[Any], row: type[Base]) -> _Shape:
+    found = _SHAPES.get((entity, row))
+    if found is None:
+        keys = list(row.__table__.primary_key)
+        if len(keys) != 1:
+            raise StoreError(f"{row.__tablename__} must have a single-column key")
+        columns = row.__table__.columns
+        fields = tuple(f.name for f in dataclasses.fields(entity))
+        missing = [n for n in fields if n not in columns]
+        if missing:
+            # A field without a column would silently never be stored.
+            raise StoreError(
+                f"{entity.__name__} fields {missing} have no column in {row.__tablename__}: "
+                "add them to tracker/store/tables.py and a migration"
+            )
+        found = _SHAPES[(entity, row)] = _Shape(
+            fields=fields,
+            key=keys[0].name,
+            json_fields=frozenset(n for n in fields if isinstance(columns[n].type, _JSON_TYPES)),
+        )
+    return found
 
 
 class SqlRepository(Generic[T]):
@@ -45,11 +81,10 @@ class SqlRepository(Generic[T]):
         self._session = session
         self._entity = entity
         self._row = row
-        self._fields = tuple(f.name for f in dataclasses.fields(entity))  # type: ignore[arg-type]
-        keys = list(row.__table__.primary_key)
-        if len(keys) != 1:
-            raise StoreError(f"{row.__tablename__} must have a single-column key")
-        self._key = next(iter(keys)).name
+        shape = _shape(entity, row)
+        self._fields = shape.fields
+        self._key = shape.key
+        self._json_fields = shape.json_fields
         self._columns = row.__table__.columns
         self._tracked: dict[str, tuple[T, Base]] = {}
 
@@ -165,7 +200,7 @@ class SqlRepository(Generic[T]):
         return [self._adopt(row) for row in self._session.scalars(stmt)]
 
     def _column(self, name: str) -> Any:
-        if name not in self._fields or name not in self._columns:
+        if name not in self._fields:
             raise StoreError(
                 f"{self._entity.__name__} has no field {name!r}",
                 zh=f"{self._entity.__name__} 没有字段 {name!r}",
@@ -176,7 +211,7 @@ class SqlRepository(Generic[T]):
         out: list[ColumnElement[bool]] = []
         for name, value in eq.items():
             column = self._column(name)
-            if type(self._columns[name].type).__name__ in _JSON_TYPES:
+            if name in self._json_fields:
                 # A list field equals a whole list: compare the JSON texts (both sides go
                 # through the same serializer; PostgreSQL's json has no "=").
                 if value is None:
