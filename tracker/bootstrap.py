@@ -11,9 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from drivers.reads import BadgeRead, TagRead
 from tracker.domain.clock import Clock, SystemClock
 from tracker.domain.errors import ConfigError
-from tracker.domain.site import Site, load_site
+from tracker.domain.site import ReaderConfig, Site, load_site
+from tracker.gateway.runner import ReaderHandle
 from tracker.services.base import Services
 from tracker.services.site import SITE_SETTING, apply_site, stored_site
 from tracker.store.db import database_url, make_engine, safe_url
@@ -82,3 +84,12 @@ def _stored_site(read: Callable[[], SqlUnitOfWork]) -> Site:
             zh="尚未加载站点：请先运行 `tracker site load 文件`（参见 examples/site.toml）",
         )
     return stored_site(text)
+
+
+def open_reader(cfg: ReaderConfig, on_read: Callable[[TagRead | BadgeRead], None]) -> ReaderHandle:
+    """The real driver for a reader of the site file, chosen by its protocol."""
+    from drivers.readers import BadgeReader, M100Reader
+
+    if cfg.protocol == "m100":
+        return M100Reader(cfg.url, cfg.id, on_read)
+    return BadgeReader(cfg.url, cfg.id, on_read, protocol=cfg.protocol)

@@ -1,0 +1,121 @@
+"""A whole simulated office: a simulator for every reader of a site on a real
+pseudo-terminal (linked like ``/dev/serial/by-id`` names under one folder), and helpers
+that play people carrying carriers through doors and putting them into safes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from simulators.device import SerialDeviceSimulator
+from simulators.m100 import M100Simulator
+from simulators.rdm6300 import Rdm6300Simulator
+from tracker.domain.errors import ConfigError
+from tracker.domain.site import ReaderConfig, Site
+
+logger = logging.getLogger(__name__)
+
+
+class SimulatedOffice:
+    """Simulators for the readers of ``site``, with links in ``folder``."""
+
+    def __init__(self, site: Site, folder: str | Path, *, seed: int = 7) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.sims: dict[str, SerialDeviceSimulator] = {}
+        readers = []
+        for i, r in enumerate(site.readers):
+            link = self.folder / f"usb-sim-{r.id}"
+            if r.protocol == "m100":
+                self.sims[r.id] = M100Simulator(link, seed=seed + i)
+            elif r.protocol in ("em4100", "em4100-decimal"):
+                self.sims[r.id] = Rdm6300Simulator(link, seed=seed + i, mode=r.protocol)
+            else:
+                raise ConfigError(f"no simulator for reader protocol {r.protocol!r}")
+            readers.append(replace(r, url=str(link)))
+        #: The site with every reader's URL pointing at its simulator.
+        self.site = replace(site, readers=tuple(readers))
+        self._doors = {d.door.id: d for d in site.doors}
+        self._safes = {s.place.id: s for s in site.safes}
+
+    def start(self) -> SimulatedOffice:
+        """Start every simulator."""
+        for sim in self.sims.values():
+            sim.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop every simulator and remove the links."""
+        for sim in self.sims.values():
+            sim.stop()
+
+    def reader(self, reader_id: str) -> SerialDeviceSimulator:
+        """The simulator standing in for ``reader_id``."""
+        return self.sims[reader_id]
+
+    def uhf(self, reader_id: str) -> M100Simulator:
+        """The UHF simulator of ``reader_id``."""
+        sim = self.sims[reader_id]
+        assert isinstance(sim, M100Simulator)
+        return sim
+
+    def config(self, reader_id: str) -> ReaderConfig:
+        """The (simulated) configuration of ``reader_id``."""
+        return next(r for r in self.site.readers if r.id == reader_id)
+
+    def carry(
+        self,
+        door: str,
+        direction: str,
+        tags: tuple[str, ...],
+        badges: tuple[str, ...] = (),
+        *,
+        zone_seconds: float = 1.0,
+        gap: float = 0.6,
+        delay: float = 0.0,
+    ) -> float:
+        """Someone walks through ``door`` (``in`` = outside → inside) with ``tags`` on
+        them, showing ``badges``; returns when (monotonic) the far zone sees them last."""
+        d = self._doors[door]
+        first, second = (
+            (d.outer_readers, d.inner_readers)
+            if direction == "in"
+            else (d.inner_readers, d.outer_readers)
+        )
+        now = time.monotonic()
+        for tag in tags:
+            for r in first:
+                self.uhf(r).pass_tag(tag, zone_seconds, delay=delay, now=now)
+            for r in second:
+                self.uhf(r).pass_tag(tag, zone_seconds, delay=delay + gap, now=now)
+        for b in badges:
+            for r in d.badge_readers:
+                sim = self.sims[r]
+                assert isinstance(sim, Rdm6300Simulator)
+                sim.present(b, zone_seconds + gap)
+        return now + delay + gap + zone_seconds
+
+    def put_in_safe(self, safe: str, tag: str, rssi: int = -50) -> None:
+        """A carrier now lies in ``safe``."""
+        for r in self._safes[safe].readers:
+            self.uhf(r).add_tag(tag, rssi)
+
+    def take_from_safe(self, safe: str, tag: str) -> None:
+        """A carrier is taken out of ``safe``."""
+        for r in self._safes[safe].readers:
+            self.uhf(r).remove_tag(tag)
+
+    def ready(self, readers: Iterable[str] | None = None, timeout: float = 10.0) -> bool:
+        """True once the UHF simulators of ``readers`` (all if None) have been told to
+        poll by their drivers."""
+        ids = set(self.sims) if readers is None else set(readers)
+        sims = [s for r, s in self.sims.items() if r in ids and isinstance(s, M100Simulator)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(s.polling for s in sims):
+                return True
+            time.sleep(0.02)
+        return False

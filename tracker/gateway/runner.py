@@ -1,0 +1,339 @@
+"""The gateway process: readers at doors and safes → door and safe logic → observations
+→ a durable outbox → the custody service (in process or over HTTP).
+
+Three threads do the work: the logic thread drains reads from the drivers' threads and
+ticks the door and safe logic every ``tick`` seconds; the health thread reports every
+reader's heartbeat and its going offline or coming back; the sender thread drains the
+outbox to the sink, retrying with capped backoff while the service is unreachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from drivers.reads import BadgeRead, TagRead
+from tracker.domain.clock import Clock
+from tracker.domain.errors import InvalidInput, TrackerError, TransientError
+from tracker.domain.model import MovementSource
+from tracker.domain.site import ReaderConfig, Site
+from tracker.gateway.door import DoorConfig
+from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
+from tracker.gateway.events import to_wall_clock as real_wall_clock
+from tracker.gateway.outbox import Outbox
+from tracker.gateway.safe import SafeConfig
+from tracker.gateway.sinks import Sink
+from tracker.gateway.site import SiteLogic
+from tracker.gateway.smoothing import SmoothingConfig
+from tracker.services.movement import Observation
+
+logger = logging.getLogger(__name__)
+
+Read = TagRead | BadgeRead
+
+
+class ReaderStatsLike(Protocol):
+    """What the health thread needs from a driver's statistics."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def last_heard(self) -> float | None: ...
+
+
+class ReaderHandle(Protocol):
+    """A running reader driver."""
+
+    def start(self, *, require_port: bool = False) -> None:
+        """Open the port (reconnecting in the background if it is not there yet)."""
+        ...
+
+    def close(self) -> None:
+        """Stop reading and close the port."""
+        ...
+
+    def stats(self) -> ReaderStatsLike:
+        """Connection state and when the reader was last heard."""
+        ...
+
+
+OpenReader = Callable[[ReaderConfig, Callable[[Read], None]], ReaderHandle]
+
+
+@dataclass
+class GatewayOptions:
+    """Tuning of one gateway."""
+
+    gateway_id: str = "gateway"
+    doors: frozenset[str] | None = None  # None: every door and safe of the site
+    tick: float = 0.1
+    batch: int = 100
+    heartbeat_every: float = 10.0
+    retry_min: float = 0.5
+    retry_max: float = 30.0
+    safes: frozenset[str] | None = None
+
+
+def clock_time(clock: Clock, speed: float = 1.0) -> Callable[[float], datetime]:
+    """Map a monotonic reading time onto ``clock`` (the service's clock, which may be a
+    test's manual clock or the demo's fast one running ``speed`` times real time)."""
+
+    def to_time(at: float) -> datetime:
+        return clock.now() - timedelta(seconds=(time.monotonic() - at) * speed)
+
+    return to_time
+
+
+def _smoothing(r: ReaderConfig) -> SmoothingConfig:
+    s = r.smoothing
+    return SmoothingConfig(k=s.k, window=s.window, absent_after=s.absent_after)
+
+
+def logic_for(
+    site: Site,
+    doors: frozenset[str] | None = None,
+    safes: frozenset[str] | None = None,
+    *,
+    is_badge: Callable[[str], bool] | None = None,
+    known_side: Callable[[str, str], Zone | None] | None = None,
+) -> SiteLogic:
+    """The door and safe logic for the chosen doors and safes of ``site``."""
+    readers = {r.id: r for r in site.readers}
+    door_cfgs = []
+    for dc in site.doors:
+        if doors is not None and dc.door.id not in doors:
+            continue
+        points = (*dc.inner_readers, *dc.outer_readers)
+        door_cfgs.append(
+            DoorConfig(
+                door=dc.door.id,
+                inner=frozenset(dc.inner_readers),
+                outer=frozenset(dc.outer_readers),
+                badge_points=frozenset(dc.badge_readers),
+                per_point={p: _smoothing(readers[p]) for p in points},
+            )
+        )
+    safe_cfgs = [
+        SafeConfig(
+            safe=sc.place.id,
+            read_points=frozenset(sc.readers),
+            per_point={p: _smoothing(readers[p]) for p in sc.readers},
+        )
+        for sc in site.safes
+        if sc.readers and (safes is None or sc.place.id in safes)
+    ]
+    return SiteLogic(door_cfgs, safe_cfgs, is_badge=is_badge, known_side=known_side)
+
+
+class Gateway:
+    """Runs the readers of some doors and safes and reports what they see."""
+
+    def __init__(
+        self,
+        site: Site,
+        sink: Sink,
+        outbox: Outbox,
+        open_reader: OpenReader,
+        options: GatewayOptions | None = None,
+        *,
+        to_time: Callable[[float], datetime] = real_wall_clock,
+        is_badge: Callable[[str], bool] | None = None,
+        known_side: Callable[[str, str], Zone | None] | None = None,
+    ) -> None:
+        self.site, self.sink, self.outbox = site, sink, outbox
+        self.options = options or GatewayOptions()
+        self.to_time = to_time
+        safes = self.options.safes
+        if safes is None and self.options.doors is not None:
+            safes = frozenset()  # a gateway for some doors runs no safes unless told
+        self.logic = logic_for(
+            site, self.options.doors, safes, is_badge=is_badge, known_side=known_side
+        )
+        wanted = self.logic.read_points
+        self.readers_cfg = [r for r in site.readers if r.id in wanted]
+        self._open_reader = open_reader
+        self._reads: queue.SimpleQueue[Read] = queue.SimpleQueue()
+        self._handles: dict[str, ReaderHandle] = {}
+        self._healthy: dict[str, bool] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started = time.monotonic()
+        self.events: list[GatewayEvent] = []  # every event, for the CLI and tests
+        self.observed = 0
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> Gateway:
+        """Open every reader and start the threads."""
+        for cfg in self.readers_cfg:
+            handle = self._open_reader(cfg, self._reads.put)
+            handle.start()
+            self._handles[cfg.id] = handle
+            self._healthy[cfg.id] = True
+        self._started = time.monotonic()
+        for name, target in (
+            ("logic", self._logic_loop),
+            ("health", self._health_loop),
+            ("sender", self._sender_loop),
+        ):
+            t = threading.Thread(target=target, name=f"gw-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        logger.info("gateway %s: %d readers", self.options.gateway_id, len(self._handles))
+        return self
+
+    def stop(self, drain: float = 2.0) -> None:
+        """Stop the readers, give the sender ``drain`` seconds to empty the outbox, stop."""
+        for h in self._handles.values():
+            try:
+                h.close()
+            except TrackerError:
+                logger.exception("closing a reader failed")
+        deadline = time.monotonic() + drain
+        while self.outbox.counts()[0] and time.monotonic() < deadline:
+            self._wake.set()
+            time.sleep(0.05)
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(5)
+
+    # --- observations ----------------------------------------------------------------
+
+    def _event_id(self, kind: str) -> str:
+        return f"{self.options.gateway_id}:{kind}:{uuid.uuid4().hex}"
+
+    def _observations(self, events: Iterable[GatewayEvent]) -> list[Observation]:
+        out = []
+        for ev in events:
+            self.events.append(ev)
+            if isinstance(ev, Crossing):
+                out.append(
+                    Observation(
+                        self._event_id("x"),
+                        "crossing",
+                        self.to_time(ev.at),
+                        code=ev.epc,
+                        door=ev.door,
+                        direction=ev.direction,
+                        badges=tuple(ev.badges),
+                        source=MovementSource.RFID,
+                    )
+                )
+            elif isinstance(ev, SafeChange):
+                out.append(
+                    Observation(
+                        self._event_id("s"),
+                        "safe",
+                        self.to_time(ev.at),
+                        code=ev.epc,
+                        safe=ev.safe,
+                        present=ev.present,
+                        source=MovementSource.SAFE,
+                    )
+                )
+            elif isinstance(ev, DoorSighting):
+                logger.info("door %s: %s seen on the %s side only", ev.door, ev.epc, ev.zone)
+        return out
+
+    def submit(self, observations: list[Observation]) -> None:
+        """Queue observations for the service (other sources, such as cameras, use this)."""
+        if observations:
+            self.outbox.put(observations)
+            self.observed += len(observations)
+            self._wake.set()
+
+    def _logic_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                events: list[GatewayEvent] = []
+                deadline = time.monotonic() + self.options.tick
+                while True:
+                    timeout = deadline - time.monotonic()
+                    if timeout <= 0:
+                        break
+                    try:
+                        read = self._reads.get(timeout=timeout)
+                    except queue.Empty:
+                        break
+                    events.extend(self.logic.feed(read))
+                events.extend(self.logic.tick(time.monotonic()))
+                self.submit(self._observations(events))
+            except Exception:  # a bad read or a logic bug must not stop the doors
+                logger.exception("gateway logic round failed")
+
+    # --- health ----------------------------------------------------------------------
+
+    def _health_loop(self) -> None:
+        while not self._stop.wait(self.options.heartbeat_every):
+            try:
+                self.submit(self.health())
+            except Exception:  # never let a stats call stop the heartbeats
+                logger.exception("gateway health round failed")
+
+    def health(self) -> list[Observation]:
+        """Heartbeats of healthy readers, and offline / online transitions."""
+        now_mono = time.monotonic()
+        at = self.to_time(now_mono)
+        out = []
+        for cfg in self.readers_cfg:
+            stats = self._handles[cfg.id].stats()
+            quiet_since = stats.last_heard if stats.last_heard is not None else self._started
+            # A badge reader only talks when a badge is shown: its link is its heartbeat.
+            talks = cfg.protocol == "m100"
+            healthy = stats.connected and (not talks or now_mono - quiet_since <= cfg.heartbeat)
+            if not stats.connected and now_mono - self._started <= cfg.heartbeat:
+                healthy = True  # still coming up
+            was = self._healthy.get(cfg.id, True)
+            if healthy:
+                out.append(Observation(self._event_id("h"), "heartbeat", at, reader=cfg.id))
+            if healthy != was:
+                out.append(
+                    Observation(self._event_id("r"), "reader", at, reader=cfg.id, online=healthy)
+                )
+                logger.warning("reader %s is %s", cfg.id, "back" if healthy else "offline")
+            self._healthy[cfg.id] = healthy
+        return out
+
+    # --- sending ---------------------------------------------------------------------
+
+    def _sender_loop(self) -> None:
+        delay = self.options.retry_min
+        while not self._stop.is_set():
+            pending = self.outbox.peek(self.options.batch)
+            if not pending:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            try:
+                self._send(pending)
+                delay = self.options.retry_min
+            except TransientError as exc:
+                logger.warning("service unavailable, retrying in %.1f s: %s", delay, exc)
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.options.retry_max)
+            except Exception:  # keep the outbox draining whatever the sink does
+                logger.exception("sending observations failed")
+                self._stop.wait(delay)
+
+    def _send(self, pending: list[tuple[int, Observation]]) -> None:
+        try:
+            self.sink.send([o for _, o in pending])
+            self.outbox.ack([i for i, _ in pending])
+        except InvalidInput as exc:
+            if len(pending) == 1:
+                logger.error("observation %s refused: %s", pending[0][1].event_id, exc)
+                self.outbox.bury([pending[0][0]], str(exc))
+                return
+            half = len(pending) // 2  # find the refused items; send the others
+            self._send(pending[:half])
+            self._send(pending[half:])
