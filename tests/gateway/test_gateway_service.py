@@ -75,7 +75,7 @@ def office(svc: Services, tmp_path: Path) -> Iterator[tuple[SimulatedOffice, Gat
 def test_top_secret_through_the_exit_by_one_person_raises_critical_alerts_within_a_second(
     svc, office
 ) -> None:  # type: ignore[no-untyped-def]
-    sim, gw = office
+    sim, _gw = office
     c = receive_one(svc, Level.TOP_SECRET, scope_people=("alice",))
     store_in_safe(svc, "carol", c.serial)
     sim.carry("door-secure", "out", (c.epc,), (ALICE,))
@@ -99,7 +99,7 @@ def test_top_secret_through_the_exit_by_one_person_raises_critical_alerts_within
 def test_confidential_carrier_on_an_approved_borrow_into_an_office_raises_nothing(
     svc, office
 ) -> None:  # type: ignore[no-untyped-def]
-    sim, gw = office
+    sim, _gw = office
     c = receive_one(
         svc, Level.CONFIDENTIAL, home_room="office-a", home_safe="safe-a", scope_people=("alice",)
     )
