@@ -82,3 +82,64 @@ def auth(app: FastAPI) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {issuer.issue(pid).token}", "Accept-Language": lang}
 
     return headers
+
+
+class Api:
+    """Calls as a given person; ``ok`` asserts a 2xx answer and returns the JSON."""
+
+    def __init__(self, client: TestClient, headers: Callable[..., dict[str, str]]) -> None:
+        self.client = client
+        self.headers = headers
+
+    def call(self, who: str, method: str, path: str, lang: str = "en", **kw: Any) -> Any:
+        return self.client.request(method, path, headers=self.headers(who, lang), **kw)
+
+    def ok(self, who: str, method: str, path: str, **kw: Any) -> Any:
+        r = self.call(who, method, path, **kw)
+        assert 200 <= r.status_code < 300, (method, path, r.status_code, r.text)
+        return r.json()
+
+    def refused(self, who: str, method: str, path: str, status: int, **kw: Any) -> dict[str, Any]:
+        r = self.call(who, method, path, **kw)
+        assert r.status_code == status, (method, path, r.status_code, r.text)
+        error: dict[str, Any] = r.json()["error"]
+        return error
+
+
+@pytest.fixture
+def api(client: TestClient, auth: Callable[..., dict[str, str]]) -> Api:
+    return Api(client, auth)
+
+
+TITLE = "关于某绝密项目的请示"
+
+
+def receipt(level: str = "secret", **kw: Any) -> dict[str, Any]:
+    """A receive request for one carrier (homed in the secure room's first safe, scope:
+    the policy department) with :data:`TITLE`."""
+    one: dict[str, Any] = {
+        "title": TITLE,
+        "medium": "paper",
+        "level": level,
+        "period": "none" if level == "internal" else "10y",
+        "classified_on": "2026-11-20",
+        "issuing_authority": "某部办公厅",
+        "home_room": "secure",
+        "home_safe": "safe-s1",
+        "copy_number": 1,
+        "total_copies": 3,
+        "pages": 12,
+        "scope_departments": ["policy"],
+    }
+    one.update(kw)
+    return {"items": [one], "declared_count": 1, "received_from": "某部机要局"}
+
+
+def received(api: Api, level: str = "secret", store: bool = True, **kw: Any) -> dict[str, Any]:
+    """Receive one carrier as carol (and put it in its safe); returns its view."""
+    c: dict[str, Any] = api.ok("carol", "POST", "/api/v1/carriers", json=receipt(level, **kw))[
+        "carriers"
+    ][0]
+    if store:
+        c = api.ok("carol", "POST", f"/api/v1/carriers/{c['serial']}/store", json={})
+    return c
