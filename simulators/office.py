@@ -28,7 +28,10 @@ class SimulatedOffice:
         self.sims: dict[str, SerialDeviceSimulator] = {}
         readers = []
         for i, r in enumerate(site.readers):
-            link = self.folder / f"usb-sim-{r.id}"
+            # Keep the installer's device name, so a site file maps onto the simulators by
+            # swapping the folder (``/dev/serial/by-id/`` → ``folder``).
+            name = Path(r.url).name if r.url.startswith("/") else f"usb-sim-{r.id}"
+            link = self.folder / name
             if r.protocol == "m100":
                 self.sims[r.id] = M100Simulator(link, seed=seed + i)
             elif r.protocol in ("em4100", "em4100-decimal"):

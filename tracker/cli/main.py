@@ -39,6 +39,9 @@ def _register() -> None:
     from tracker.cli import rfid, sim
 
     app.add_typer(rfid.app, name="rfid")
+    from tracker.cli import gateway
+
+    app.command("gateway")(gateway.gateway)
     app.add_typer(sim.app, name="sim")
     from tracker.cli import serve, users
 
