@@ -144,3 +144,9 @@ def test_paging_follows_the_link_header(api: Api, client: TestClient, gateway: G
 
 def test_staff_may_not_export(api: Api) -> None:
     assert api.call("bob", "GET", "/api/v1/epcis/events").status_code == 403
+
+
+def test_the_validator_really_checks_formats(validator: Draft7Validator) -> None:
+    # Without the optional format packages jsonschema silently skips "uri"/"date-time".
+    assert not validator.format_checker.conforms("not a uri", "uri")
+    assert not validator.format_checker.conforms("2026-11-24", "date-time")
