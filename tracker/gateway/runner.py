@@ -24,6 +24,7 @@ from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, TrackerError, TransientError
 from tracker.domain.model import MovementSource
 from tracker.domain.site import ReaderConfig, Site
+from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.door import DoorConfig
 from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
 from tracker.gateway.events import to_wall_clock as real_wall_clock
@@ -169,6 +170,7 @@ class Gateway:
         self._started = time.monotonic()
         self.events: list[GatewayEvent] = []  # every event, for the CLI and tests
         self.observed = 0
+        self.cameras: dict[str, tuple[CameraWorker, float, str | None]] = {}
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -191,8 +193,17 @@ class Gateway:
         logger.info("gateway %s: %d readers", self.options.gateway_id, len(self._handles))
         return self
 
+    def attach_camera(
+        self, worker: CameraWorker, heartbeat: float, door: str | None = None
+    ) -> None:
+        """Run a camera with this gateway; a door camera hears of the door's crossings."""
+        self.cameras[worker.camera] = (worker, heartbeat, door)
+        worker.start()
+
     def stop(self, drain: float = 2.0) -> None:
         """Stop the readers, give the sender ``drain`` seconds to empty the outbox, stop."""
+        for worker, _, _ in self.cameras.values():
+            worker.stop()
         for h in self._handles.values():
             try:
                 h.close()
@@ -217,6 +228,9 @@ class Gateway:
         for ev in events:
             self.events.append(ev)
             if isinstance(ev, Crossing):
+                for worker, _, door in self.cameras.values():
+                    if door == ev.door:
+                        worker.crossing(ev)
                 out.append(
                     Observation(
                         self._event_id("x"),
@@ -302,6 +316,10 @@ class Gateway:
                 )
                 logger.warning("reader %s is %s", cfg.id, "back" if healthy else "offline")
             self._healthy[cfg.id] = healthy
+        for camera, (worker, heartbeat, _) in self.cameras.items():
+            last = worker.last_frame
+            if last is not None and now_mono - last <= heartbeat:
+                out.append(Observation(self._event_id("h"), "heartbeat", at, reader=camera))
         return out
 
     # --- sending ---------------------------------------------------------------------
