@@ -118,6 +118,17 @@ def tracker_error_response(request: Request, exc: TrackerError) -> JSONResponse:
     status = status_of(exc)
     lang = pick_language(request.headers.get("accept-language"))
     rid = request_id(request)
+    if status == 503:
+        # The detail names the database host: log it, tell the client only to retry.
+        logger.warning("request %s: %s", rid, exc.message)
+        message = (
+            "the database is unavailable; try again shortly"
+            if lang == "en"
+            else "数据库暂时不可用，请稍后重试"
+        )
+        return JSONResponse(
+            body(exc.code, message, rid), status_code=503, headers={"Retry-After": "5"}
+        )
     if status >= 500:
         logger.error("request %s failed: %s: %s", rid, type(exc).__name__, exc.message)
         message = "internal error" if lang == "en" else "服务器内部错误"
@@ -132,8 +143,6 @@ def tracker_error_response(request: Request, exc: TrackerError) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": str(getattr(exc, "challenge", "Bearer"))} if status == 401 else None
     )
-    if status == 503:
-        headers = {"Retry-After": "5"}
     return JSONResponse(
         body(exc.code, exc.text(lang), rid, **extra), status_code=status, headers=headers
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.conftest import TITLE, Api, received, receipt
+from tests.api.conftest import TITLE, Api, receipt, received
 from tracker.domain.clock import ManualClock
 
 
