@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
-from tests.db import only_sqlite
+from tests.db import only_postgres, only_sqlite
 from tests.store.samples import T
 from tracker.domain.errors import LedgerError, StoreError, StoreUnavailable
 from tracker.domain.ledger import Action, EntryDraft
@@ -175,3 +175,18 @@ def test_unknown_database_kinds_are_refused() -> None:
 def test_raw_sql_runs_on_the_fixture_database(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count FROM ledger_head WHERE id = 1")).scalar() == 0
+
+
+@only_postgres
+def test_a_connection_lost_mid_transaction_is_store_unavailable(
+    engine: Engine, uow_factory: Factory
+) -> None:
+    with uow_factory() as uow:
+        uow.settings.put("x", "1")
+        pid = uow.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(StoreUnavailable):
+            uow.settings.get("x")
+    with uow_factory(write=False) as uow:  # the pool recovers; nothing was committed
+        assert uow.settings.get("x") is None
