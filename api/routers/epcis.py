@@ -38,9 +38,20 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 @router.get(
     "/events",
-    response_class=LdJsonResponse,
     summary="Carrier events as an EPCIS 2.0 document",
-    responses={200: {"description": "An EPCISDocument of ObjectEvents (JSON-LD)."}},
+    responses={
+        200: {
+            "description": "An EPCISDocument of ObjectEvents (JSON-LD).",
+            "content": {
+                "application/ld+json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["@context", "type", "schemaVersion", "epcisBody"],
+                    }
+                }
+            },
+        }
+    },
 )
 def events(
     request: Request,

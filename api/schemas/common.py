@@ -106,6 +106,7 @@ class Note(Model):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
+        (400, "The request body could not be read (not JSON, or not UTF-8)."),
         (401, "Not authenticated: no valid access or device token."),
         (403, "The caller's role (or device scope) may not do this."),
         (404, "No such record (or the caller may not know it exists)."),
