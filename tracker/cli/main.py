@@ -42,6 +42,9 @@ def _register() -> None:
     from tracker.cli import gateway
 
     app.command("gateway")(gateway.gateway)
+    from tracker.cli import demo
+
+    app.command("demo")(demo.demo)
     app.add_typer(sim.app, name="sim")
     from tracker.cli import serve, users
 

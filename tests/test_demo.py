@@ -1,0 +1,51 @@
+"""The scripted day in the simulated office raises exactly the alerts it should, and the
+day's register verifies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tracker.cli.main import main
+from tracker.demo import EXPECTED
+from tracker.store.db import make_engine
+from tracker.store.uow import SqlUnitOfWork
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "site.toml"
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def test_the_demo_day_raises_every_expected_alert_and_no_other(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["demo", "--site", str(EXAMPLE), "--workdir", str(tmp_path), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["ok"], (out["missing"], out["unexpected"])
+    by_type = {(a["type"], a["rule"]): a for a in out["alerts"]}
+    assert set(by_type) == EXPECTED and len(out["alerts"]) == len(EXPECTED)
+    assert by_type[("unauthorized_removal", "R2")]["severity"] == "critical"
+    assert (
+        by_type[("unauthorized_removal", "R6")]["subject"]
+        == by_type[("unauthorized_removal", "R2")]["subject"]
+    )
+    assert by_type[("reader_offline", None)]["subject"] == "door-office-b-in"
+    assert by_type[("reader_offline", None)]["state"] == "resolved"
+    assert (
+        by_type[("overdue_borrow", "R4")]["subject"]
+        == by_type[("not_locked_away", "R7")]["subject"]
+    )
+    scenes = [t["text"] for t in out["timeline"] if t["kind"] == "scene"]
+    assert scenes[0] == "the office opens" and "close of business" in scenes[-1]
+    assert "演示文件" not in json.dumps(out, ensure_ascii=False)  # no title is ever printed
+
+    key = bytes.fromhex((tmp_path / "ledger.key").read_text().strip())
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        with SqlUnitOfWork(engine, key, write=False) as uow:
+            verdict = uow.ledger.verify()
+            labelled = uow.carriers.count(labelled=True)
+    finally:
+        engine.dispose()
+    assert verdict.ok, verdict.problem
+    assert verdict.entries > 100 and labelled == 20

@@ -1,0 +1,410 @@
+"""``tracker demo``: a whole simulated office playing a scripted day.
+
+M100 simulators on both sides of every door and in every safe, badge readers, a camera
+per safe and the printer simulator run on real pseudo-terminals and sockets; the real
+drivers, gateway, services and scheduler do the rest. The clock is a fast one: it jumps
+between scenes, and within a scene time runs at real speed so the door logic sees real
+crossings. The demo checks that exactly the expected alerts were raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from drivers.camera import CaptureLoop, SafeScanner, make_decoder
+from labels.station import LabelStation
+from simulators.camera_show import ShowCamera
+from simulators.office import SimulatedOffice
+from simulators.printer import PrinterSimulator
+from tracker.bootstrap import open_reader, open_store
+from tracker.domain.clock import ManualClock
+from tracker.domain.levels import Clearance, Level
+from tracker.domain.model import AlertType, BadgeKind, CarrierState, Medium, Role
+from tracker.domain.period import SecrecyPeriod
+from tracker.domain.site import PrinterConfig, Site, load_site
+from tracker.gateway.cameras import CameraWorker
+from tracker.gateway.outbox import Outbox
+from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
+from tracker.gateway.sinks import ServiceSink
+from tracker.services import borrowing, labelling, people
+from tracker.services.base import Event, Services
+from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
+from tracker.services.schedule import run_due
+from tracker.services.site import apply_site
+from tracker.store.uow import SqlUnitOfWork
+
+logger = logging.getLogger(__name__)
+
+DAY = date(2026, 12, 1)  # a Tuesday
+CAST = [
+    ("carol", "王机要", "office", Clearance.CORE, Role.CUSTODIAN, "0100073EA7"),
+    ("oscar", "赵保密", "office", Clearance.CORE, Role.OFFICER, "0100073EA8"),
+    ("ann", "钱领导", "leaders", Clearance.CORE, Role.APPROVER, "0100073EA9"),
+    ("alice", "李核心", "policy", Clearance.CORE, Role.STAFF, "0100073EAB"),
+    ("erin", "郑重要", "policy", Clearance.IMPORTANT, Role.STAFF, "0100073EAE"),
+    ("bob", "周重要", "finance", Clearance.IMPORTANT, Role.STAFF, "0100073EAC"),
+]
+BADGE = {pid: badge for pid, *_, badge in CAST}
+UNKNOWN_USB = "E2801170000002089ABCDEF0"
+UNPLUGGED = "door-office-b-in"
+#: (alert type, rule) the scripted day must raise — and nothing else.
+EXPECTED = {
+    ("unauthorized_removal", "R2"),  # top secret carried out of the secure room
+    ("unauthorized_removal", "R6"),  # … and out of the building, by one person
+    ("unauthorized_removal", "R1"),  # a secret carrier taken into a confidential office
+    ("unknown_tag", None),  # someone's own USB stick at the exit
+    ("reader_offline", None),  # a reader unplugged (and plugged back)
+    ("overdue_borrow", "R4"),  # a borrow left out after close of business
+    ("not_locked_away", "R7"),  # the same carrier, not in a safe at the sweep
+}
+
+
+@dataclass
+class DemoResult:
+    """What the day produced."""
+
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[tuple[str, str | None]] = field(default_factory=list)
+    unexpected: list[tuple[str, str | None]] = field(default_factory=list)
+    workdir: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every expected alert was raised and no other."""
+        return not self.missing and not self.unexpected
+
+
+class Day:
+    """The office and the script."""
+
+    def __init__(self, site_file: Path, workdir: Path, say: Callable[[str], None]) -> None:
+        self.workdir, self.say = workdir, say
+        self.tz = ZoneInfo("Asia/Shanghai")
+        self.clock = ManualClock(self.at(8, 0), speed=1.0)
+        self.result = DemoResult(workdir=str(workdir))
+        site = load_site(site_file)
+        self.text = site_file.read_text(encoding="utf-8")
+        self.office = SimulatedOffice(site, workdir / "by-id")
+        self.printer = PrinterSimulator()
+        # Shorter reader heartbeats than an installation would use, so an unplugged reader
+        # is noticed within the scene (still above the M100 driver's 5 s keepalive).
+        readers = tuple(replace(r, heartbeat=8.0) for r in self.office.site.readers)
+        printers = (PrinterConfig("desk", "tcp://127.0.0.1:9100", "zpl"),)
+        self.site: Site = replace(self.office.site, readers=readers, printers=printers)
+        self.services: Services | None = None
+        self.gateway: Gateway | None = None
+        self.cameras: dict[str, ShowCamera] = {}
+        self.serials: dict[str, str] = {}  # role in the script -> serial
+        self.epcs: dict[str, str] = {}
+
+    def at(self, hh: int, mm: int = 0) -> datetime:
+        """A time of the demo day."""
+        return datetime(DAY.year, DAY.month, DAY.day, hh, mm, tzinfo=self.tz)
+
+    # --- set-up ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bring up the office: simulators, database, services, gateway, cameras, printer."""
+        self.office.start()
+        self.printer.start()
+        engine, key, _url = open_store(f"sqlite:///{self.workdir / 'demo.db'}")
+        svc = Services(
+            lambda: SqlUnitOfWork(engine, key),
+            self.clock,
+            self.site,
+            read_factory=lambda: SqlUnitOfWork(engine, key, write=False),
+        )
+        self.services = svc
+        svc.bus.subscribe(self._on_event)
+        apply_site(svc, "system", self.site, self.text)
+        for pid, name, dept, clr, role, badge in CAST:
+            people.add_person(svc, "cli:demo", pid, name, dept, clr, role)
+            people.add_badge(svc, "cli:demo", pid, badge, BadgeKind.EM4100)
+        gw = Gateway(
+            self.site,
+            ServiceSink(svc, "device:demo-gateway"),
+            Outbox(self.workdir / "outbox.sqlite"),
+            open_reader,
+            GatewayOptions("demo-gateway", heartbeat_every=1.0),
+            to_time=clock_time(self.clock),
+        ).start()
+        self.gateway = gw
+        for sc in self.site.safes:
+            if sc.camera is None:
+                continue
+            cam = ShowCamera(sc.camera)
+            self.cameras[sc.camera] = cam
+            scanner = SafeScanner(sc.camera, sc.place.id, "toggle", window=1.0)
+            worker = CameraWorker(
+                sc.camera,
+                CaptureLoop(cam, camera=sc.camera, fps=5),
+                make_decoder(),
+                scanner,
+                gw.submit,
+                clock_time(self.clock),
+                known=self._known(sc.place.id),
+            )
+            gw.attach_camera(worker, heartbeat=30.0)
+        if not self.office.ready([r.id for r in gw.readers_cfg], timeout=20):
+            raise RuntimeError("the simulated readers did not come up")
+
+    def _known(self, safe: str) -> Callable[[str], str | None]:
+        def known(code: str) -> str | None:
+            assert self.services is not None
+            with self.services.read() as uow:
+                c = uow.carriers.get(code)
+            if c is None:
+                return None
+            return "in" if c.state is CarrierState.IN_SAFE and c.location == safe else "out"
+
+        return known
+
+    def stop(self) -> None:
+        """Stop everything."""
+        if self.gateway is not None:
+            self.gateway.stop()
+        self.office.stop()
+        self.printer.stop()
+
+    # --- the timeline ------------------------------------------------------------------
+
+    def _on_event(self, ev: Event) -> None:
+        at = self.clock.now().astimezone(self.tz)
+        if ev.kind == "movement":
+            at = datetime.fromisoformat(ev.data["at"]).astimezone(self.tz)
+            d = ev.data
+            text = f"{d['carrier']} {d['from_place']} → {d['to_place']}"
+            if d.get("door"):
+                text += f" via {d['door']}"
+            if d.get("people"):
+                text += f" with {', '.join(d['people'])}"
+        elif ev.kind == "alert" and ev.data.get("state") == "open" and "message" in ev.data:
+            text = f"ALERT {ev.data['type']} {ev.data.get('rule') or ''}: {ev.data['zh']}"
+        elif ev.kind == "alert":
+            text = f"alert {ev.data['id'][:8]} {ev.data['state']}"
+        else:
+            return
+        self.result.timeline.append({"at": at.isoformat(), "kind": ev.kind, "text": text})
+
+    def scene(self, hh: int, mm: int, title: str) -> None:
+        """Move the clock to the scene's time and run what the scheduler would run."""
+        assert self.services is not None
+        self.clock.set(self.at(hh, mm))
+        time.sleep(1.2)  # fresh heartbeats at the new time before the scheduler looks
+        self.result.timeline.append(
+            {"at": self.at(hh, mm).isoformat(), "kind": "scene", "text": title}
+        )
+        self.say(f"{hh:02d}:{mm:02d}  {title}")
+        run_due(self.services)
+
+    def wait(self, pred: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+        """Wait for the simulated world to catch up; fail the demo clearly if it does not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pred():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"demo: timed out waiting for {what}")
+
+    def where(self, role: str) -> tuple[CarrierState, str | None]:
+        """State and place of a scripted carrier."""
+        assert self.services is not None
+        with self.services.read() as uow:
+            c = uow.carriers.get(self.serials[role])
+            assert c is not None
+            return c.state, c.location
+
+    def carry(self, door: str, direction: str, role: str, who: str, to: str) -> None:
+        """Walk ``who`` with carrier ``role`` through ``door``; wait until it is in ``to``."""
+        assert self.office is not None
+        self.office.carry(door, direction, (self.epcs[role],), (BADGE[who],))
+        self.wait(lambda: self.where(role)[1] == to, f"{role} to reach {to}")
+
+    def alerts_seen(self) -> set[tuple[str, str | None]]:
+        """(type, rule) of every alert raised so far."""
+        assert self.services is not None
+        with self.services.read() as uow:
+            return {(a.type.value, a.rule) for a in uow.alerts.find()}
+
+    # --- the script --------------------------------------------------------------------
+
+    def play(self) -> None:
+        """The scripted day."""
+        svc = self.services
+        assert svc is not None
+        self.scene(8, 40, "the office opens")
+        self.scene(8, 45, "receive and label 20 carriers (R15)")
+        items = [self._item(i) for i in range(20)]
+        got = receive(svc, "carol", ReceiveBatch(items, 20, "上级机关机要局"))
+        roles = ["ts", "sec", "sec2"] + [f"c{i}" for i in range(3, 19)] + ["conf"]
+        for role, c in zip(roles, got, strict=True):
+            self.serials[role], self.epcs[role] = c.serial, c.epc or ""
+        station = LabelStation("desk", self.printer.url)
+        for c in got:
+            labelling.label(svc, "carol", c.serial, station)
+        for c in got:
+            assert c.home_safe is not None and c.epc is not None
+            self.office.put_in_safe(c.home_safe, c.epc)
+        self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
+
+        self.scene(9, 30, "alice borrows a secret report to the reading room and returns it")
+        req = borrowing.request_borrow(
+            svc, "alice", self.serials["sec"], "alice", "reading", "阅办"
+        )
+        borrowing.approve_borrow(svc, "ann", req.id)
+        borrowing.check_out(svc, "carol", req.id)
+        self.office.take_from_safe("safe-s1", self.epcs["sec"])
+        self.carry("door-secure", "out", "sec", "alice", "corridor")
+        self.carry("door-reading", "in", "sec", "alice", "reading")
+        self.carry("door-reading", "out", "sec", "alice", "corridor")
+        self.carry("door-secure", "in", "sec", "alice", "secure")
+        borrowing.return_carrier(svc, "carol", self.serials["sec"])
+        self.office.put_in_safe("safe-s1", self.epcs["sec"])
+
+        self.scene(10, 0, "erin borrows a confidential file to office B — and keeps it")
+        req = borrowing.request_borrow(
+            svc, "erin", self.serials["conf"], "erin", "office-b", "会商"
+        )
+        borrowing.approve_borrow(svc, "ann", req.id)
+        borrowing.check_out(svc, "carol", req.id)
+        self.office.take_from_safe("safe-a", self.epcs["conf"])
+        self.carry("door-office-a", "out", "conf", "erin", "corridor")
+        self.carry("door-office-b", "in", "conf", "erin", "office-b")
+
+        self.scene(11, 30, "alice carries a top-secret carrier to the exit, alone (R2, R6)")
+        self.office.take_from_safe("safe-s1", self.epcs["ts"])
+        self.carry("door-secure", "out", "ts", "alice", "corridor")
+        self.carry("door-exit", "out", "ts", "alice", "outside")
+        self.scene(11, 40, "the custodian brings it back and locks it away")
+        self.carry("door-exit", "in", "ts", "alice", "corridor")
+        self.carry("door-secure", "in", "ts", "alice", "secure")
+        self.office.put_in_safe("safe-s1", self.epcs["ts"])
+        self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
+
+        self.scene(13, 0, "a secret carrier is taken into office B, below its level (R1)")
+        self.office.take_from_safe("safe-s1", self.epcs["sec2"])
+        self.carry("door-secure", "out", "sec2", "alice", "corridor")
+        self.carry("door-office-b", "in", "sec2", "alice", "office-b")
+        self.carry("door-office-b", "out", "sec2", "alice", "corridor")
+        self.carry("door-secure", "in", "sec2", "alice", "secure")
+        self.office.put_in_safe("safe-s1", self.epcs["sec2"])
+        self.wait(lambda: self.where("sec2")[0] is CarrierState.IN_SAFE, "sec2 back in its safe")
+
+        self.scene(14, 0, "bob walks out with his own USB stick (unknown tag)")
+        self.office.carry("door-exit", "out", (UNKNOWN_USB,), (BADGE["bob"],))
+        self.wait(lambda: ("unknown_tag", None) in self.alerts_seen(), "the unknown tag alert")
+
+        self.scene(15, 0, "a reader at office B is unplugged, then plugged back")
+        self.office.reader(UNPLUGGED).unplug(12.0)
+        self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 20)
+        self.wait(self._reader_back, "the reader to come back", 30)
+
+        self.scene(17, 36, "close of business: the end-of-day sweep and the overdue check")
+        self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 5)
+
+    def _reader_back(self) -> bool:
+        assert self.services is not None
+        with self.services.read() as uow:
+            return all(
+                a.state.value == "resolved" for a in uow.alerts.find(type=AlertType.READER_OFFLINE)
+            )
+
+    def _item(self, i: int) -> ReceiveItem:
+        # 0: top secret; 1-2 and every third: secret (secure room); the rest confidential in
+        # office A's safe; the last one is the file erin will keep.
+        if i == 0:
+            level, room, safe, period = (
+                Level.TOP_SECRET,
+                "secure",
+                "safe-s1",
+                SecrecyPeriod.years(20),
+            )
+        elif i in (1, 2) or i % 3 == 0:
+            level, room, safe, period = Level.SECRET, "secure", "safe-s1", SecrecyPeriod.years(10)
+        else:
+            level, room, safe, period = (
+                Level.CONFIDENTIAL,
+                "office-a",
+                "safe-a",
+                SecrecyPeriod.years(5),
+            )
+        return ReceiveItem(
+            title=f"演示文件{i + 1:02d}",
+            medium=Medium.USB if i % 5 == 4 else Medium.PAPER,
+            level=level,
+            period=period,
+            classified_on=date(2026, 11, 20),
+            issuing_authority="上级机关办公厅",
+            home_room=room,
+            home_safe=safe,
+            copy_number=1,
+            total_copies=1,
+            pages=10 + i,
+            scope_departments=("policy",),
+        )
+
+    def finish(self) -> DemoResult:
+        """Collect the alerts and compare them with what the day should have raised."""
+        assert self.services is not None
+        with self.services.read() as uow:
+            alerts = uow.alerts.find(order_by="first_seen")
+        seen = set()
+        for a in alerts:
+            key = (a.type.value, a.rule)
+            # Only the unplugged reader may go offline; any other is a fault of the office.
+            if a.type is AlertType.READER_OFFLINE and a.subject != UNPLUGGED:
+                key = ("reader_offline", f"unexpected: {a.subject}")
+            seen.add(key)
+            self.result.alerts.append(
+                {
+                    "type": a.type.value,
+                    "rule": a.rule,
+                    "severity": a.severity.value,
+                    "subject": a.subject,
+                    "state": a.state.value,
+                    "count": a.count,
+                    "first_seen": a.first_seen.astimezone(self.tz).isoformat(),
+                    "message": a.details.get("message", ""),
+                    "zh": a.details.get("zh", ""),
+                }
+            )
+        self.result.timeline.sort(key=lambda t: t["at"])
+        self.result.missing = sorted(EXPECTED - seen, key=str)
+        self.result.unexpected = sorted(seen - EXPECTED, key=str)
+        return self.result
+
+
+def run_demo(
+    site_file: str | Path = "examples/site.toml",
+    workdir: str | Path | None = None,
+    say: Callable[[str], None] = lambda _s: None,
+) -> DemoResult:
+    """Play the scripted day; returns the timeline, the alerts and the verdict."""
+    folder = Path(workdir or tempfile.mkdtemp(prefix="tracker-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    old = os.environ.get("TRACKER_LEDGER_KEY_FILE")
+    os.environ["TRACKER_LEDGER_KEY_FILE"] = str(folder / "ledger.key")
+    day = Day(Path(site_file), folder, say)
+    try:
+        day.start()
+        day.play()
+        return day.finish()
+    finally:
+        day.stop()
+        if old is None:
+            os.environ.pop("TRACKER_LEDGER_KEY_FILE", None)
+        else:
+            os.environ["TRACKER_LEDGER_KEY_FILE"] = old
+
+
+__all__ = ["EXPECTED", "DemoResult", "run_demo"]
