@@ -40,13 +40,13 @@ def renumber(chain: list[Entry]) -> list[Entry]:
     return [dataclasses.replace(e, seq=i + 1) for i, e in enumerate(chain)]
 
 
-def test_intact_chain_verifies() -> None:
+def test_r14_intact_chain_verifies() -> None:
     chain = build(20)
     result = check(chain, (20, chain[-1].hash))
     assert result.ok and result.entries == 20
 
 
-def test_empty_chain_with_empty_head_verifies_and_nonempty_head_is_truncation() -> None:
+def test_r14_empty_chain_with_empty_head_verifies_and_nonempty_head_is_truncation() -> None:
     assert check([], (0, GENESIS)).ok
     assert check([], (3, "ab" * 32)).problem.kind == "truncated"  # type: ignore[union-attr]
 
@@ -56,7 +56,7 @@ FIELDS = ["action", "actor", "carrier", "reason", "to_place", "at", "data"]
 
 @settings(max_examples=150)
 @given(n=st.integers(2, 30), data=st.data())
-def test_any_single_edit_is_detected_at_that_entry(n: int, data: st.DataObject) -> None:
+def test_r14_any_single_edit_is_detected_at_that_entry(n: int, data: st.DataObject) -> None:
     chain = build(n)
     head = (n, chain[-1].hash)
     k = data.draw(st.integers(0, n - 1))
@@ -78,7 +78,7 @@ def test_any_single_edit_is_detected_at_that_entry(n: int, data: st.DataObject) 
 
 @settings(max_examples=150)
 @given(n=st.integers(2, 30), data=st.data())
-def test_any_single_removal_is_detected_and_named(n: int, data: st.DataObject) -> None:
+def test_r14_any_single_removal_is_detected_and_named(n: int, data: st.DataObject) -> None:
     chain = build(n)
     head = (n, chain[-1].hash)
     k = data.draw(st.integers(0, n - 1))
@@ -97,7 +97,7 @@ def test_any_single_removal_is_detected_and_named(n: int, data: st.DataObject) -
 
 @settings(max_examples=150)
 @given(n=st.integers(1, 30), data=st.data())
-def test_any_single_insertion_is_detected_and_named(n: int, data: st.DataObject) -> None:
+def test_r14_any_single_insertion_is_detected_and_named(n: int, data: st.DataObject) -> None:
     chain = build(n)
     head = (n, chain[-1].hash)
     k = data.draw(st.integers(0, n))
@@ -113,7 +113,7 @@ def test_any_single_insertion_is_detected_and_named(n: int, data: st.DataObject)
 
 @settings(max_examples=150)
 @given(n=st.integers(2, 30), data=st.data())
-def test_any_swap_of_two_entries_is_detected_as_reordering(n: int, data: st.DataObject) -> None:
+def test_r14_any_swap_of_two_entries_is_detected_as_reordering(n: int, data: st.DataObject) -> None:
     chain = build(n)
     head = (n, chain[-1].hash)
     i, j = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)))
@@ -124,20 +124,20 @@ def test_any_swap_of_two_entries_is_detected_as_reordering(n: int, data: st.Data
     assert p is not None and p.kind == "reordered" and p.seq == i + 1
 
 
-def test_rewriting_the_whole_chain_without_the_key_is_detected() -> None:
+def test_r14_rewriting_the_whole_chain_without_the_key_is_detected() -> None:
     # A perfect chain whose every hash and link is right, sealed with another key.
     rewritten = build(5, key=b"not the key")
     p = check(rewritten, (5, rewritten[-1].hash)).problem
     assert p is not None and p.kind == "edited" and p.seq == 1
 
 
-def test_cutting_entries_off_the_end_shows_against_the_head() -> None:
+def test_r14_cutting_entries_off_the_end_shows_against_the_head() -> None:
     chain = build(10)
     p = check(chain[:7], (10, chain[-1].hash)).problem
     assert p is not None and p.kind == "truncated" and "3" in p.message
 
 
-def test_a_head_that_disagrees_with_the_chain_is_reported() -> None:
+def test_r14_a_head_that_disagrees_with_the_chain_is_reported() -> None:
     chain = build(4)
     p = check(chain, (4, "f" * 64)).problem
     assert p is not None and p.kind == "head"
