@@ -1,0 +1,157 @@
+"""``tracker user``, ``tracker device`` and ``tracker serve`` on a real database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.services.conftest import EXAMPLE
+from tracker.cli.main import _register, app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {
+        "TRACKER_DATABASE_URL": db_url,
+        "TRACKER_LEDGER_KEY": "cd" * 32,
+        "TRACKER_SECRET_KEY": "k" * 40,
+        "TRACKER_ARGON2_TIME_COST": "1",
+        "TRACKER_ARGON2_MEMORY_KIB": "8",
+        "TRACKER_ARGON2_PARALLELISM": "1",
+    }
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(tmp_path)
+    _register()
+    assert runner.invoke(app, ["site", "load", str(EXAMPLE)]).exit_code == 0
+    return values
+
+
+def test_user_add_creates_the_person_or_links_to_one(env: dict[str, str]) -> None:
+    r = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "carol",
+            "--role",
+            "custodian",
+            "--name",
+            "王机要",
+            "--clearance",
+            "core",
+            "--password-stdin",
+            "--json",
+        ],
+        input="s3cret-pass\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert '"role": "custodian"' in r.output
+    r = runner.invoke(
+        app, ["user", "add", "nobody", "--role", "staff", "--password-stdin"], input="s3cret-pass\n"
+    )
+    assert r.exit_code != 0
+    r = runner.invoke(app, ["person", "add", "bob", "--name", "周", "--clearance", "important"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["user", "add", "bob", "--role", "officer", "--password-stdin"], input="s3cret-pass\n"
+    )
+    assert r.exit_code != 0  # bob is staff, not an officer
+    r = runner.invoke(
+        app, ["user", "add", "bob", "--role", "staff", "--password-stdin"], input="short\n"
+    )
+    assert r.exit_code != 0  # too short
+    r = runner.invoke(
+        app, ["user", "add", "bob", "--role", "staff", "--password-stdin"], input="s3cret-pass\n"
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["user", "list", "--json"])
+    assert '"bob"' in r.output and '"carol"' in r.output
+    assert runner.invoke(app, ["user", "disable", "bob"]).exit_code == 0
+
+
+def test_device_add_prints_the_token_once_and_stores_its_hash(env: dict[str, str]) -> None:
+    r = runner.invoke(app, ["device", "add", "gw1", "--doors", "door-secure,safe-s1", "--json"])
+    assert r.exit_code == 0, r.output
+    token = r.output.split('"token": "')[1].split('"')[0]
+    assert token.startswith("dev_gw1.")
+    listed = runner.invoke(app, ["device", "list", "--json"]).output
+    assert "door-secure" in listed and token.split(".")[1] not in listed
+    assert runner.invoke(app, ["device", "add", "gw2", "--doors", "door-nowhere"]).exit_code != 0
+    assert runner.invoke(app, ["device", "revoke", "gw1"]).exit_code == 0
+
+
+def test_serve_answers_health_and_logins(env: dict[str, str], tmp_path: Path) -> None:
+    r = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "oscar",
+            "--role",
+            "officer",
+            "--name",
+            "赵",
+            "--clearance",
+            "core",
+            "--password-stdin",
+        ],
+        input="s3cret-pass\n",
+    )
+    assert r.exit_code == 0, r.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "tracker"),
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "database": "ok"}
+        tok = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "oscar", "password": "s3cret-pass"}
+        )
+        assert tok.status_code == 200
+        me = httpx.get(
+            f"{base}/api/v1/auth/me",
+            headers={"Authorization": f"Bearer {tok.json()['access_token']}"},
+        )
+        assert me.json()["role"] == "officer"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
