@@ -8,16 +8,21 @@ many events had been seen before)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Response
 
+from api.context import ApiContext
 from api.deps import Ctx, Device, Lang
 from api.errors import ScopeDenied
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.system import EventBatchIn, EventBatchOut, EventIn, EventResultOut
 from tracker.services.accounts import DeviceScope
-from tracker.services.movement import BatchRejected, Observation, apply_batch
+from tracker.services.movement import BatchRejected, Observation, Outcome, apply_batch
+from tracker.store.errors import ConcurrentUpdate
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=ERROR_RESPONSES)
 
@@ -37,6 +42,27 @@ def _outside(
     if ev.kind == "reader" and ev.reader in site_readers and ev.reader not in scope.readers:
         return "reader"
     return None
+
+
+RETRIES = 3  # a batch that lost an optimistic-locking race is applied again from scratch
+
+
+def _apply(ctx: ApiContext, source: str, batch: list[Observation]) -> list[Outcome]:
+    # The batch is one transaction and idempotent, so running it again after another
+    # transaction changed the same carriers first is safe; the gateway need not retry.
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return apply_batch(ctx.services, source, batch)
+        except BatchRejected:
+            ctx.metrics.events.labels("rejected").inc(len(batch))
+            raise
+        except ConcurrentUpdate:
+            if attempt == RETRIES:
+                raise
+            logger.info(
+                "batch from %s lost a race (attempt %d); applying it again", source, attempt
+            )
+    raise AssertionError("unreachable")
 
 
 @router.post("/events", response_model=EventBatchOut, summary="Post a batch of observations")
@@ -83,11 +109,7 @@ def post_events(
         )
         for ev in body.events
     ]
-    try:
-        outcomes = apply_batch(ctx.services, me.actor, batch)
-    except BatchRejected:
-        ctx.metrics.events.labels("rejected").inc(len(batch))
-        raise
+    outcomes = _apply(ctx, me.actor, batch)
     duplicates = sum(o.status == "duplicate" for o in outcomes)
     ctx.metrics.events.labels("duplicate").inc(duplicates)
     ctx.metrics.events.labels("recorded").inc(len(outcomes) - duplicates)
