@@ -192,15 +192,17 @@ class RoleGuard:
             zh=f"{principal.role.zh}无权调用此接口（允许：{self.describe('zh')}）",
         )
 
-    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        """Check the bearer-token caller."""
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        """Check the bearer-token caller (async: no thread-pool hop for a check)."""
         return self.check(principal)
 
 
 class DocsGuard(RoleGuard):
     """A role guard for the documentation (bearer token or HTTP Basic)."""
 
-    def __call__(self, principal: Annotated[Principal, Depends(docs_principal)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(docs_principal)]) -> Principal:
         """Check the caller of the documentation."""
         return self.check(principal)
 

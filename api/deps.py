@@ -12,18 +12,26 @@ from api.context import ApiContext
 from api.errors import pick_language
 from tracker.services.base import Services
 
+# These are ``async`` although they never wait: a plain ``def`` dependency runs in the
+# thread pool, a hop per dependency per request that costs more than the work itself.
 
-def get_services(request: Request) -> Services:
+
+async def get_ctx(request: Request) -> ApiContext:
+    """The app's shared context."""
+    return ctx_of(request)
+
+
+async def get_services(request: Request) -> Services:
     """The service context."""
     return ctx_of(request).services
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     """``zh`` (default) or ``en``, from Accept-Language."""
     return pick_language(request.headers.get("accept-language"))
 
 
-Ctx = Annotated[ApiContext, Depends(ctx_of)]
+Ctx = Annotated[ApiContext, Depends(get_ctx)]
 Svc = Annotated[Services, Depends(get_services)]
 Lang = Annotated[str, Depends(get_language)]
 
