@@ -133,3 +133,15 @@ def test_epcis_export_carries_no_titles(api: Api) -> None:
     received(api)
     r = api.call("oscar", "GET", "/api/v1/epcis/events")
     assert r.status_code == 200 and TITLE not in r.text
+
+
+def test_answers_to_an_approver_outside_the_scope_are_restricted(api: Api) -> None:
+    c = received(api, "confidential")
+    for path, body in (
+        ("reclassify", {"level": "secret", "period": "20y", "reason": "升密"}),
+        ("scope", {"departments": ["finance"], "reason": "工作需要"}),
+        ("declassify", {"reason": "提前解密"}),
+    ):
+        r = api.call(APPROVER, "POST", f"/api/v1/carriers/{c['serial']}/{path}", json=body)
+        assert r.status_code == 200 and TITLE not in r.text, path
+        assert r.json()["restricted"] is True
