@@ -90,3 +90,31 @@ def test_epcs_are_never_reused(uow_factory: Factory) -> None:
     with uow_factory(write=False) as uow:
         assert uow.counters.epc_owner("E2801160AAAA") == "JM-2026-000001"
         assert uow.counters.epc_owner("E28011600000") is None
+
+
+def test_batches_take_consecutive_numbers(uow_factory: Factory) -> None:
+    with uow_factory() as uow:
+        assert uow.counters.next_serial("JM", 2026) == 1
+        assert list(uow.counters.next_serials("JM", 2026, 100)) == list(range(2, 102))
+        assert uow.counters.next_serial("JM", 2026) == 102
+        assert list(uow.counters.next_serials("KM", 2026, 3)) == [1, 2, 3]
+        assert list(uow.counters.next_epc_references(5)) == [1, 2, 3, 4, 5]
+        assert uow.counters.next_epc_reference() == 6
+        uow.commit()
+
+
+def test_claiming_epcs_in_a_batch(uow_factory: Factory) -> None:
+    with uow_factory() as uow:
+        uow.counters.claim_epc("E1", "S-1")
+        uow.counters.claim_epcs([("e2", "S-2"), ("E3", "S-3"), ("E1", "S-1")])
+        uow.commit()
+    with (
+        uow_factory() as uow,
+        pytest.raises(Conflict, match="E3 was already given to carrier S-3"),
+    ):
+        uow.counters.claim_epcs([("E4", "S-4"), ("E3", "S-5")])
+    with uow_factory() as uow, pytest.raises(Conflict, match="twice"):
+        uow.counters.claim_epcs([("E5", "S-5"), ("e5", "S-6")])
+    with uow_factory(write=False) as uow:
+        assert uow.counters.epc_owner("E2") == "S-2"
+        assert uow.counters.epc_owner("E4") is None  # the failed batch left nothing

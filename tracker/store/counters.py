@@ -11,6 +11,7 @@ both find it missing do not collide.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,13 +45,16 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-def _bump(conn: Connection, table: Table, where: Any, row: dict[str, Any]) -> int:
-    stmt = update(table).where(where).values(next=table.c.next + 1).returning(table.c.next)
+def _bump(conn: Connection, table: Table, where: Any, row: dict[str, Any], count: int = 1) -> range:
+    """Take ``count`` consecutive numbers from a counter row (created at 1 if missing)."""
+    if count < 1:
+        raise InvalidInput("count", f"must be at least 1, not {count}", zh="数量至少为1")
+    stmt = update(table).where(where).values(next=table.c.next + count).returning(table.c.next)
     after = conn.execute(stmt).scalar_one_or_none()
     if after is None:
         conn.execute(dialect_insert(conn, table).values(**row, next=1).on_conflict_do_nothing())
         after = conn.execute(stmt).scalar_one()
-    return int(after) - 1
+    return range(int(after) - count, int(after))
 
 
 class SqlCounters:
@@ -62,17 +66,26 @@ class SqlCounters:
     @translated
     def next_serial(self, prefix: str, year: int) -> int:
         """The next serial number for ``prefix`` and ``year`` (1, 2, …)."""
+        return self.next_serials(prefix, year, 1)[0]
+
+    @translated
+    def next_serials(self, prefix: str, year: int, count: int) -> range:
+        """``count`` consecutive serial numbers in one statement (a whole delivery)."""
         conn = self._session.connection()
         t = _SERIALS
-        return _bump(
-            conn, t, (t.c.prefix == prefix) & (t.c.year == year), {"prefix": prefix, "year": year}
-        )
+        where = (t.c.prefix == prefix) & (t.c.year == year)
+        return _bump(conn, t, where, {"prefix": prefix, "year": year}, count)
 
     @translated
     def next_epc_reference(self) -> int:
         """The next EPC asset reference (1, 2, …); never reused."""
+        return self.next_epc_references(1)[0]
+
+    @translated
+    def next_epc_references(self, count: int) -> range:
+        """``count`` consecutive EPC asset references in one statement."""
         conn = self._session.connection()
-        return _bump(conn, _EPC_COUNTER, _EPC_COUNTER.c.id == 1, {"id": 1})
+        return _bump(conn, _EPC_COUNTER, _EPC_COUNTER.c.id == 1, {"id": 1}, count)
 
     @translated
     def claim_epc(self, epc: str, serial: str) -> None:
@@ -95,6 +108,37 @@ class SqlCounters:
                 f"EPC {code} was already given to carrier {owner}; EPCs are never reused",
                 zh=f"EPC {code} 已分配给载体 {owner}，EPC 不可重复使用",
             )
+
+    @translated
+    def claim_epcs(self, claims: Sequence[tuple[str, str]]) -> None:
+        """:meth:`claim_epc` for many ``(epc, serial)`` pairs in one statement."""
+        wanted = {epc.strip().upper(): serial for epc, serial in claims}
+        if "" in wanted:
+            raise InvalidInput("epc", "empty EPC", zh="EPC为空")
+        if len(wanted) < len(claims):
+            raise Conflict("the same EPC is claimed twice in one batch", zh="同一批次中EPC重复")
+        if not wanted:
+            return
+        conn = self._session.connection()
+        now = datetime.now(UTC)
+        stmt = (
+            dialect_insert(conn, _EPCS)
+            .values([{"epc": e, "serial": s, "claimed_at": now} for e, s in wanted.items()])
+            .on_conflict_do_nothing()
+            .returning(_EPCS.c.epc)
+        )
+        taken = set(wanted) - set(conn.execute(stmt).scalars())
+        if not taken:
+            return
+        owners = conn.execute(
+            select(_EPCS.c.epc, _EPCS.c.serial).where(_EPCS.c.epc.in_(sorted(taken)))
+        ).all()
+        for code, owner in sorted(owners):
+            if owner != wanted[code]:
+                raise Conflict(
+                    f"EPC {code} was already given to carrier {owner}; EPCs are never reused",
+                    zh=f"EPC {code} 已分配给载体 {owner}，EPC 不可重复使用",
+                )
 
     @translated
     def epc_owner(self, epc: str) -> str | None:
