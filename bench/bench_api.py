@@ -514,9 +514,12 @@ def run_one(kind: str, url: str, key: bytes, args: argparse.Namespace) -> dict[s
                 for _ in range(args.requests)
             ]
             asyncio.run(latency(server.base, user, paths[:200], args.clients))  # warm-up
+            result["where_is_1"] = asyncio.run(latency(server.base, user, paths[:300], 1))
+            print(f"[{kind}] where-is, one client: {result['where_is_1']}", flush=True)
             result["where_is"] = asyncio.run(latency(server.base, user, paths, args.clients))
             print(f"[{kind}] where-is: {result['where_is']}", flush=True)
             over = ["/api/v1/borrows/overdue?limit=100"] * (args.requests // 2)
+            result["overdue_1"] = asyncio.run(latency(server.base, user, over[:150], 1))
             result["overdue"] = asyncio.run(latency(server.base, user, over, args.clients))
             print(f"[{kind}] overdue: {result['overdue']}", flush=True)
             batches = ingest_batches(args.events, args.borrows, datetime.now(UTC))
@@ -582,7 +585,9 @@ def main() -> None:
         rows.append(
             [
                 r["db"],
+                _lat(r["where_is_1"]),
                 _lat(r["where_is"]),
+                _lat(r["overdue_1"]),
                 _lat(r["overdue"]),
                 r["ingest"]["events_per_s"],
                 r["raw_insert"]["events_per_s"],
@@ -594,8 +599,10 @@ def main() -> None:
             rows,
             [
                 "db",
-                "where-is p50/p99 ms",
-                "overdue p50/p99 ms",
+                "where-is, 1 client p50/p99 ms",
+                f"where-is, {args.clients} clients",
+                "overdue, 1 client",
+                f"overdue, {args.clients} clients",
                 "ingest events/s",
                 "raw insert events/s",
                 "ingest/raw",
