@@ -44,6 +44,7 @@ import argparse
 import dataclasses
 import json
 import os
+import random
 import smtplib
 import socket
 import sys
@@ -186,6 +187,7 @@ def seed(engine: Engine, n_borrows: int, n_overdue: int, n_people: int) -> None:
     """Bulk-insert borrowers, carriers out on borrow, and the open borrows."""
     step = max(1, n_borrows // max(1, n_overdue))
     overdue_left = n_overdue
+    rng = random.Random(2026)  # borrowers at random, so the overdue ones are many people
     with engine.begin() as conn:
         persons = [
             Person(f"P{i:05d}", f"借阅人{i}", "policy", Clearance.CORE, Role.STAFF)
@@ -202,7 +204,7 @@ def seed(engine: Engine, n_borrows: int, n_overdue: int, n_people: int) -> None:
         carriers, borrows = [], []
         for i in range(start, min(start + chunk, n_borrows)):
             serial = f"BN-2026-{i:06d}"
-            borrower = f"P{i % n_people:05d}"
+            borrower = f"P{rng.randrange(n_people):05d}"
             overdue = overdue_left > 0 and i % step == 0
             overdue_left -= overdue
             c = Carrier(
@@ -438,7 +440,7 @@ def part_path(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 "not_sent": failed,
                 "delivered": delivered,
                 "emails_received": inbox.messages,
-                "email_recipients": inbox.recipients,
+                "email_recipients": dict(inbox.recipients),
                 "webhook_posts": hooks.posts,
                 "webhook_alerts": hooks.alerts,
                 "raise_s": t1 - t0,
