@@ -96,7 +96,13 @@ def test_docs_ask_for_a_login_and_accept_basic_or_bearer(
     r = client.get("/docs")
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Basic")
     basic = base64.b64encode(f"bob:{password('bob')}".encode()).decode()
-    assert client.get("/docs", headers={"Authorization": f"Basic {basic}"}).status_code == 200
+    page = client.get("/docs", headers={"Authorization": f"Basic {basic}"})
+    assert page.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in page.text
+    js = client.get(
+        "/docs/assets/swagger-ui-bundle.js", headers={"Authorization": f"Basic {basic}"}
+    )
+    assert js.status_code == 200 and "SwaggerUIBundle" in js.text
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 401
     wrong = base64.b64encode(b"bob:nope").decode()
     assert client.get("/docs", headers={"Authorization": f"Basic {wrong}"}).status_code == 401
     doc = client.get("/openapi.json", headers=auth("bob"))

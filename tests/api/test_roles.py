@@ -22,6 +22,7 @@ ROLES = {
     ("GET", "/metrics"): "O+metrics-device",
     ("GET", "/openapi.json"): "COAS",
     ("GET", "/docs"): "COAS",
+    ("GET", "/docs/assets/{name}"): "COAS",
     ("POST", "/api/v1/auth/token"): "public",
     ("GET", "/api/v1/auth/me"): "COASD",
     ("POST", "/api/v1/carriers"): "CO",
