@@ -27,8 +27,8 @@ from simulators.office import SimulatedOffice
 from simulators.printer import PrinterSimulator
 from tracker.bootstrap import open_reader, open_store
 from tracker.domain.clock import ManualClock
-from tracker.domain.levels import Clearance, Level
-from tracker.domain.model import AlertType, BadgeKind, CarrierState, Medium, Role
+from tracker.domain.levels import Level
+from tracker.domain.model import AlertType, BadgeKind, CarrierState, Medium
 from tracker.domain.period import SecrecyPeriod
 from tracker.domain.site import PrinterConfig, Site, load_site
 from tracker.gateway.cameras import CameraWorker
@@ -40,19 +40,12 @@ from tracker.services.base import Event, Services
 from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
 from tracker.services.schedule import run_due
 from tracker.services.site import apply_site
+from tracker.simulate import CAST
 from tracker.store.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
 DAY = date(2026, 12, 1)  # a Tuesday
-CAST = [
-    ("carol", "王机要", "office", Clearance.CORE, Role.CUSTODIAN, "0100073EA7"),
-    ("oscar", "赵保密", "office", Clearance.CORE, Role.OFFICER, "0100073EA8"),
-    ("ann", "钱领导", "leaders", Clearance.CORE, Role.APPROVER, "0100073EA9"),
-    ("alice", "李核心", "policy", Clearance.CORE, Role.STAFF, "0100073EAB"),
-    ("erin", "郑重要", "policy", Clearance.IMPORTANT, Role.STAFF, "0100073EAE"),
-    ("bob", "周重要", "finance", Clearance.IMPORTANT, Role.STAFF, "0100073EAC"),
-]
 BADGE = {pid: badge for pid, *_, badge in CAST}
 UNKNOWN_USB = "E2801170000002089ABCDEF0"
 UNPLUGGED = "door-office-b-in"

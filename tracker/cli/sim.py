@@ -133,3 +133,123 @@ def rfid(
             runner.cancel()
         sim.stop()
         signal.signal(signal.SIGTERM, previous)
+
+
+# --- driving the simulated office of `tracker serve --simulate` ----------------------
+
+SocketOption = Annotated[
+    Path,
+    typer.Option(
+        "--socket",
+        envvar="TRACKER_SIM_SOCKET",
+        help="Control socket of the running simulated office.",
+    ),
+]
+DEFAULT_SOCKET = Path("data/sim.sock")
+
+
+def _send(socket_path: Path, cmd: dict[str, object]) -> dict[str, object]:
+    from simulators.control import send
+
+    answer = send(socket_path, cmd)
+    if not answer.get("ok"):
+        raise InvalidInput("command", str(answer.get("error")), zh=str(answer.get("error")))
+    return answer
+
+
+def _tags_and_badges(serials: list[str], people: list[str]) -> tuple[list[str], list[str]]:
+    """EPCs of carriers (or raw EPC hex for tags that are no carrier's) and badges of people."""
+    from tracker.cli.common import app as build_app
+    from tracker.domain.model import BadgeKind
+
+    with build_app().services.read() as uow:
+        tags = []
+        for s in serials:
+            c = uow.carriers.get(s)
+            tags.append(c.epc if c is not None and c.epc else s.upper())
+        badges = []
+        for p in people:
+            found = [
+                b for b in uow.badges.find(person=p, active=True) if b.kind is BadgeKind.EM4100
+            ]
+            if not found:
+                raise InvalidInput("person", f"{p!r} has no EM4100 badge", zh=f"{p!r} 没有工卡")
+            badges.append(found[0].code)
+    return tags, badges
+
+
+@app.command("carry")
+def carry(
+    serials: Annotated[list[str], typer.Argument(help="Carrier serials (or raw EPC hex).")],
+    door: Annotated[str, typer.Option(help="Door id.")],
+    direction: Annotated[str, typer.Option(help="in (outer → inner) or out.")] = "out",
+    person: Annotated[list[str] | None, typer.Option(help="Person crossing (repeat).")] = None,
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Someone carries carriers through a door of the simulated office."""
+    tags, badges = _tags_and_badges(serials, person or [])
+    _send(
+        socket_path,
+        {"cmd": "carry", "door": door, "direction": direction, "tags": tags, "badges": badges},
+    )
+    typer.echo(f"{', '.join(serials)} → {door} ({direction})")
+
+
+@app.command("put")
+def put(
+    serial: str,
+    safe: Annotated[str, typer.Option(help="Safe id.")],
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Lay a carrier into a safe of the simulated office (its reader sees the tag)."""
+    tags, _ = _tags_and_badges([serial], [])
+    _send(socket_path, {"cmd": "put", "safe": safe, "tag": tags[0]})
+    typer.echo(f"{serial} → {safe}")
+
+
+@app.command("take")
+def take(
+    serial: str,
+    safe: Annotated[str, typer.Option(help="Safe id.")],
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Take a carrier out of a safe of the simulated office."""
+    tags, _ = _tags_and_badges([serial], [])
+    _send(socket_path, {"cmd": "take", "safe": safe, "tag": tags[0]})
+    typer.echo(f"{serial} ← {safe}")
+
+
+@app.command("unplug")
+def unplug(
+    reader: str,
+    seconds: Annotated[float, typer.Option(help="Plug it back after this long.")] = 30.0,
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Pull a simulated reader's cable (it comes back after --seconds)."""
+    _send(socket_path, {"cmd": "unplug", "reader": reader, "seconds": seconds})
+    typer.echo(f"{reader} unplugged for {seconds:g} s")
+
+
+@app.command("show")
+def show(
+    serial: str,
+    camera: Annotated[str, typer.Option(help="Camera id.")],
+    seconds: Annotated[float, typer.Option()] = 1.5,
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Hold a carrier's label in front of a simulated camera."""
+    _send(socket_path, {"cmd": "show", "camera": camera, "code": serial, "seconds": seconds})
+    typer.echo(f"{serial} shown to {camera}")
+
+
+@app.command("status")
+def status(socket_path: SocketOption = DEFAULT_SOCKET) -> None:
+    """List the simulated readers (and their device links) and cameras."""
+    answer = _send(socket_path, {"cmd": "status"})
+    readers = answer.get("readers")
+    assert isinstance(readers, dict)
+    for r, link in sorted(readers.items()):
+        typer.echo(f"{r:<22} {link}")
+    cameras = answer.get("cameras")
+    names = [str(c) for c in cameras] if isinstance(cameras, list) else []
+    typer.echo(f"cameras: {', '.join(names)}")
