@@ -23,4 +23,4 @@ class ApiSettings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     stream_heartbeat: float = Field(default=15.0, gt=0)
     stream_queue: int = Field(default=1000, ge=1)
-    max_batch: int = Field(default=1000, ge=1, le=10000)
+    max_batch: int = Field(default=1000, ge=1, le=1000)  # events a batch (schema caps 1000)

@@ -18,6 +18,7 @@ from api.deps import Ctx, Device, Lang
 from api.errors import ScopeDenied
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.system import EventBatchIn, EventBatchOut, EventIn, EventResultOut
+from tracker.domain.errors import InvalidInput
 from tracker.services.accounts import DeviceScope
 from tracker.services.movement import BatchRejected, Observation, Outcome, apply_batch
 from tracker.store.errors import ConcurrentUpdate
@@ -70,6 +71,12 @@ def post_events(
     body: EventBatchIn, me: Device, ctx: Ctx, lang: Lang, response: Response
 ) -> EventBatchOut:
     """Apply up to 1000 observations in one transaction, in event-time order."""
+    if len(body.events) > ctx.settings.max_batch:
+        raise InvalidInput(
+            "events",
+            f"at most {ctx.settings.max_batch} events a batch",
+            zh=f"每批最多 {ctx.settings.max_batch} 个事件",
+        )
     site = ctx.services.site
     assert me.scope is not None
     doors = {d.door.id for d in site.doors}

@@ -171,3 +171,18 @@ def test_unknown_tags_raise_one_alert(client: TestClient, gateway: Gateway, api:
     assert r.status_code == 200 and r.json()["results"][0]["note"] == "unknown tag"
     alerts = api.ok("carol", "GET", "/api/v1/alerts")["items"]
     assert [(a["type"], a["count"]) for a in alerts] == [("unknown_tag", 5)]
+
+
+def test_a_smaller_batch_limit_is_honoured(
+    api: Api, svc: Services, settings, gateway: Gateway
+) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+
+    small = create_app(svc, settings.model_copy(update={"max_batch": 2}))
+    c = received(api)
+    with TestClient(small) as client:
+        r = post(client, gateway, [crossing(f"m{i}", c["epc"], "out", T0) for i in range(3)])
+        assert r.status_code == 422 and r.json()["error"]["field"] == "events"
+        assert post(client, gateway, [crossing("m9", c["epc"], "out", T0)]).status_code == 200
+    metrics = api.call("oscar", "GET", "/metrics").text
+    assert "tracker_ingest_events_total" in metrics
