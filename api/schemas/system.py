@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -97,10 +96,3 @@ class EventBatchOut(Out):
     """Answers in the order given."""
 
     results: list[EventResultOut]
-
-
-class StreamInfo(Out):
-    """Not a response body: documents the event stream."""
-
-    kind: Literal["movement", "alert", "carrier"]
-    at: datetime | None = None
