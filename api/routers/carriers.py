@@ -31,6 +31,7 @@ from tracker.services.base import Services
 router = APIRouter(prefix="/api/v1/carriers", tags=["carriers"], responses=ERROR_RESPONSES)
 
 _SCAN_PAGE = 1000
+COUNT_CAP = 10_000  # a keeper's text search counts this many matches at most
 
 
 @router.post("", response_model=ReceivedOut, status_code=201, summary="Receive a delivery")
@@ -97,12 +98,15 @@ def list_carriers(
     }
     needle = (q or "").strip()
     names = place_names(svc)
+    truncated = False
     with svc.read() as uow:
         if me.keeper:
             eq = {**visible, **hidden}
             if needle:
-                found = _all(uow, needle, eq)
-                total, page = len(found), found[offset : offset + limit]
+                # Keepers see every title, so the page can come straight from SQL; the
+                # total is counted up to a cap so a broad search stays cheap.
+                page = uow.carriers.search(text=needle, limit=limit, offset=offset, **eq)
+                total, truncated = _count(uow, needle, eq)
             else:
                 total = uow.carriers.count(**eq)
                 page = uow.carriers.search(limit=limit, offset=offset, **eq)
@@ -113,12 +117,24 @@ def list_carriers(
             found = [c for c in _all(uow, needle, visible) if _matches(me, c, needle, hidden)]
             total, page = len(found), found[offset : offset + limit]
         items = [show_known(me, c, lang, names) for c in page]
-    return Page[CarrierOut](items=items, total=total, limit=limit, offset=offset)
+    return Page[CarrierOut](
+        items=items, total=total, limit=limit, offset=offset, truncated=truncated
+    )
 
 
 def show_known(me: Principal, c: Carrier, lang: str, names: dict[str, str]) -> CarrierOut:
     """``c`` shaped for ``me`` (need-to-know)."""
     return carrier_view(c, me.may_know(c), lang, names)
+
+
+def _count(uow: Any, needle: str, eq: dict[str, Any]) -> tuple[int, bool]:
+    n = 0
+    while n < COUNT_CAP:
+        chunk = uow.carriers.search(text=needle, limit=_SCAN_PAGE, offset=n, **eq)
+        n += len(chunk)
+        if len(chunk) < _SCAN_PAGE:
+            return n, False
+    return n, True
 
 
 def _all(uow: Any, needle: str, eq: dict[str, Any]) -> list[Carrier]:

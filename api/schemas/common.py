@@ -92,9 +92,12 @@ class Page(Out, Generic[T]):
     """One page of a list."""
 
     items: list[T]
-    total: int
+    total: int = Field(description="How many match (at least this many when truncated).")
     limit: int
     offset: int
+    truncated: bool = Field(
+        default=False, description="True when counting stopped at a cap (broad searches)."
+    )
 
 
 class Note(Model):

@@ -145,3 +145,15 @@ def test_answers_to_an_approver_outside_the_scope_are_restricted(api: Api) -> No
         r = api.call(APPROVER, "POST", f"/api/v1/carriers/{c['serial']}/{path}", json=body)
         assert r.status_code == 200 and TITLE not in r.text, path
         assert r.json()["restricted"] is True
+
+
+def test_keeper_search_counts_are_capped_and_flagged(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from api.routers import carriers
+
+    for _ in range(3):
+        received(api, store=False)
+    assert api.ok("carol", "GET", "/api/v1/carriers", params={"q": "JM"})["truncated"] is False
+    monkeypatch.setattr(carriers, "COUNT_CAP", 1)
+    monkeypatch.setattr(carriers, "_SCAN_PAGE", 1)
+    out = api.ok("carol", "GET", "/api/v1/carriers", params={"q": "JM", "limit": 2})
+    assert out["truncated"] is True and out["total"] >= 1 and len(out["items"]) == 2
