@@ -92,6 +92,81 @@ def test_device_add_prints_the_token_once_and_stores_its_hash(env: dict[str, str
     assert runner.invoke(app, ["device", "revoke", "gw1"]).exit_code == 0
 
 
+def start_server(
+    env: dict[str, str], cwd: Path, *extra: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``tracker serve`` on a free port; (process, base URL) once /healthz answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "tracker"),
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=2)
+            return proc, base
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_server(proc)
+                raise AssertionError("server did not start") from None
+            time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> str:
+    """Stop it with SIGINT (as Ctrl-C does); returns what it printed."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate(timeout=5)
+    return out.decode(errors="replace")
+
+
+def test_serve_simulate_prints_logins_that_work(tmp_path: Path) -> None:
+    env = {
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
+        "TRACKER_LEDGER_KEY": "ef" * 32,
+        "TRACKER_SECRET_KEY": "k" * 40,
+        "TRACKER_ARGON2_TIME_COST": "1",
+        "TRACKER_ARGON2_MEMORY_KIB": "8",
+        "TRACKER_ARGON2_PARALLELISM": "1",
+    }
+    proc, base = start_server(env, tmp_path, "--simulate", "--site", str(EXAMPLE))
+    try:
+        health = httpx.get(f"{base}/healthz").json()
+        assert health["status"] == "ok"
+    finally:
+        out = stop_server(proc)
+    password = next(line.split()[1] for line in out.splitlines() if line.startswith("  carol "))
+    assert (tmp_path / "data").is_dir() and "API on" in out
+    # the logins were stored: start again without --simulate and log in with it
+    proc, base = start_server(env, tmp_path)
+    try:
+        tok = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "carol", "password": password}
+        )
+        assert tok.status_code == 200
+    finally:
+        stop_server(proc)
+
+
 def test_serve_answers_health_and_logins(env: dict[str, str], tmp_path: Path) -> None:
     r = runner.invoke(
         app,
@@ -110,34 +185,9 @@ def test_serve_answers_health_and_logins(env: dict[str, str], tmp_path: Path) ->
         input="s3cret-pass\n",
     )
     assert r.exit_code == 0, r.output
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "tracker"),
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, **env},
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc, base = start_server(env, tmp_path)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+        health = httpx.get(f"{base}/healthz", timeout=2)
         assert health.json() == {"status": "ok", "database": "ok"}
         tok = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "oscar", "password": "s3cret-pass"}
@@ -149,9 +199,4 @@ def test_serve_answers_health_and_logins(env: dict[str, str], tmp_path: Path) ->
         )
         assert me.json()["role"] == "officer"
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc)

@@ -1,4 +1,5 @@
-"""``tracker serve``: run the HTTP API with uvicorn."""
+"""``tracker serve``: run the HTTP API with uvicorn (optionally with the whole office
+simulated: ``--simulate``, see :mod:`tracker.simulate`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import typer
 import uvicorn
 
 from api.app import create_app
+from api.security import Argon2Hasher
+from api.settings import ApiSettings
 from tracker.bootstrap import build
 
 logger = logging.getLogger(__name__)
@@ -23,11 +26,32 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
+    simulate: bool = typer.Option(
+        False,
+        "--simulate",
+        help="Simulate every reader, camera and printer of the site (demo; prints logins).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve the API. The database is ``TRACKER_DATABASE_URL`` (default: the SQLite file
     ``./data/tracker.db``), migrated on first start; ``/docs`` shows every endpoint."""
     built = build(site_file=site, load=site is not None)
-    api = create_app(built.services)
-    logger.info("serving on http://%s:%d", host, port)
-    uvicorn.run(api, host=host, port=port, log_level=log_level, proxy_headers=False)
+    settings = ApiSettings()
+    simulated = None
+    if simulate:
+        from tracker import simulate as simulation
+
+        workdir = Path.cwd() / "data"
+        workdir.mkdir(parents=True, exist_ok=True)
+        simulated = simulation.start(built.services, workdir, Argon2Hasher.from_settings(settings))
+        typer.echo("demo logins (new passwords every start; shown only here):")
+        for user, password in simulated.credentials.items():
+            typer.echo(f"  {user:<8} {password}")
+        typer.echo(f"drive the simulated people with `tracker sim …` ({workdir / 'sim.sock'})")
+    api = create_app(built.services, settings)
+    typer.echo(f"API on http://{host}:{port}  (documentation: http://{host}:{port}/docs)")
+    try:
+        uvicorn.run(api, host=host, port=port, log_level=log_level, proxy_headers=False)
+    finally:
+        if simulated is not None:
+            simulated.stop()
