@@ -40,7 +40,11 @@ def _outside(
         return "door"
     if ev.kind == "safe" and ev.safe in site_safes and ev.safe not in scope.safes:
         return "safe"
-    if ev.kind == "reader" and ev.reader in site_readers and ev.reader not in scope.readers:
+    if (
+        ev.kind in ("reader", "heartbeat")
+        and ev.reader in site_readers
+        and ev.reader not in scope.readers
+    ):
         return "reader"
     return None
 

@@ -63,7 +63,7 @@ class EventIn(Model):
     """One observation from a gateway (see ``tracker.services.movement.Observation``)."""
 
     event_id: str = Field(min_length=1, max_length=128, description="Client-generated, unique.")
-    kind: Literal["crossing", "safe", "shielded", "reader"]
+    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat"]
     at: When
     code: ShortText = Field(default="", description="Tag EPC hex or label barcode.")
     door: Ident | None = None

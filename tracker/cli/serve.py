@@ -13,6 +13,9 @@ from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
 from tracker.bootstrap import build
+from tracker.notify.delivery import DeliveryWorker
+from tracker.notify.senders import senders_for
+from tracker.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +52,16 @@ def serve(
             typer.echo(f"  {user:<8} {password}")
         typer.echo(f"drive the simulated people with `tracker sim …` ({workdir / 'sim.sock'})")
     api = create_app(built.services, settings)
+    # The time-driven rules and notification delivery run inside the service.
+    scheduler = Scheduler(built.services).start()
+    delivery = DeliveryWorker(
+        built.services, senders_for(built.services.site.notifications)
+    ).start()
     typer.echo(f"API on http://{host}:{port}  (documentation: http://{host}:{port}/docs)")
     try:
         uvicorn.run(api, host=host, port=port, log_level=log_level, proxy_headers=False)
     finally:
+        scheduler.stop()
+        delivery.stop()
         if simulated is not None:
             simulated.stop()

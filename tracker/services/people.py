@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Clearance
 from tracker.domain.model import Badge, BadgeKind, Person, Role
@@ -23,6 +23,16 @@ def _email(text: str) -> str:
     if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
         raise InvalidInput("email", f"not an email address: {text!r}", zh=f"邮箱地址无效：{text!r}")
     return text
+
+
+def _may_change_role(tx: Tx, actor: str, person_id: str) -> None:
+    # Roles decide who approves and who oversees: only the secrecy officer (or the
+    # server's administrator) changes them, and nobody changes their own.
+    if actor.startswith("cli:"):
+        return
+    if actor == person_id:
+        raise PermissionDenied("nobody may change their own role", zh="不得变更本人的角色")
+    tx.require_role(actor, Role.OFFICER)
 
 
 def _admin(tx: Tx, actor: str) -> None:
@@ -89,6 +99,8 @@ def update_person(
         if p is None:
             raise NotFound(f"no person {person_id!r}", zh=f"没有人员 {person_id!r}")
         changes: dict[str, str] = {}
+        if role is not None and role is not p.role:
+            _may_change_role(tx, actor, person_id)
         if clearance is not None and clearance is not p.clearance:
             changes["clearance"] = f"{p.clearance.value}->{clearance.value}"
             p.clearance = clearance
