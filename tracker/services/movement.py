@@ -232,7 +232,7 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
         to_room,
         door.exit and to_room.room_kind is RoomKind.OUTSIDE,
         people,
-        tx.uow.places.find(),
+        tx.svc.site.places,
         auth,
         obs.at,
         tx.svc.site.policy.escorts_for_top_secret,

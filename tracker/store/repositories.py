@@ -71,6 +71,13 @@ def _shape(entity: type[Any], row: type[Base]) -> _Shape:
     return found
 
 
+def _snapshot(obj: Any) -> dict[str, Any]:
+    # Mutable values are copied so that changing them in place still shows as a change.
+    return {
+        k: (v.copy() if isinstance(v, dict | list | set) else v) for k, v in obj.__dict__.items()
+    }
+
+
 class SqlRepository(Generic[T]):
     """Generic repository for one entity type and its table."""
 
@@ -87,6 +94,9 @@ class SqlRepository(Generic[T]):
         self._json_fields = shape.json_fields
         self._columns = row.__table__.columns
         self._tracked: dict[str, tuple[T, Base]] = {}
+        # What each tracked object looked like when its row was last written or read:
+        # comparing an object's __dict__ with it (in C) is the cheap test for "changed?".
+        self._seen: dict[str, dict[str, Any]] = {}
 
     # --- conversion and tracking ---------------------------------------------------
 
@@ -101,6 +111,7 @@ class SqlRepository(Generic[T]):
             return found[0]
         obj = self._to_entity(row)
         self._tracked[key] = (obj, row)
+        self._seen[key] = _snapshot(obj)
         return obj
 
     def sync(self) -> int:
@@ -108,6 +119,8 @@ class SqlRepository(Generic[T]):
         objects changed. Called by the unit of work before queries and at commit."""
         changed = 0
         for key, (obj, row) in self._tracked.items():
+            if obj.__dict__ == self._seen.get(key):
+                continue
             dirty = False
             for name in self._fields:
                 new = getattr(obj, name)
@@ -120,12 +133,14 @@ class SqlRepository(Generic[T]):
                         )
                     setattr(row, name, _fresh(new))
                     dirty = True
+            self._seen[key] = _snapshot(obj)
             changed += dirty
         return changed
 
     def forget(self) -> None:
         """Drop every tracked object (after a rollback they no longer match the rows)."""
         self._tracked.clear()
+        self._seen.clear()
 
     @property
     def tracked(self) -> int:
@@ -159,6 +174,7 @@ class SqlRepository(Generic[T]):
         row = self._row(**values)
         self._session.add(row)
         self._tracked[key] = (obj, row)
+        self._seen[key] = _snapshot(obj)
 
     @translated
     def find(
@@ -178,7 +194,7 @@ class SqlRepository(Generic[T]):
     @translated
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
-        self._uow.flush()
+        self._uow.flush(self)
         stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
         return int(self._session.scalar(stmt) or 0)
 
@@ -191,7 +207,7 @@ class SqlRepository(Generic[T]):
         limit: int | None,
         offset: int,
     ) -> list[T]:
-        self._uow.flush()
+        self._uow.flush(self)
         stmt = stmt.order_by(*self._ordering(order_by))
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -292,7 +308,7 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         The row is re-read under the lock, so an object handed out earlier is brought up
         to date; changes this unit made to it before are written first, and fail with a
         :class:`~tracker.store.errors.ConcurrentUpdate` if they were based on a stale read."""
-        self._uow.flush()
+        self._uow.flush(self)
         stmt = select(CarrierRow).where(CarrierRow.serial == serial).with_for_update()
         row = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
         if row is None:
@@ -303,6 +319,7 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         obj = found[0]
         for name in self._fields:
             setattr(obj, name, _fresh(getattr(row, name)))
+        self._seen[serial] = _snapshot(obj)
         return obj
 
 

@@ -148,15 +148,20 @@ class SqlUnitOfWork:
 
     # --- writing ---------------------------------------------------------------------
 
-    def flush(self) -> None:
+    def flush(self, repo: SqlRepository[Any] | None = None) -> None:
         """Send the changes so far to the database (inside the transaction), so queries
-        see them. Called by the repositories before every query."""
+        see them. A repository about to query passes itself: a query reads one table, so
+        only that repository's changed objects need writing first (and new rows), which
+        keeps a long use case linear instead of re-checking every tracked object before
+        every query."""
         session = self.session
-        changed = sum(r.sync() for r in self._repos)
+        repos = self._repos if repo is None else (repo,)
+        changed = sum(r.sync() for r in repos)
         with translating("writing changes"):
             if changed or session.new or session.dirty:
                 session.flush()
-        self.ledger.flush()
+        if repo is None:
+            self.ledger.flush()
 
     def has_changes(self) -> bool:
         """True when committing would write something."""
