@@ -106,7 +106,7 @@ def test_r14_any_single_insertion_is_detected_and_named(n: int, data: st.DataObj
     forged = seal(
         EntryDraft(Action.RECEIVE, T0, "mallory", "JM-2026-777777"), k + 1, prev, b"guess"
     )
-    tampered = renumber(chain[:k] + [forged] + chain[k:])
+    tampered = renumber([*chain[:k], forged, *chain[k:]])
     p = check(tampered, head).problem
     assert p is not None and p.kind == "inserted" and p.seq == k + 1
 

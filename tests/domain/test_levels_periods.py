@@ -10,8 +10,14 @@ from hypothesis import strategies as st
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.levels import Clearance, Level
-from tracker.domain.period import Marking, PeriodKind, SecrecyPeriod, add_months, longest
-from tracker.domain.period import container_marking
+from tracker.domain.period import (
+    Marking,
+    PeriodKind,
+    SecrecyPeriod,
+    add_months,
+    container_marking,
+    longest,
+)
 
 levels = st.sampled_from(list(Level))
 

@@ -45,7 +45,10 @@ SITE = load_site(Path(__file__).resolve().parents[2] / "examples" / "site.toml")
 P = {p.id: p for p in SITE.places}
 
 
-def crossing(c, frm, to, people=(), auth=Authorizations(), exit_door=False):  # type: ignore[no-untyped-def]
+NO_AUTH = Authorizations()
+
+
+def crossing(c, frm, to, people=(), auth=NO_AUTH, exit_door=False):  # type: ignore[no-untyped-def]
     return evaluate_crossing(c, P[frm], P[to], exit_door, list(people), SITE.places, auth, T0)
 
 
