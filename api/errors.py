@@ -11,6 +11,7 @@ Conflict                   409     it does not fit the current state
 NotFound                   404
 Unauthenticated            401     no valid token
 PermissionDenied           403     the role or device scope does not allow it
+DeviceError, LabelError    502     a printer, reader or label read-back failed (said)
 TransientError             503     the database is unreachable; retry later
 anything else              500     logged with the request id; no details returned
 =========================  ======  ===============================================
@@ -31,8 +32,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracker.domain.errors import (
     Conflict,
+    DeviceError,
     DomainError,
     InvalidInput,
+    LabelError,
     NotFound,
     PermissionDenied,
     RuleViolation,
@@ -92,6 +95,8 @@ def status_of(exc: TrackerError) -> int:
         (Unauthenticated, 401),
         (PermissionDenied, 403),
         (Conflict, 409),
+        (DeviceError, 502),
+        (LabelError, 502),
         (TransientError, 503),
         (DomainError, 400),
     ):
@@ -129,6 +134,11 @@ def tracker_error_response(request: Request, exc: TrackerError) -> JSONResponse:
         return JSONResponse(
             body(exc.code, message, rid), status_code=503, headers={"Retry-After": "5"}
         )
+    if status == 502:
+        # A device said no (paper out, head open, a label that did not read back): the
+        # custodian at the printer needs exactly that message.
+        logger.warning("request %s: device: %s", rid, exc.message)
+        return JSONResponse(body(exc.code, exc.text(lang), rid), status_code=502)
     if status >= 500:
         logger.error("request %s failed: %s: %s", rid, type(exc).__name__, exc.message)
         message = "internal error" if lang == "en" else "服务器内部错误"

@@ -12,6 +12,8 @@ from api.deps import AnyUser, Custodian, Lang, Svc
 from api.schemas.carriers import (
     CarrierOut,
     HistoryOut,
+    LabelIn,
+    LabelOut,
     ReceivedOut,
     ReceiveIn,
     StoreIn,
@@ -21,11 +23,12 @@ from api.schemas.carriers import (
 )
 from api.schemas.common import ERROR_RESPONSES, Limit, Offset, Page, SerialPath, ShortText
 from api.views import place_names, show
-from tracker.domain.errors import NotFound, PermissionDenied
+from labels.station import LabelStation
+from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, Medium
 from tracker.domain.period import SecrecyPeriod
-from tracker.services import custody, receive
+from tracker.services import custody, labelling, receive
 from tracker.services.base import Services
 
 router = APIRouter(prefix="/api/v1/carriers", tags=["carriers"], responses=ERROR_RESPONSES)
@@ -190,6 +193,33 @@ def history(
     with svc.read() as uow:
         entries = uow.ledger.for_carrier(serial, limit=limit)
     return HistoryOut(serial=serial, entries=[history_view(e) for e in entries])
+
+
+@router.post(
+    "/{serial}/label", response_model=LabelOut, summary="Print and confirm a carrier's label"
+)
+def print_label(serial: SerialPath, body: LabelIn, me: Custodian, svc: Svc) -> LabelOut:
+    """Print the label (R15) and read it back — barcode and tag — before the carrier counts
+    as labelled; a failure is recorded and the carrier stays unlabelled (502 for a printer
+    or read-back failure, with the reason)."""
+    site = svc.site
+    wanted = body.printer or site.labels.printer
+    cfg = next((p for p in site.printers if p.id == wanted), None)
+    if cfg is None:
+        raise InvalidInput(
+            "printer",
+            f"no printer {wanted!r} in the site file",
+            zh=f"站点文件中没有打印机 {wanted!r}",
+        )
+    station = LabelStation(cfg.id, cfg.url, size=(site.labels.width_mm, site.labels.height_mm))
+    result = labelling.label(svc, me.actor, serial, station)
+    return LabelOut(
+        serial=serial,
+        printer=result.printer,
+        kind=result.kind,
+        barcode=result.barcode,
+        tag_epc=result.tag_epc,
+    )
 
 
 @router.post("/{serial}/store", response_model=CarrierOut, summary="Lock a carrier in a safe")

@@ -46,6 +46,23 @@ class ReceiveIn(Model):
     reason: Text = ""
 
 
+class LabelIn(Model):
+    """Print a carrier's label on a printer of the site file (default: the site's label
+    printer) and read it back; a second print is a reprint, marked as one."""
+
+    printer: Ident | None = None
+
+
+class LabelOut(Model):
+    """A label printed and confirmed by reading it back."""
+
+    serial: str
+    printer: str
+    kind: str = Field(description="zpl, pdf or png")
+    barcode: str = Field(description="What the printed barcode read back as.")
+    tag_epc: str | None = Field(description="The EPC read back from the label's tag.")
+
+
 class StoreIn(Model):
     """Put a carrier in a safe (its home safe unless another is named)."""
 

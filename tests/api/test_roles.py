@@ -29,6 +29,7 @@ ROLES = {
     ("GET", "/api/v1/carriers"): "COAS",
     ("GET", "/api/v1/carriers/{serial}"): "COAS",
     ("GET", "/api/v1/carriers/{serial}/history"): "COAS",
+    ("POST", "/api/v1/carriers/{serial}/label"): "CO",
     ("POST", "/api/v1/carriers/{serial}/store"): "CO",
     ("POST", "/api/v1/carriers/{serial}/transfer"): "CO",
     ("POST", "/api/v1/carriers/{serial}/reclassify"): "AO",
