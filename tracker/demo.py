@@ -2,7 +2,9 @@
 
 M100 simulators on both sides of every door and in every safe, badge readers, a camera
 per safe and the printer simulator run on real pseudo-terminals and sockets; the real
-drivers, gateway, services and scheduler do the rest. The clock is a fast one: it jumps
+drivers, gateway, API, services and scheduler do the rest: the custodian, approver and
+staff work through the HTTP API, and the gateway posts what it sees to the API with its
+device token. The clock is a fast one: it jumps
 between scenes, and within a scene time runs at real speed so the door logic sees real
 crossings. The demo checks that exactly the expected alerts were raised.
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,24 +24,28 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+import uvicorn
+from pydantic import SecretStr
+
+from api.app import create_app
+from api.security import Argon2Hasher
+from api.settings import ApiSettings
 from drivers.camera import CaptureLoop, SafeScanner, make_decoder
-from labels.station import LabelStation
 from simulators.camera_show import ShowCamera
 from simulators.office import SimulatedOffice
 from simulators.printer import PrinterSimulator
 from tracker.bootstrap import open_reader, open_store
 from tracker.domain.clock import ManualClock
-from tracker.domain.levels import Level
-from tracker.domain.model import AlertType, BadgeKind, CarrierState, Medium
-from tracker.domain.period import SecrecyPeriod
+from tracker.domain.errors import TrackerError
+from tracker.domain.model import AlertType, BadgeKind, CarrierState
 from tracker.domain.site import PrinterConfig, Site, load_site
 from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
-from tracker.gateway.sinks import ServiceSink
-from tracker.services import borrowing, labelling, people
+from tracker.gateway.sinks import HttpSink
+from tracker.services import accounts, people
 from tracker.services.base import Event, Services
-from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
 from tracker.services.schedule import run_due
 from tracker.services.site import apply_site
 from tracker.simulate import CAST
@@ -59,6 +67,12 @@ EXPECTED = {
     ("overdue_borrow", "R4"),  # a borrow left out after close of business
     ("not_locked_away", "R7"),  # the same carrier, not in a safe at the sweep
 }
+
+
+class DemoError(TrackerError):
+    """The simulated office did not behave (a part did not come up or answer)."""
+
+    code = "demo_failed"
 
 
 @dataclass
@@ -92,13 +106,16 @@ class Day:
         # Shorter reader heartbeats than an installation would use, so an unplugged reader
         # is noticed within the scene (still above the M100 driver's 5 s keepalive).
         readers = tuple(replace(r, heartbeat=8.0) for r in self.office.site.readers)
-        printers = (PrinterConfig("desk", "tcp://127.0.0.1:9100", "zpl"),)
-        self.site: Site = replace(self.office.site, readers=readers, printers=printers)
+        self.site: Site = replace(self.office.site, readers=readers)
         self.services: Services | None = None
         self.gateway: Gateway | None = None
         self.cameras: dict[str, ShowCamera] = {}
         self.serials: dict[str, str] = {}  # role in the script -> serial
         self.epcs: dict[str, str] = {}
+        self.passwords: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        self.server: uvicorn.Server | None = None
+        self.base = ""
 
     def at(self, hh: int, mm: int = 0) -> datetime:
         """A time of the demo day."""
@@ -110,6 +127,7 @@ class Day:
         """Bring up the office: simulators, database, services, gateway, cameras, printer."""
         self.office.start()
         self.printer.start()
+        self.site = replace(self.site, printers=(PrinterConfig("desk", self.printer.url, "zpl"),))
         engine, key, _url = open_store(f"sqlite:///{self.workdir / 'demo.db'}")
         svc = Services(
             lambda: SqlUnitOfWork(engine, key),
@@ -120,12 +138,38 @@ class Day:
         self.services = svc
         svc.bus.subscribe(self._on_event)
         apply_site(svc, "system", self.site, self.text)
+        settings = ApiSettings(
+            secret_key=SecretStr(secrets.token_hex(32)),
+            secret_key_file=self.workdir / "secret.key",
+            argon2_time_cost=1,
+            argon2_memory_kib=8 * 1024,
+            argon2_parallelism=1,
+        )
+        hasher = Argon2Hasher.from_settings(settings)
         for pid, name, dept, clr, role, badge in CAST:
             people.add_person(svc, "cli:demo", pid, name, dept, clr, role)
             people.add_badge(svc, "cli:demo", pid, badge, BadgeKind.EM4100)
+            password = secrets.token_urlsafe(12)
+            accounts.create_user(svc, "cli:demo", pid, pid, password, hasher)
+            self.passwords[pid] = password
+        places = [d.door.id for d in self.site.doors] + [s.place.id for s in self.site.safes]
+        _, token = accounts.create_device(svc, "cli:demo", "demo-gateway", places)
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(svc, settings),
+                host="127.0.0.1",
+                port=0,
+                log_level="warning",
+                lifespan="on",
+            )
+        )
+        threading.Thread(target=self.server.run, name="demo-api", daemon=True).start()
+        self.wait(lambda: self.server is not None and self.server.started, "the API", 20)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}"
         gw = Gateway(
             self.site,
-            ServiceSink(svc, "device:demo-gateway"),
+            HttpSink(self.base, token),
             Outbox(self.workdir / "outbox.sqlite"),
             open_reader,
             GatewayOptions("demo-gateway", heartbeat_every=1.0),
@@ -149,7 +193,7 @@ class Day:
             )
             gw.attach_camera(worker, heartbeat=30.0)
         if not self.office.ready([r.id for r in gw.readers_cfg], timeout=20):
-            raise RuntimeError("the simulated readers did not come up")
+            raise DemoError("the simulated readers did not come up")
 
     def _known(self, safe: str) -> Callable[[str], str | None]:
         def known(code: str) -> str | None:
@@ -166,8 +210,45 @@ class Day:
         """Stop everything."""
         if self.gateway is not None:
             self.gateway.stop()
+        if self.server is not None:
+            self.server.should_exit = True
         self.office.stop()
         self.printer.stop()
+
+    # --- the API, as the people of the office use it -------------------------------------
+
+    def api(self, who: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the API as ``who`` (logging in with the password flow the first time)."""
+        if who not in self.tokens:
+            r = httpx.post(
+                f"{self.base}/api/v1/auth/token",
+                data={"username": who, "password": self.passwords[who]},
+                timeout=30,
+            )
+            r.raise_for_status()
+            self.tokens[who] = r.json()["access_token"]
+        r = httpx.request(
+            method,
+            f"{self.base}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.tokens[who]}", "Accept-Language": "en"},
+            timeout=60,
+        )
+        if r.status_code >= 400:
+            raise DemoError(f"demo: {who} {method} {path} → {r.status_code}: {r.text}")
+        return r.json()
+
+    def borrow(self, who: str, role: str, destination: str, purpose: str) -> str:
+        """``who`` asks to borrow, ann approves, carol hands it out; returns the borrow id."""
+        b = self.api(
+            who,
+            "POST",
+            "/api/v1/borrows",
+            {"serial": self.serials[role], "destination": destination, "purpose": purpose},
+        )
+        self.api("ann", "POST", f"/api/v1/borrows/{b['id']}/approve", {})
+        self.api("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out", {})
+        return str(b["id"])
 
     # --- the timeline ------------------------------------------------------------------
 
@@ -207,7 +288,7 @@ class Day:
             if pred():
                 return
             time.sleep(0.05)
-        raise RuntimeError(f"demo: timed out waiting for {what}")
+        raise DemoError(f"demo: timed out waiting for {what}")
 
     def where(self, role: str) -> tuple[CarrierState, str | None]:
         """State and place of a scripted carrier."""
@@ -238,38 +319,34 @@ class Day:
         self.scene(8, 40, "the office opens")
         self.scene(8, 45, "receive and label 20 carriers (R15)")
         items = [self._item(i) for i in range(20)]
-        got = receive(svc, "carol", ReceiveBatch(items, 20, "上级机关机要局"))
+        got = self.api(
+            "carol",
+            "POST",
+            "/api/v1/carriers",
+            {"items": items, "declared_count": 20, "received_from": "上级机关机要局"},
+        )
         roles = ["ts", "sec", "sec2"] + [f"c{i}" for i in range(3, 19)] + ["conf"]
-        for role, c in zip(roles, got, strict=True):
-            self.serials[role], self.epcs[role] = c.serial, c.epc or ""
-        station = LabelStation("desk", self.printer.url)
-        for c in got:
-            labelling.label(svc, "carol", c.serial, station)
-        for c in got:
-            assert c.home_safe is not None and c.epc is not None
-            self.office.put_in_safe(c.home_safe, c.epc)
+        for role, c in zip(roles, got["carriers"], strict=True):
+            self.serials[role], self.epcs[role] = c["serial"], c["epc"]
+        for c in got["carriers"]:
+            label = self.api("carol", "POST", f"/api/v1/carriers/{c['serial']}/label", {})
+            assert label["tag_epc"] == c["epc"]
+        for c in got["carriers"]:
+            self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
 
         self.scene(9, 30, "alice borrows a secret report to the reading room and returns it")
-        req = borrowing.request_borrow(
-            svc, "alice", self.serials["sec"], "alice", "reading", "阅办"
-        )
-        borrowing.approve_borrow(svc, "ann", req.id)
-        borrowing.check_out(svc, "carol", req.id)
+        loan = self.borrow("alice", "sec", "reading", "阅办")
         self.office.take_from_safe("safe-s1", self.epcs["sec"])
         self.carry("door-secure", "out", "sec", "alice", "corridor")
         self.carry("door-reading", "in", "sec", "alice", "reading")
         self.carry("door-reading", "out", "sec", "alice", "corridor")
         self.carry("door-secure", "in", "sec", "alice", "secure")
-        borrowing.return_carrier(svc, "carol", self.serials["sec"])
+        self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
 
         self.scene(10, 0, "erin borrows a confidential file to office B — and keeps it")
-        req = borrowing.request_borrow(
-            svc, "erin", self.serials["conf"], "erin", "office-b", "会商"
-        )
-        borrowing.approve_borrow(svc, "ann", req.id)
-        borrowing.check_out(svc, "carol", req.id)
+        self.borrow("erin", "conf", "office-b", "会商")
         self.office.take_from_safe("safe-a", self.epcs["conf"])
         self.carry("door-office-a", "out", "conf", "erin", "corridor")
         self.carry("door-office-b", "in", "conf", "erin", "office-b")
@@ -312,39 +389,29 @@ class Day:
                 a.state.value == "resolved" for a in uow.alerts.find(type=AlertType.READER_OFFLINE)
             )
 
-    def _item(self, i: int) -> ReceiveItem:
+    def _item(self, i: int) -> dict[str, Any]:
         # 0: top secret; 1-2 and every third: secret (secure room); the rest confidential in
         # office A's safe; the last one is the file erin will keep.
         if i == 0:
-            level, room, safe, period = (
-                Level.TOP_SECRET,
-                "secure",
-                "safe-s1",
-                SecrecyPeriod.years(20),
-            )
+            level, room, safe, period = "top_secret", "secure", "safe-s1", "20y"
         elif i in (1, 2) or i % 3 == 0:
-            level, room, safe, period = Level.SECRET, "secure", "safe-s1", SecrecyPeriod.years(10)
+            level, room, safe, period = "secret", "secure", "safe-s1", "10y"
         else:
-            level, room, safe, period = (
-                Level.CONFIDENTIAL,
-                "office-a",
-                "safe-a",
-                SecrecyPeriod.years(5),
-            )
-        return ReceiveItem(
-            title=f"演示文件{i + 1:02d}",
-            medium=Medium.USB if i % 5 == 4 else Medium.PAPER,
-            level=level,
-            period=period,
-            classified_on=date(2026, 11, 20),
-            issuing_authority="上级机关办公厅",
-            home_room=room,
-            home_safe=safe,
-            copy_number=1,
-            total_copies=1,
-            pages=10 + i,
-            scope_departments=("policy",),
-        )
+            level, room, safe, period = "confidential", "office-a", "safe-a", "5y"
+        return {
+            "title": f"演示文件{i + 1:02d}",
+            "medium": "usb" if i % 5 == 4 else "paper",
+            "level": level,
+            "period": period,
+            "classified_on": "2026-11-20",
+            "issuing_authority": "上级机关办公厅",
+            "home_room": room,
+            "home_safe": safe,
+            "copy_number": 1,
+            "total_copies": 1,
+            "pages": 10 + i,
+            "scope_departments": ["policy"],
+        }
 
     def finish(self) -> DemoResult:
         """Collect the alerts and compare them with what the day should have raised."""
