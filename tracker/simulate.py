@@ -28,8 +28,9 @@ from simulators.control import ControlServer
 from simulators.office import SimulatedOffice
 from simulators.printer import PrinterSimulator
 from tracker.bootstrap import open_reader
-from tracker.domain.levels import Clearance
-from tracker.domain.model import BadgeKind, CarrierState, Role
+from tracker.domain.levels import Clearance, Level
+from tracker.domain.model import BadgeKind, CarrierState, Medium, Role
+from tracker.domain.period import SecrecyPeriod
 from tracker.domain.site import PrinterConfig
 from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.outbox import Outbox
@@ -37,6 +38,7 @@ from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
 from tracker.gateway.sinks import ServiceSink
 from tracker.services import accounts, people
 from tracker.services.base import Services
+from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class SimulatedSite:
     control: ControlServer
     cameras: dict[str, ShowCamera] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
         """Stop the gateway, the simulators and the control socket."""
@@ -149,7 +152,49 @@ def start(svc: Services, workdir: Path, hasher: Hasher) -> SimulatedSite:
             gateway.attach_camera(worker, heartbeat=30.0, door=dc.door.id)
     control = ControlServer(office, workdir / "sim.sock", cameras).start()
     creds = ensure_cast(svc, hasher)
-    return SimulatedSite(office, printer, gateway, control, cameras, creds)
+    sim = SimulatedSite(office, printer, gateway, control, cameras, creds)
+    sim.samples = seed_samples(svc, office)
+    return sim
+
+
+SAMPLES = [
+    # title, level, period, home room, home safe
+    ("示例：年度工作要点", Level.SECRET, "10y", "secure", "safe-s1"),
+    ("示例：项目论证报告", Level.TOP_SECRET, "20y", "secure", "safe-s1"),
+    ("示例：会议纪要", Level.CONFIDENTIAL, "5y", "office-a", "safe-a"),
+    ("示例：内部通讯录", Level.CONFIDENTIAL, "6m", "office-a", "safe-a"),
+]
+
+
+def seed_samples(svc: Services, office: SimulatedOffice) -> list[str]:
+    """On an empty register, receive a few sample carriers and lay them in their safes, so
+    there is something to carry about; returns their serials (none if any carrier exists
+    or the site has no such rooms)."""
+    with svc.read() as uow:
+        if uow.carriers.count() or not all(uow.places.get(s[4]) for s in SAMPLES):
+            return []
+    today = svc.site.calendar.local_date(svc.now())
+    items = [
+        ReceiveItem(
+            title=title,
+            medium=Medium.PAPER,
+            level=level,
+            period=SecrecyPeriod.parse(period),
+            classified_on=today,
+            issuing_authority="示例机关",
+            home_room=room,
+            home_safe=safe,
+            copy_number=1,
+            total_copies=1,
+            scope_departments=("policy",),
+        )
+        for title, level, period, room, safe in SAMPLES
+    ]
+    got = receive(svc, "carol", ReceiveBatch(items, len(items), "示例来文单位"))
+    for c in got:
+        if c.home_safe and c.epc:
+            office.put_in_safe(c.home_safe, c.epc)
+    return [c.serial for c in got]
 
 
 def _known(svc: Services, safe: str) -> Callable[[str], str | None]:

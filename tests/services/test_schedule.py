@@ -43,6 +43,12 @@ def notified(svc: Services, run_prefix: str) -> list[tuple[str, tuple[str, ...]]
     return [(n.recipient, n.alerts) for n in rows if n.run.startswith(run_prefix)]
 
 
+@pytest.fixture(autouse=True)
+def started(svc: Services) -> None:
+    """The service (and its scheduler) started at 10:00 on Tuesday the 24th."""
+    assert run_due(svc) == []  # a first start only sets the marks: nothing to catch up
+
+
 def run_at(svc: Services, clock: ManualClock, when: datetime):  # type: ignore[no-untyped-def]
     clock.set(when)
     return {r.job: r for r in run_due(svc)}
@@ -185,7 +191,7 @@ def test_r11_declassification_due_notice_and_automatic_declassification(
     ended = receive_one(
         svc, Level.CONFIDENTIAL, period=SecrecyPeriod.months(6), classified_on=date(2026, 5, 20)
     ).serial
-    report = run_at(svc, clock, at(24, 8, 31))["daily"]
+    report = run_at(svc, clock, at(25, 8, 31))["daily"]
     assert report.declassified == [ended]
     with svc.read() as uow:
         due = {a.subject for a in uow.alerts.find(type=AlertType.DECLASSIFICATION_DUE)}
@@ -196,8 +202,7 @@ def test_r11_declassification_due_notice_and_automatic_declassification(
 
 def test_r9_inventory_due_when_never_counted(svc: Services, clock: ManualClock) -> None:
     receive_one(svc, Level.TOP_SECRET)
-    run_at(svc, clock, at(24, 8, 0))
-    run_at(svc, clock, at(24, 8, 31))
+    run_at(svc, clock, at(25, 8, 31))
     with svc.read() as uow:
         due = {a.details["level"] for a in uow.alerts.find(type=AlertType.INVENTORY_DUE)}
     assert due == {"top_secret"}  # only levels with carriers are due

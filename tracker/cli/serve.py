@@ -51,6 +51,13 @@ def serve(
         for user, password in simulated.credentials.items():
             typer.echo(f"  {user:<8} {password}")
         typer.echo(f"drive the simulated people with `tracker sim …` ({workdir / 'sim.sock'})")
+        if simulated.samples:
+            first = simulated.samples[1] if len(simulated.samples) > 1 else simulated.samples[0]
+            typer.echo(f"sample carriers in their safes: {', '.join(simulated.samples)}; try")
+            typer.echo(f"  tracker sim take {first} --safe safe-s1")
+            typer.echo(
+                f"  tracker sim carry {first} --door door-secure --direction out --person alice"
+            )
     api = create_app(built.services, settings)
     # The time-driven rules and notification delivery run inside the service.
     scheduler = Scheduler(built.services).start()

@@ -9,8 +9,8 @@
 * ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
   carriers staying in a passage longer than the site's transit time (R1).
 
-Each job remembers the last instant it ran for. After downtime, missed instants are
-caught up with one run (the service down at close of business still sweeps when it comes
+Each job remembers the last instant it ran for (from the service's first start on).
+After downtime, missed instants are caught up with one run (the service down at close of business still sweeps when it comes
 back). A run claims its instant in the ingest log inside its own transaction, so two
 schedulers never run the same instant twice.
 """
@@ -70,7 +70,7 @@ def _floor(at: datetime, every: timedelta) -> datetime:
     return epoch + steps * every
 
 
-def due_instants(svc: Services, job: str, last: datetime | None, now: datetime) -> list[datetime]:
+def due_instants(svc: Services, job: str, last: datetime, now: datetime) -> list[datetime]:
     """The instants in ``(last, now]`` at which ``job`` should have run, oldest first."""
     cal, pol = svc.site.calendar, svc.site.policy
     if job in ("overdue", "watch"):
@@ -78,8 +78,8 @@ def due_instants(svc: Services, job: str, last: datetime | None, now: datetime) 
         if job == "watch":
             every = timedelta(seconds=pol.watch_seconds)
         tick = _floor(now, every)
-        return [tick] if last is None or tick > last else []
-    start = last if last is not None else now - timedelta(days=1)
+        return [tick] if tick > last else []
+    start = last
     if job == "end_of_day":
         return list(cal.closes_between(start, now))
     day, out = cal.local_date(start), []
@@ -98,8 +98,12 @@ def run_due(svc: Services, now: datetime | None = None) -> list[RunReport]:
     for job in JOBS:
         with svc.read() as uow:
             text = uow.settings.get(_mark(job))
-        last = datetime.fromisoformat(text) if text else None
-        instants = due_instants(svc, job, last, now)
+        if not text:
+            # The very first start: nothing was missed yet, so nothing is caught up — the
+            # jobs run from now on (a restart, which has a mark, does catch up).
+            _start_marks(svc, job, now)
+            continue
+        instants = due_instants(svc, job, datetime.fromisoformat(text), now)
         if not instants:
             continue
         try:
@@ -107,6 +111,12 @@ def run_due(svc: Services, now: datetime | None = None) -> list[RunReport]:
         except Conflict:
             logger.info("%s run for %s already done elsewhere", job, instants[-1])
     return reports
+
+
+def _start_marks(svc: Services, job: str, now: datetime) -> None:
+    with svc.transaction() as tx:
+        if tx.uow.settings.get(_mark(job)) is None:
+            tx.uow.settings.put(_mark(job), now.isoformat())
 
 
 def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
