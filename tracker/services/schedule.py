@@ -10,9 +10,9 @@
   carriers staying in a passage longer than the site's transit time (R1).
 
 Each job remembers the last instant it ran for (from the service's first start on).
-After downtime, missed instants are caught up with one run (the service down at close of business still sweeps when it comes
-back). A run claims its instant in the ingest log inside its own transaction, so two
-schedulers never run the same instant twice.
+After downtime, missed instants are caught up with one run (the service down at close
+of business still sweeps when it comes back). A run claims its instant in the ingest
+log inside its own transaction, so two schedulers never run the same instant twice.
 """
 
 from __future__ import annotations
