@@ -23,9 +23,16 @@ def raise_alert(
     message: str,
     zh: str,
     details: dict[str, str] | None = None,
+    open_alerts: dict[str, Alert] | None = None,
 ) -> Alert:
-    """Open an alert for ``cause``, or count a repeat on the one already open."""
-    existing = tx.uow.alerts.open_for_cause(cause)
+    """Open an alert for ``cause``, or count a repeat on the one already open.
+
+    A run that raises many alerts passes ``open_alerts`` (from :func:`open_by_cause`), the
+    open alerts it may repeat, instead of one query per alert; new ones are added to it."""
+    if open_alerts is None:
+        existing = tx.uow.alerts.open_for_cause(cause)
+    else:
+        existing = open_alerts.get(cause)
     if existing is not None:
         existing.count += 1
         existing.last_seen = max(existing.last_seen, tx.now)
@@ -45,6 +52,8 @@ def raise_alert(
         details={"message": message, "zh": zh, **(details or {})},
     )
     tx.uow.alerts.add(alert)
+    if open_alerts is not None:
+        open_alerts[cause] = alert
     tx.notices.append(
         notice_for(tx, alert, NoticeKind.RAISED, borrower=(details or {}).get("borrower"))
     )
@@ -74,6 +83,12 @@ def raise_alert(
         state=alert.state.value,
     )
     return alert
+
+
+def open_by_cause(tx: Tx, *types: AlertType) -> dict[str, Alert]:
+    """The open (or acknowledged) alerts of ``types``, by cause: one query for a whole run."""
+    found = tx.uow.alerts.find(type=list(types), state=[AlertState.OPEN, AlertState.ACKNOWLEDGED])
+    return {a.cause: a for a in found}
 
 
 def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = None) -> Notice:

@@ -17,20 +17,22 @@ _KIND_ZH = {NoticeKind.RAISED: "新告警", NoticeKind.REMINDER: "提醒"}
 _SEV_ZH = {"info": "提示", "warning": "警告", "critical": "严重"}
 
 
-def recipients(tx: Tx, notice: Notice) -> set[str]:
-    """Recipient tokens for a notice: ``person:<id>`` or ``webhook:<id>``."""
+def recipients(tx: Tx, notice: Notice, roles: dict[Role, set[str]] | None = None) -> set[str]:
+    """Recipient tokens for a notice: ``person:<id>`` or ``webhook:<id>``. ``roles``
+    caches who holds each role across the notices of one run."""
     cfg = tx.svc.site.notifications
+    roles = {} if roles is None else roles
     out: set[str] = set()
     for route in cfg.routes:
         if not route.matches(notice.type.value, notice.severity.value):
             continue
         for token in route.to:
             tokens = notice.audience if token == "audience" else (token,)
-            out |= _expand(tx, tokens, notice)
+            out |= _expand(tx, tokens, notice, roles)
     return out
 
 
-def _expand(tx: Tx, tokens: Sequence[str], notice: Notice) -> set[str]:
+def _expand(tx: Tx, tokens: Sequence[str], notice: Notice, roles: dict[Role, set[str]]) -> set[str]:
     out: set[str] = set()
     for token in tokens:
         kind, _, ident = token.partition(":")
@@ -44,16 +46,19 @@ def _expand(tx: Tx, tokens: Sequence[str], notice: Notice) -> set[str]:
                 role = Role(kind)
             except ValueError:
                 continue
-            out |= {f"person:{p.id}" for p in tx.uow.people.find(role=role, active=True)}
+            if role not in roles:
+                roles[role] = {f"person:{p.id}" for p in tx.uow.people.find(role=role, active=True)}
+            out |= roles[role]
     return out
 
 
 def enqueue(tx: Tx, notices: Sequence[Notice]) -> list[Notification]:
     """Write the notifications for ``notices``: one per recipient per run (a digest)."""
     groups: dict[tuple[str, str], list[Notice]] = defaultdict(list)
+    roles: dict[Role, set[str]] = {}
     for n in notices:
         run = n.run or f"alert:{n.alert_id}:{n.kind.value}"
-        for r in recipients(tx, n):
+        for r in recipients(tx, n, roles):
             groups[(run, r)].append(n)
     out = []
     for (run, recipient), items in sorted(groups.items()):

@@ -36,7 +36,7 @@ from tracker.domain.model import (
     SubjectKind,
 )
 from tracker.domain.rules import Authorizations, declassification_due, needs_locking_away
-from tracker.services.alerting import notice_for, raise_alert, resolve_cause
+from tracker.services.alerting import notice_for, open_by_cause, raise_alert, resolve_cause
 from tracker.services.base import SYSTEM, Services, Tx
 from tracker.services.classification import declassify_expired
 from tracker.services.heartbeat import last_heard
@@ -150,9 +150,10 @@ def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
 
 def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
     every = timedelta(minutes=tx.svc.site.policy.overdue_reminder_minutes)
+    known = open_by_cause(tx, AlertType.OVERDUE_BORROW)
     for b in tx.uow.borrows.overdue(at):
         cause = f"overdue:{b.id}"
-        alert = tx.uow.alerts.open_for_cause(cause)
+        alert = known.get(cause)
         if alert is None:
             raise_alert(
                 tx,
@@ -166,6 +167,7 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
                 f"{b.borrower}借阅的载体 {b.carrier} 已超过归还时间"
                 f"（{b.due_at.astimezone(tx.svc.site.calendar.tz):%m-%d %H:%M}）",
                 {"borrow": b.id, "borrower": b.borrower, "due_at": b.due_at.isoformat()},
+                known,
             )
             report.raised += 1
         elif alert.state is AlertState.OPEN and at - alert.last_seen >= every:
@@ -190,6 +192,7 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
 
 def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
     carry = [co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED)]
+    known = open_by_cause(tx, AlertType.NOT_LOCKED_AWAY)
     loose = tx.uow.carriers.find(
         state=[CarrierState.REGISTERED, CarrierState.OUT, CarrierState.IN_TRANSIT],
         order_by="serial",
@@ -214,6 +217,7 @@ def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
             + (f"，持有人：{c.holder}" if c.holder else "")
             + "）",
             {"location": where, "holder": c.holder or "", "close": at.isoformat()},
+            known,
         )
         report.raised += 1
 
