@@ -89,17 +89,20 @@ def drop_postgres(database: str = PG_DATABASE) -> None:
 
 @contextmanager
 def bench_database(kind: str, name: str, *, keep: bool = False) -> Iterator[str]:
-    """The URL of a fresh database of ``kind`` (sqlite / postgres), removed afterwards
-    (PostgreSQL) unless ``keep``; the SQLite file stays in bench/out for inspection."""
+    """The URL of a fresh database of ``kind`` (sqlite / postgres) named after ``name``
+    (``bench/out/<name>.db``, PostgreSQL ``tracker_<name>``: each bench its own, so two
+    benches never drop each other's), removed afterwards (PostgreSQL) unless ``keep``;
+    the SQLite file stays in bench/out for inspection."""
     if kind == "sqlite":
         yield sqlite_url(name)
         return
-    url = postgres_url()
+    database = f"tracker_{name}"
+    url = postgres_url(database)
     try:
         yield url
     finally:
         if not keep:
-            drop_postgres()
+            drop_postgres(database)
 
 
 def services_on(url: str, clock: Clock, site_file: Path = EXAMPLE_SITE) -> tuple[Any, Services]:

@@ -24,7 +24,7 @@ For each database:
 
 Ledger append/verify per million entries is ``bench/bench_store.py`` (the store's own
 benchmark); this script does not repeat it. SQLite uses ``bench/out/bench_core.db``;
-PostgreSQL a database ``tracker_bench`` on ``TRACKER_TEST_PG_URL``'s server (default
+PostgreSQL a database ``tracker_bench_core`` on ``TRACKER_TEST_PG_URL``'s server (default
 postgres@127.0.0.1:5432), dropped afterwards unless ``--keep``.
 """
 
