@@ -153,6 +153,18 @@ class Counters(Protocol):
         """Record that ``epc`` belongs to ``serial`` forever; raises Conflict if taken."""
         ...
 
+    def next_serials(self, prefix: str, year: int, count: int) -> range:
+        """``count`` consecutive serial numbers at once (a whole delivery)."""
+        ...
+
+    def next_epc_references(self, count: int) -> range:
+        """``count`` consecutive EPC references at once."""
+        ...
+
+    def claim_epcs(self, claims: Sequence[tuple[str, str]]) -> None:
+        """:meth:`claim_epc` for many ``(epc, serial)`` pairs at once."""
+        ...
+
 
 class Settings(Protocol):
     """Small named documents kept in the database (the loaded site file, run marks)."""

@@ -85,11 +85,15 @@ def receive(svc: Services, actor: str, batch: ReceiveBatch) -> list[Carrier]:
                 "received_from", "say who delivered the carriers", zh="须填写来文单位"
             )
         received_on = batch.received_on or svc.site.calendar.local_date(tx.now)
-        out = []
         for i, item in enumerate(batch.items):
             _validate_item(tx, item, f"items[{i}]")
-            out.append(_register(tx, actor, item, received_on, batch))
-        return out
+        # One allocation for the whole delivery: serials and EPC references, gap-free.
+        serials = next_serials(tx, received_on, len(batch.items))
+        epcs = new_epcs(tx, serials)
+        return [
+            _register(tx, actor, item, received_on, batch, serial, epc)
+            for item, serial, epc in zip(batch.items, serials, epcs, strict=True)
+        ]
 
 
 def _validate_item(tx: Tx, item: ReceiveItem, where: str) -> None:
@@ -152,28 +156,50 @@ def _probe(item: ReceiveItem) -> Carrier:
 
 def new_epc(tx: Tx, serial: str) -> str:
     """Allocate the carrier's EPC under the site's GS1 settings and claim it forever."""
+    return new_epcs(tx, [serial])[0]
+
+
+def new_epcs(tx: Tx, serials: list[str]) -> list[str]:
+    """EPCs for ``serials`` (one allocation, one claim), never reused."""
     cfg = tx.svc.site.labels
+    refs: list[str | int]
     if cfg.epc_scheme == "giai-202":
-        ref: str | int = serial
+        refs = list(serials)
     else:
-        ref = tx.uow.counters.next_epc_reference()
-    epc = epc_codec.encode(
-        cfg.gs1_company_prefix, ref, filter=cfg.epc_filter, scheme=cfg.epc_scheme
-    ).hex()
-    tx.uow.counters.claim_epc(epc, serial)
-    return epc
+        refs = list(tx.uow.counters.next_epc_references(len(serials)))
+    epcs = [
+        epc_codec.encode(
+            cfg.gs1_company_prefix, ref, filter=cfg.epc_filter, scheme=cfg.epc_scheme
+        ).hex()
+        for ref in refs
+    ]
+    tx.uow.counters.claim_epcs(list(zip(epcs, serials, strict=True)))
+    return epcs
 
 
 def next_serial(tx: Tx, on: date) -> str:
     """Allocate the next serial number for the site's prefix in the year of ``on``."""
+    return next_serials(tx, on, 1)[0]
+
+
+def next_serials(tx: Tx, on: date, count: int) -> list[str]:
+    """``count`` consecutive serial numbers for the site's prefix in the year of ``on``."""
     prefix = tx.svc.site.policy.serial_prefix
-    return format_serial(prefix, on.year, tx.uow.counters.next_serial(prefix, on.year))
+    return [
+        format_serial(prefix, on.year, n)
+        for n in tx.uow.counters.next_serials(prefix, on.year, count)
+    ]
 
 
 def _register(
-    tx: Tx, actor: str, item: ReceiveItem, received_on: date, batch: ReceiveBatch
+    tx: Tx,
+    actor: str,
+    item: ReceiveItem,
+    received_on: date,
+    batch: ReceiveBatch,
+    serial: str,
+    epc: str,
 ) -> Carrier:
-    serial = next_serial(tx, received_on)
     carrier = Carrier(
         serial=serial,
         title=item.title.strip(),
@@ -197,7 +223,7 @@ def _register(
         holder=None,
         notes=item.notes,
     )
-    carrier.epc = new_epc(tx, serial)
+    carrier.epc = epc
     tx.uow.carriers.add(carrier)
     # The title stays out of the register: the ledger is read by auditors outside the
     # carrier's knowledge scope and can never be corrected in place.
