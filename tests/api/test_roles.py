@@ -91,6 +91,7 @@ ROLES = {
     ("POST", "/api/v1/destructions/{d_id}/witness"): "COAS",
     ("POST", "/api/v1/destructions/{d_id}/execute"): "CO",
     ("GET", "/api/v1/alerts"): "COAS",
+    ("GET", "/api/v1/notifications"): "CO",
     ("GET", "/api/v1/alerts/{alert_id}"): "COAS",
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): "COAS",
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): "CO",

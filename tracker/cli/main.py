@@ -42,7 +42,9 @@ def _register() -> None:
     from tracker.cli import gateway
 
     app.command("gateway")(gateway.gateway)
-    from tracker.cli import demo
+    from tracker.cli import demo, notify
+
+    app.add_typer(notify.app, name="notify")
 
     app.command("demo")(demo.demo)
     app.add_typer(sim.app, name="sim")
