@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from tracker.cli.common import JsonOption, app as build_app, emit
+from tracker.cli.common import JsonOption, emit
+from tracker.cli.common import app as build_app
 from tracker.domain.model import DeliveryState
 
 app = typer.Typer(help="Alert notifications (email, webhooks).", no_args_is_help=True)
