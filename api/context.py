@@ -3,12 +3,13 @@ password hasher, the token issuer, metrics and the live-stream hub."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.metrics import Metrics
 from api.security import Argon2Hasher, TokenIssuer
 from api.settings import ApiSettings
 from api.stream import StreamHub
+from api.throttle import LoginThrottle
 from tracker.services.base import Services
 
 
@@ -22,3 +23,4 @@ class ApiContext:
     issuer: TokenIssuer
     metrics: Metrics
     hub: StreamHub
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)

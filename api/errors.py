@@ -11,6 +11,7 @@ Conflict                   409     it does not fit the current state
 NotFound                   404
 Unauthenticated            401     no valid token
 PermissionDenied           403     the role or device scope does not allow it
+TooManyAttempts            429     too many failed logins for that user name
 DeviceError, LabelError    502     a printer, reader or label read-back failed (said)
 TransientError             503     the database is unreachable; retry later
 anything else              500     logged with the request id; no details returned
@@ -53,6 +54,20 @@ class Unauthenticated(PermissionDenied):
     challenge = "Bearer"
 
 
+class TooManyAttempts(PermissionDenied):
+    """Too many failed logins for one user name: refused for a while without checking."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, retry_after // 60)
+        super().__init__(
+            f"too many failed logins; try again in {minutes} min",
+            zh=f"登录失败次数过多，请{minutes}分钟后再试",
+        )
+        self.retry_after = retry_after
+
+
 class ScopeDenied(PermissionDenied):
     """A device reported on a door, safe or reader that is not its own."""
 
@@ -89,6 +104,7 @@ def pick_language(header: str | None) -> str:
 def status_of(exc: TrackerError) -> int:
     """The HTTP status for a project error."""
     for cls, status in (
+        (TooManyAttempts, 429),
         (InvalidInput, 422),
         (RuleViolation, 409),
         (NotFound, 404),
@@ -153,6 +169,8 @@ def tracker_error_response(request: Request, exc: TrackerError) -> JSONResponse:
     headers = (
         {"WWW-Authenticate": str(getattr(exc, "challenge", "Bearer"))} if status == 401 else None
     )
+    if status == 429:
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
     return JSONResponse(
         body(exc.code, exc.text(lang), rid, **extra), status_code=status, headers=headers
     )

@@ -127,3 +127,16 @@ def test_the_secret_never_appears_in_logs(tmp_path, caplog, svc: Services) -> No
             c.get("/healthz")
     secret = path.read_text().strip()
     assert secret not in caplog.text
+
+
+def test_repeated_wrong_passwords_are_throttled_per_user_name(client) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        r = client.post(
+            "/api/v1/auth/token", data={"username": "carol", "password": "wrong-guess-x"}
+        )
+        assert r.status_code == 401
+    r = client.post("/api/v1/auth/token", data={"username": "carol", "password": password("carol")})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert r.json()["error"]["code"] == "too_many_attempts"
+    ok = client.post("/api/v1/auth/token", data={"username": "ann", "password": password("ann")})
+    assert ok.status_code == 200  # other users are not affected
