@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ def list_notifications(
 ) -> None:
     """Notifications, newest first (``--state failed`` for deliveries given up on)."""
     with build_app().services.read() as uow:
-        eq: dict[str, object] = {"state": state} if state else {}
+        eq: dict[str, Any] = {"state": state} if state else {}
         rows = uow.notifications.find(order_by="-created_at", limit=limit, **eq)
     if as_json:
         emit(rows, True)
