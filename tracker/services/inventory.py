@@ -126,30 +126,15 @@ def close_inventory(svc: Services, actor: str, inv_id: str) -> InventoryReport:
                 reason="not found in inventory",
                 data={"inventory": inv.id},
             )
-            raise_alert(
-                tx,
-                AlertType.INVENTORY_MISMATCH,
-                Severity.CRITICAL,
-                SubjectKind.CARRIER,
-                s,
-                f"inventory_mismatch:{s}",
-                "R9",
-                f"carrier {s} was not found in inventory {inv.id}",
-                f"清查中未找到载体 {s}",
-                {"inventory": inv.id, "kind": "missing"},
-            )
+            _mismatch(tx, inv, s, "missing", "was not found", "清查中未找到载体")
         for s in report.unexpected:
-            raise_alert(
+            _mismatch(
                 tx,
-                AlertType.INVENTORY_MISMATCH,
-                Severity.CRITICAL,
-                SubjectKind.CARRIER,
+                inv,
                 s,
-                f"inventory_mismatch:{s}",
-                "R9",
-                f"carrier {s} was found where it does not belong in inventory {inv.id}",
-                f"清查中在非存放场所发现载体 {s}",
-                {"inventory": inv.id, "kind": "unexpected"},
+                "unexpected",
+                "was found where it does not belong",
+                "清查中在非存放场所发现载体",
             )
         for code in report.unknown:
             raise_alert(
@@ -177,6 +162,21 @@ def close_inventory(svc: Services, actor: str, inv_id: str) -> InventoryReport:
             },
         )
         return report
+
+
+def _mismatch(tx: Tx, inv: Inventory, serial: str, kind: str, what: str, zh: str) -> None:
+    raise_alert(
+        tx,
+        AlertType.INVENTORY_MISMATCH,
+        Severity.CRITICAL,
+        SubjectKind.CARRIER,
+        serial,
+        f"inventory_mismatch:{serial}",
+        "R9",
+        f"carrier {serial} {what} in inventory {inv.id}",
+        f"{zh} {serial}",
+        {"inventory": inv.id, "kind": kind},
+    )
 
 
 def report(svc: Services, inv_id: str) -> InventoryReport:
