@@ -71,6 +71,12 @@ CASES: list[tuple[str, Call, str]] = [
     ),
     ("request_copy", lambda s, c: copying.request_copy(s, "carol", c, 0, "分发"), "count"),
     ("make_copies", lambda s, c: copying.make_copies(s, "carol", "nope"), "copy request"),
+    ("decide_copy", lambda s, c: copying.decide_copy(s, "ann", "nope", True), "copy request"),
+    (
+        "return_carry_out",
+        lambda s, c: carry_out.return_from_carry_out(s, "carol", "nope"),
+        "carry-out",
+    ),
     ("transfer", lambda s, c: custody.transfer(s, "carol", c, "office-b"), "R1"),
     ("handover", lambda s, c: custody.handover(s, "carol", "alice", "alice", [c]), "to_person"),
     ("leave_post", lambda s, c: custody.leave_post(s, "carol", "ghost"), "ghost"),
@@ -82,6 +88,16 @@ CASES: list[tuple[str, Call, str]] = [
         "place",
     ),
     ("witness", lambda s, c: destruction.witness(s, "oscar", "nope"), "destruction"),
+    (
+        "approve_destruction",
+        lambda s, c: destruction.approve_destruction(s, "ann", "nope"),
+        "destruction",
+    ),
+    (
+        "execute_destruction",
+        lambda s, c: destruction.execute_destruction(s, "carol", "nope"),
+        "destruction",
+    ),
     (
         "reclassify",
         lambda s, c: classification.reclassify(
