@@ -36,7 +36,7 @@ def test_the_demo_day_raises_every_expected_alert_and_no_other(tmp_path: Path, c
         == by_type[("not_locked_away", "R7")]["subject"]
     )
     scenes = [t["text"] for t in out["timeline"] if t["kind"] == "scene"]
-    assert scenes[0] == "the office opens" and "close of business" in scenes[-1]
+    assert scenes[0] == "上班" and "下班" in scenes[-1]  # Chinese by default
     assert "演示文件" not in json.dumps(out, ensure_ascii=False)  # no title is ever printed
 
     key = bytes.fromhex((tmp_path / "ledger.key").read_text().strip())

@@ -270,8 +270,9 @@ class Day:
             return
         self.result.timeline.append({"at": at.isoformat(), "kind": ev.kind, "text": text})
 
-    def scene(self, hh: int, mm: int, title: str) -> None:
+    def scene(self, hh: int, mm: int, zh: str, en: str) -> None:
         """Move the clock to the scene's time and run what the scheduler would run."""
+        title = en if os.environ.get("TRACKER_LANG", "zh").startswith("en") else zh
         assert self.services is not None
         self.clock.set(self.at(hh, mm))
         time.sleep(1.2)  # fresh heartbeats at the new time before the scheduler looks
@@ -316,8 +317,8 @@ class Day:
         """The scripted day."""
         svc = self.services
         assert svc is not None
-        self.scene(8, 40, "the office opens")
-        self.scene(8, 45, "receive and label 20 carriers (R15)")
+        self.scene(8, 40, "上班", "the office opens")
+        self.scene(8, 45, "签收并打印标签：20件载体（R15）", "receive and label 20 carriers (R15)")
         items = [self._item(i) for i in range(20)]
         got = self.api(
             "carol",
@@ -335,7 +336,12 @@ class Day:
             self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
 
-        self.scene(9, 30, "alice borrows a secret report to the reading room and returns it")
+        self.scene(
+            9,
+            30,
+            "李核心借阅一份机密报告到阅文室并归还",
+            "alice borrows a secret report to the reading room and returns it",
+        )
         loan = self.borrow("alice", "sec", "reading", "阅办")
         self.office.take_from_safe("safe-s1", self.epcs["sec"])
         self.carry("door-secure", "out", "sec", "alice", "corridor")
@@ -345,23 +351,38 @@ class Day:
         self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
 
-        self.scene(10, 0, "erin borrows a confidential file to office B — and keeps it")
+        self.scene(
+            10,
+            0,
+            "郑重要借阅一份秘密文件到第二办公室，未归还",
+            "erin borrows a confidential file to office B — and keeps it",
+        )
         self.borrow("erin", "conf", "office-b", "会商")
         self.office.take_from_safe("safe-a", self.epcs["conf"])
         self.carry("door-office-a", "out", "conf", "erin", "corridor")
         self.carry("door-office-b", "in", "conf", "erin", "office-b")
 
-        self.scene(11, 30, "alice carries a top-secret carrier to the exit, alone (R2, R6)")
+        self.scene(
+            11,
+            30,
+            "李核心独自将绝密载体带到大楼出口（R2、R6）",
+            "alice carries a top-secret carrier to the exit, alone (R2, R6)",
+        )
         self.office.take_from_safe("safe-s1", self.epcs["ts"])
         self.carry("door-secure", "out", "ts", "alice", "corridor")
         self.carry("door-exit", "out", "ts", "alice", "outside")
-        self.scene(11, 40, "the custodian brings it back and locks it away")
+        self.scene(11, 40, "载体被带回并入柜", "the custodian brings it back and locks it away")
         self.carry("door-exit", "in", "ts", "alice", "corridor")
         self.carry("door-secure", "in", "ts", "alice", "secure")
         self.office.put_in_safe("safe-s1", self.epcs["ts"])
         self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
 
-        self.scene(13, 0, "a secret carrier is taken into office B, below its level (R1)")
+        self.scene(
+            13,
+            0,
+            "机密载体被带入密级较低的第二办公室（R1）",
+            "a secret carrier is taken into office B, below its level (R1)",
+        )
         self.office.take_from_safe("safe-s1", self.epcs["sec2"])
         self.carry("door-secure", "out", "sec2", "alice", "corridor")
         self.carry("door-office-b", "in", "sec2", "alice", "office-b")
@@ -370,16 +391,31 @@ class Day:
         self.office.put_in_safe("safe-s1", self.epcs["sec2"])
         self.wait(lambda: self.where("sec2")[0] is CarrierState.IN_SAFE, "sec2 back in its safe")
 
-        self.scene(14, 0, "bob walks out with his own USB stick (unknown tag)")
+        self.scene(
+            14,
+            0,
+            "周重要携带私人U盘出楼（未登记标签）",
+            "bob walks out with his own USB stick (unknown tag)",
+        )
         self.office.carry("door-exit", "out", (UNKNOWN_USB,), (BADGE["bob"],))
         self.wait(lambda: ("unknown_tag", None) in self.alerts_seen(), "the unknown tag alert")
 
-        self.scene(15, 0, "a reader at office B is unplugged, then plugged back")
+        self.scene(
+            15,
+            0,
+            "第二办公室门读写器断开后重新接入",
+            "a reader at office B is unplugged, then plugged back",
+        )
         self.office.reader(UNPLUGGED).unplug(12.0)
         self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 20)
         self.wait(self._reader_back, "the reader to come back", 30)
 
-        self.scene(17, 36, "close of business: the end-of-day sweep and the overdue check")
+        self.scene(
+            17,
+            36,
+            "下班：入柜检查与逾期检查",
+            "close of business: the end-of-day sweep and the overdue check",
+        )
         self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 5)
 
     def _reader_back(self) -> bool:
