@@ -70,7 +70,12 @@ def gateway(
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    typer.echo(f"gateway {gateway_id}: {len(gw.readers_cfg)} readers; Ctrl-C to stop")
+    zh = not os.environ.get("TRACKER_LANG", "zh").startswith("en")
+    typer.echo(
+        f"网关 {gateway_id}：{len(gw.readers_cfg)} 台读写器，按 Ctrl-C 停止"
+        if zh
+        else f"gateway {gateway_id}: {len(gw.readers_cfg)} readers; Ctrl-C to stop"
+    )
     try:
         stop.wait(seconds)
     except KeyboardInterrupt:
@@ -78,4 +83,8 @@ def gateway(
     finally:
         gw.stop()
         pending, dead = box.counts()
-        typer.echo(f"stopped; {pending} observation(s) still queued, {dead} refused")
+        typer.echo(
+            f"已停止；{pending} 条观测仍在队列中，{dead} 条被拒绝"
+            if zh
+            else f"stopped; {pending} observation(s) still queued, {dead} refused"
+        )
