@@ -13,6 +13,8 @@ need fontconfig sh -c "command -v fc-match"
 need fonts-wqy-microhei sh -c "fc-list :lang=zh | grep -q ."
 need libzbar0 sh -c "ldconfig -p | grep -q libzbar.so.0"
 need poppler-utils sh -c "command -v pdftoppm"
+# The API documentation page is tested in a real (headless) browser.
+need chromium sh -c "command -v chromium"
 
 if [ -z "$missing" ]; then
   exit 0
