@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from drivers.errors import BadFrame
-from drivers.framing import FramerCounters, FramerStats
+from drivers.framing import BufferedFramer
 
 logger = logging.getLogger(__name__)
 
@@ -130,31 +130,8 @@ class DecimalLine:
         return cls(value)
 
 
-class Rdm6300Framer:
+class Rdm6300Framer(BufferedFramer[Rdm6300Frame]):
     """Finds RDM6300 frames in a byte stream split anywhere and mixed with garbage."""
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self._c = FramerCounters()
-
-    def feed(self, data: bytes) -> list[Rdm6300Frame]:
-        """Add bytes as read; return the frames they complete."""
-        self._buf += data
-        return self._scan(final=False)
-
-    def on_idle(self) -> list[Rdm6300Frame]:
-        """The line went quiet: drop a buffered partial frame (truncated)."""
-        return self._scan(final=True) if self._buf else []
-
-    def reset(self) -> None:
-        """Forget buffered bytes, counting them as truncated."""
-        if self._buf:
-            self._c.dropped["truncated"] += 1
-            self._buf.clear()
-
-    def stats(self) -> FramerStats:
-        """Counters so far."""
-        return self._c.snapshot()
 
     def _scan(self, final: bool) -> list[Rdm6300Frame]:
         buf = self._buf
@@ -189,7 +166,7 @@ class Rdm6300Framer:
         return out
 
 
-class DecimalLineFramer:
+class DecimalLineFramer(BufferedFramer[DecimalLine]):
     """Finds decimal-reader lines in a byte stream.
 
     A line ends at CR or LF. Since the format has no checksum, noise can only be told
@@ -199,9 +176,8 @@ class DecimalLineFramer:
     """
 
     def __init__(self, max_line: int = 64) -> None:
-        self._buf = bytearray()
+        super().__init__()
         self._max = max_line
-        self._c = FramerCounters()
 
     def feed(self, data: bytes) -> list[DecimalLine]:
         """Add bytes as read; return the lines they complete."""
@@ -228,16 +204,6 @@ class DecimalLineFramer:
         """The line went quiet without a line end: drop the partial line."""
         self.reset()
         return []
-
-    def reset(self) -> None:
-        """Forget buffered bytes, counting them as truncated."""
-        if self._buf:
-            self._c.dropped["truncated"] += 1
-            self._buf.clear()
-
-    def stats(self) -> FramerStats:
-        """Counters so far."""
-        return self._c.snapshot()
 
     def _line(self, line: bytes, out: list[DecimalLine]) -> None:
         match = _DECIMAL_TOKEN.search(line)

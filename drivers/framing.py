@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T_co = TypeVar("T_co", covariant=True)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,36 @@ class FramerCounters:
     def snapshot(self) -> FramerStats:
         """An immutable copy of the counters."""
         return FramerStats(self.frames_ok, dict(self.dropped), self.garbage_bytes)
+
+
+class BufferedFramer(Generic[T]):
+    """The buffer and counters every framer keeps. A subclass implements ``_scan``
+    (find the complete messages in the buffer; with ``final`` the line went quiet, so a
+    partial candidate left at the end is truncated) or overrides :meth:`feed`."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._c = FramerCounters()
+
+    def feed(self, data: bytes) -> list[T]:
+        """Add bytes as read; return the messages they complete."""
+        self._buf += data
+        return self._scan(final=False)
+
+    def on_idle(self) -> list[T]:
+        """The line went quiet: a buffered partial message is truncated; drop it and
+        return any complete message that was waiting behind it."""
+        return self._scan(final=True) if self._buf else []
+
+    def reset(self) -> None:
+        """Forget buffered bytes (e.g. after a reconnect), counting them as truncated."""
+        if self._buf:
+            self._c.dropped["truncated"] += 1
+            self._buf.clear()
+
+    def stats(self) -> FramerStats:
+        """Counters so far."""
+        return self._c.snapshot()
+
+    def _scan(self, final: bool) -> list[T]:
+        raise NotImplementedError

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from drivers.errors import BadFrame
-from drivers.framing import FramerCounters, FramerStats
+from drivers.framing import BufferedFramer
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ def decode_frame(data: bytes) -> M100Message:
 # --- stream framer ----------------------------------------------------------------------
 
 
-class M100Framer:
+class M100Framer(BufferedFramer[M100Message]):
     """Finds M100 messages in a byte stream split anywhere and mixed with garbage.
 
     Candidates start at ``BB``; one failing any check (type, length cap, end byte,
@@ -322,31 +322,8 @@ class M100Framer:
     """
 
     def __init__(self, max_params: int = DEFAULT_MAX_PARAMS) -> None:
-        self._buf = bytearray()
+        super().__init__()
         self._max = max_params
-        self._c = FramerCounters()
-
-    def feed(self, data: bytes) -> list[M100Message]:
-        """Add bytes as read; return the messages they complete."""
-        self._buf += data
-        return self._scan(final=False)
-
-    def on_idle(self) -> list[M100Message]:
-        """The line went quiet: a buffered partial frame is truncated; drop it and return
-        any complete frame that was waiting behind it."""
-        if not self._buf:
-            return []
-        return self._scan(final=True)
-
-    def reset(self) -> None:
-        """Forget buffered bytes (e.g. after a reconnect), counting them as truncated."""
-        if self._buf:
-            self._c.dropped["truncated"] += 1
-            self._buf.clear()
-
-    def stats(self) -> FramerStats:
-        """Counters so far."""
-        return self._c.snapshot()
 
     def _scan(self, final: bool) -> list[M100Message]:
         buf = self._buf
