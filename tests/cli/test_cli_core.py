@@ -42,6 +42,18 @@ def tracker(tmp_path: Path, db_url: str, monkeypatch, capsys):  # type: ignore[n
     return run
 
 
+def receive_top_secret(tracker, *extra: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Register custodian carol (``tracker person add``) and receive one top-secret carrier
+    into the secure room through the CLI; returns the carrier as printed with ``--json``."""
+    tracker("person", "add", "carol", "--name", "王", "--clearance", "core", "--role", "custodian")
+    out = tracker(
+        "carrier", "receive", "--as", "carol", "--from", "x", "--title", "t", "--level",
+        "top_secret", "--period", "20y", "--classified-on", "2026-11-01", "--authority", "a",
+        "--home-room", "secure", *extra, "--json",
+    )  # fmt: skip
+    return json.loads(out.stdout)[0]  # type: ignore[no-any-return]
+
+
 def test_the_console_script_runs() -> None:
     p = subprocess.run(
         [sys.executable, "-m", "tracker.cli", "--help"],

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from simulators.office import SimulatedOffice
-from tests.cli.test_cli_core import EXAMPLE, tracker
+from tests.cli.test_cli_core import EXAMPLE, receive_top_secret, tracker
 from tracker.domain.site import load_site
 
 __all__ = ["tracker"]
@@ -23,31 +23,8 @@ def test_gateway_turns_a_crossing_into_an_alert(tracker, tmp_path: Path) -> None
     )
     try:
         tracker("site", "load", str(site))
-        tracker(
-            "person", "add", "carol", "--name", "王", "--clearance", "core", "--role", "custodian"
-        )
-        out = tracker(
-            "carrier",
-            "receive",
-            "--as",
-            "carol",
-            "--from",
-            "x",
-            "--title",
-            "t",
-            "--level",
-            "top_secret",
-            "--period",
-            "20y",
-            "--classified-on",
-            "2026-11-01",
-            "--authority",
-            "a",
-            "--home-room",
-            "secure",
-            "--json",
-        )
-        epc = json.loads(out.stdout)[0]["epc"]
+        carrier = receive_top_secret(tracker)
+        epc = carrier["epc"]
         from tracker.cli.main import main
 
         done: list[int] = []
@@ -73,9 +50,7 @@ def test_gateway_turns_a_crossing_into_an_alert(tracker, tmp_path: Path) -> None
         office.carry("door-secure", "out", (epc,))
         t.join(20)
         assert done == [0]
-        shown = json.loads(
-            tracker("carrier", "show", json.loads(out.stdout)[0]["serial"], "--json").stdout
-        )
+        shown = json.loads(tracker("carrier", "show", carrier["serial"], "--json").stdout)
         assert shown["location"] == "corridor"
         assert any("move" in h for h in shown["history"])
     finally:

@@ -3,7 +3,6 @@ take/unplug/show/status`` through the control socket, read by the real gateway."
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from simulators.control import ControlServer, send
 from simulators.office import SimulatedOffice
-from tests.cli.test_cli_core import EXAMPLE, tracker
+from tests.cli.test_cli_core import EXAMPLE, receive_top_secret, tracker
 from tracker.bootstrap import build, open_reader
 from tracker.domain.errors import DeviceUnavailable
 from tracker.gateway.outbox import Outbox
@@ -32,37 +31,13 @@ def wait_for(pred, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-de
 
 def test_sim_commands_move_carriers_through_the_real_gateway(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tracker("site", "load", str(EXAMPLE))
-    tracker("person", "add", "carol", "--name", "王", "--clearance", "core", "--role", "custodian")
     tracker(
         "person", "add", "alice", "--name", "李", "--department", "policy", "--clearance", "core"
     )
     tracker("person", "badge", "alice", "0100073EAB")
-    out = tracker(
-        "carrier",
-        "receive",
-        "--as",
-        "carol",
-        "--from",
-        "x",
-        "--title",
-        "t",
-        "--level",
-        "top_secret",
-        "--period",
-        "20y",
-        "--classified-on",
-        "2026-11-01",
-        "--authority",
-        "a",
-        "--home-room",
-        "secure",
-        "--home-safe",
-        "safe-s1",
-        "--scope-people",
-        "alice",
-        "--json",
-    )
-    serial = json.loads(out.stdout)[0]["serial"]
+    serial = receive_top_secret(tracker, "--home-safe", "safe-s1", "--scope-people", "alice")[
+        "serial"
+    ]
     app = build()
     office = SimulatedOffice(app.services.site, tmp_path / "by-id").start()
     app.services.site = office.site
