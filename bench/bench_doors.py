@@ -69,9 +69,9 @@ from _common import (
 
 from drivers.reads import BadgeRead, TagRead
 from tracker.bootstrap import open_reader
+from tracker.config import ReaderConfig, load_site
 from tracker.domain.clock import SystemClock
 from tracker.domain.levels import Level
-from tracker.domain.site import ReaderConfig, load_site
 from tracker.gateway.events import Crossing
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.runner import Gateway, GatewayOptions, ReaderHandle, clock_time

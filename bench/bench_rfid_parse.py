@@ -29,7 +29,9 @@ from drivers.em4100 import Rdm6300Frame
 from drivers.m100 import TagNotification
 from drivers.readers import BadgeReader, M100Reader
 from drivers.reads import TagRead
-from tracker.gateway.door import DoorConfig, DoorLogic
+from tracker.domain.model import Door
+from tracker.domain.site import DoorConfig
+from tracker.gateway.door import DoorLogic
 
 M100_CEILING = 115200 / (24 * 10)
 RDM6300_CEILING = 9600 / (14 * 10)
@@ -127,7 +129,7 @@ def bench_door(tags: int, repeat: int) -> tuple[float, int]:
     reads = door_reads(tags)
 
     def run() -> int:
-        logic = DoorLogic(DoorConfig("d", inner=frozenset({"d-in"}), outer=frozenset({"d-out"})))
+        logic = DoorLogic(DoorConfig(Door("d", "d", "in", "out"), ("d-in",), ("d-out",)))
         crossings = 0
         next_tick = 0.0
         for read in reads:

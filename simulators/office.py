@@ -13,8 +13,8 @@ from pathlib import Path
 from simulators.device import SerialDeviceSimulator
 from simulators.m100 import M100Simulator
 from simulators.rdm6300 import Rdm6300Simulator
+from tracker.config import ReaderConfig, SiteConfig
 from tracker.domain.errors import ConfigError
-from tracker.domain.site import ReaderConfig, Site
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 class SimulatedOffice:
     """Simulators for the readers of ``site``, with links in ``folder``."""
 
-    def __init__(self, site: Site, folder: str | Path, *, seed: int = 7) -> None:
+    def __init__(self, site: SiteConfig, folder: str | Path, *, seed: int = 7) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sims: dict[str, SerialDeviceSimulator] = {}

@@ -83,8 +83,13 @@ def test_labels_import_domain_only() -> None:
     assert _violations("labels", {"tracker.domain", "labels"}, True) == []
 
 
+def test_config_imports_only_domain() -> None:
+    allowed = {"tracker.domain", "tracker.config"}
+    assert _violations("tracker/config", allowed, allow_third_party=False) == []
+
+
 def test_simulators_never_import_api() -> None:
-    allowed = {"tracker.domain", "drivers", "labels", "simulators"}
+    allowed = {"tracker.domain", "tracker.config", "drivers", "labels", "simulators"}
     assert _violations("simulators", allowed, True) == []
 
 

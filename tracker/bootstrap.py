@@ -12,12 +12,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from drivers.reads import BadgeRead, TagRead
+from tracker.config import ReaderConfig, SiteConfig, load_site, stored_site
 from tracker.domain.clock import Clock, SystemClock
 from tracker.domain.errors import ConfigError
-from tracker.domain.site import ReaderConfig, Site, load_site
 from tracker.gateway.runner import ReaderHandle
 from tracker.services.base import Services
-from tracker.services.site import SITE_SETTING, apply_site, stored_site
+from tracker.services.site import SITE_SETTING, apply_site
 from tracker.store.db import database_url, make_engine, safe_url
 from tracker.store.keys import ledger_key
 from tracker.store.migrate import ensure_schema
@@ -28,11 +28,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class App:
-    """Everything an entry point needs: the engine and the service context."""
+    """Everything an entry point needs: the engine, the service context and the site
+    with its hardware (``services.site`` is the same site, read as the domain's)."""
 
     engine: Engine
     services: Services
     url: str
+    site: SiteConfig
 
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> tuple[Engine, bytes, str]:
@@ -72,10 +74,10 @@ def build(
     else:
         site = _stored_site(read)
         services = Services(write, clock or SystemClock(), site, read_factory=read)
-    return App(engine, services, url)
+    return App(engine, services, url, site)
 
 
-def _stored_site(read: Callable[[], SqlUnitOfWork]) -> Site:
+def _stored_site(read: Callable[[], SqlUnitOfWork]) -> SiteConfig:
     with read() as uow:
         text = uow.settings.get(SITE_SETTING)
     if text is None:

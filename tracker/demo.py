@@ -36,10 +36,10 @@ from simulators.camera_show import ShowCamera
 from simulators.office import SimulatedOffice
 from simulators.printer import PrinterSimulator
 from tracker.bootstrap import open_reader, open_store
+from tracker.config import PrinterConfig, SiteConfig, load_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import TrackerError
 from tracker.domain.model import AlertType, BadgeKind, CarrierState
-from tracker.domain.site import PrinterConfig, Site, load_site
 from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
@@ -106,7 +106,7 @@ class Day:
         # Shorter reader heartbeats than an installation would use, so an unplugged reader
         # is noticed within the scene (still above the M100 driver's 5 s keepalive).
         readers = tuple(replace(r, heartbeat=8.0) for r in self.office.site.readers)
-        self.site: Site = replace(self.office.site, readers=readers)
+        self.site: SiteConfig = replace(self.office.site, readers=readers)
         self.services: Services | None = None
         self.gateway: Gateway | None = None
         self.cameras: dict[str, ShowCamera] = {}

@@ -28,10 +28,10 @@ from simulators.control import ControlServer
 from simulators.office import SimulatedOffice
 from simulators.printer import PrinterSimulator
 from tracker.bootstrap import open_reader
+from tracker.config import PrinterConfig, SiteConfig
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.model import BadgeKind, CarrierState, Medium, Role
 from tracker.domain.period import SecrecyPeriod
-from tracker.domain.site import PrinterConfig
 from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
@@ -102,10 +102,10 @@ def ensure_cast(svc: Services, hasher: Hasher) -> dict[str, str]:
     return creds
 
 
-def start(svc: Services, workdir: Path, hasher: Hasher) -> SimulatedSite:
-    """Simulate the hardware of ``svc.site`` and connect it; ``svc.site`` is replaced by
-    the simulated one (readers on pty links, the printer on a local socket)."""
-    office = SimulatedOffice(svc.site, workdir / "by-id").start()
+def start(svc: Services, site: SiteConfig, workdir: Path, hasher: Hasher) -> SimulatedSite:
+    """Simulate the hardware of ``site`` and connect it; ``svc.site`` is replaced by the
+    simulated one (readers on pty links, the printer on a local socket)."""
+    office = SimulatedOffice(site, workdir / "by-id").start()
     printer = PrinterSimulator().start()
     site = office.site
     printers = tuple(

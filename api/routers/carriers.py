@@ -24,6 +24,7 @@ from api.schemas.carriers import (
 from api.schemas.common import ERROR_RESPONSES, Limit, Offset, Page, SerialPath, ShortText
 from api.views import place_names, show
 from labels.station import LabelStation
+from tracker.config import printer_for
 from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, Medium
@@ -204,7 +205,7 @@ def print_label(serial: SerialPath, body: LabelIn, me: Custodian, svc: Svc) -> L
     or read-back failure, with the reason)."""
     site = svc.site
     wanted = body.printer or site.labels.printer
-    cfg = next((p for p in site.printers if p.id == wanted), None)
+    cfg = printer_for(site, wanted)
     if cfg is None:
         raise InvalidInput(
             "printer",

@@ -18,8 +18,8 @@ from api.settings import ApiSettings
 from tests.api.conftest import Api, receipt, received
 from tests.services.conftest import EXAMPLE
 from tracker.bootstrap import build
+from tracker.config import load_site
 from tracker.domain.clock import SystemClock
-from tracker.domain.site import load_site
 from tracker.services.base import Services
 from tracker.store.db import make_engine
 from tracker.store.uow import SqlUnitOfWork

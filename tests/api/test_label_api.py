@@ -10,8 +10,8 @@ import pytest
 from simulators.printer import PrinterSimulator
 from tests.api.conftest import app, auth, client, gateway, settings
 from tests.services.conftest import receive_one
+from tracker.config import PrinterConfig
 from tracker.domain.levels import Level
-from tracker.domain.site import PrinterConfig
 from tracker.services.base import Services
 
 __all__ = ["app", "auth", "client", "gateway", "settings"]

@@ -30,9 +30,9 @@ from api.settings import ApiSettings
 from tests.api.conftest import SECRET, password, receipt
 from tests.factories import T0
 from tests.services.conftest import CAST, EXAMPLE
+from tracker.config import load_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.model import BadgeKind
-from tracker.domain.site import load_site
 from tracker.services import accounts, people, site
 from tracker.services.base import Services
 from tracker.store.db import make_engine

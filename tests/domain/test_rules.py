@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import T0, carrier, person
+from tracker.config import load_site
 from tracker.domain.errors import RuleViolation
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.model import (
@@ -39,7 +40,6 @@ from tracker.domain.rules import (
     require_no_holdings,
     require_witnesses,
 )
-from tracker.domain.site import load_site
 
 SITE = load_site(Path(__file__).resolve().parents[2] / "examples" / "site.toml")
 P = {p.id: p for p in SITE.places}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from simulators.office import SimulatedOffice
 from tests.cli.test_cli_core import EXAMPLE, receive_top_secret, tracker
-from tracker.domain.site import load_site
+from tracker.config import load_site
 
 __all__ = ["tracker"]
 

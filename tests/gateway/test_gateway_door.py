@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from drivers.reads import BadgeRead, TagRead
-from tracker.gateway.door import DoorConfig, DoorLogic
+from tracker.domain.model import Door
+from tracker.domain.site import DoorConfig
+from tracker.gateway.door import DoorLogic, DoorTuning
 from tracker.gateway.events import Crossing, DoorEvent, DoorSighting, PersonCrossing, Zone
 
 CARRIER = "3034257BF400000000BC6038"
@@ -22,6 +24,12 @@ BADGE_UHF = "E2000000000000000000BADE"
 POINT = {"outer": "d1-out", "inner": "d1-in"}
 
 Read = TagRead | BadgeRead
+
+
+def door_config(badges: tuple[str, ...] = ()) -> DoorConfig:
+    """Door 1: the reader ``d1-in`` watches the inner zone, ``d1-out`` the outer."""
+    door = Door("door-1", "door 1", "inside", "outside")
+    return DoorConfig(door, ("d1-in",), ("d1-out",), badges)
 
 
 def sweep(
@@ -70,14 +78,8 @@ def run(
 ) -> list[DoorEvent]:
     """Feed reads in time order with a tick every 100 ms, then let 10 s pass."""
     if logic is None:
-        cfg = DoorConfig(
-            "door-1",
-            inner=frozenset({"d1-in"}),
-            outer=frozenset({"d1-out"}),
-            badge_points=frozenset({"d1-badge"}),
-            **config,  # type: ignore[arg-type]
-        )
-        logic = DoorLogic(cfg, is_badge=is_badge)
+        tuning = DoorTuning(**config)  # type: ignore[arg-type]
+        logic = DoorLogic(door_config(("d1-badge",)), tuning=tuning, is_badge=is_badge)
     reads = sorted(reads, key=lambda r: r.at)
     end = (reads[-1].at if reads else 0.0) + 10.0 if until is None else until
     events: list[DoorEvent] = []
@@ -276,7 +278,7 @@ def test_without_early_decisions_the_crossing_waits_for_absence() -> None:
 def test_known_side_from_an_earlier_crossing() -> None:
     """The far zone misses a whole passage: the door knows the tag was inside, so a
     passage seen only by the outer zone is a crossing out."""
-    cfg = DoorConfig("door-1", inner=frozenset({"d1-in"}), outer=frozenset({"d1-out"}))
+    cfg = door_config()
     logic = DoorLogic(cfg)
     first = run(sweep(CARRIER, "outer", 0.0) + sweep(CARRIER, "inner", 0.6), logic=logic)
     assert [(c.direction) for c in of(Crossing, first)] == ["in"]  # type: ignore[attr-defined]
@@ -287,7 +289,7 @@ def test_known_side_from_an_earlier_crossing() -> None:
 
 
 def test_known_side_from_the_caller() -> None:
-    cfg = DoorConfig("door-1", inner=frozenset({"d1-in"}), outer=frozenset({"d1-out"}))
+    cfg = door_config()
     logic = DoorLogic(cfg, known_side=lambda epc: "inner" if epc == CARRIER else None)
     events = run(sweep(CARRIER, "outer", 0.0) + sweep(CARRIER2, "outer", 0.0), logic=logic)
     kinds = sorted((e.epc, type(e).__name__) for e in events)  # type: ignore[union-attr]
@@ -313,7 +315,7 @@ def test_events_are_frozen() -> None:
 
 
 def test_reads_alone_drive_decisions_when_nobody_ticks() -> None:
-    cfg = DoorConfig("door-1", inner=frozenset({"d1-in"}), outer=frozenset({"d1-out"}))
+    cfg = door_config()
     logic = DoorLogic(cfg)
     events: list[DoorEvent] = []
     for read in sorted(

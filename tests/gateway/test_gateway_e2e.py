@@ -16,7 +16,9 @@ from drivers.transport import Backoff
 from simulators.device import Faults
 from simulators.m100 import M100Simulator
 from simulators.rdm6300 import Rdm6300Simulator
-from tracker.gateway.door import DoorConfig, DoorLogic
+from tracker.domain import model
+from tracker.domain.site import DoorConfig
+from tracker.gateway.door import DoorLogic
 from tracker.gateway.events import Crossing, DoorEvent, PersonCrossing
 
 CARRIER = "3034257BF400000000BC6038"
@@ -39,14 +41,8 @@ class Door:
         ]
         for reader in self.readers:
             reader.start()
-        self.logic = DoorLogic(
-            DoorConfig(
-                "door-1",
-                inner=frozenset({"d1-in"}),
-                outer=frozenset({"d1-out"}),
-                badge_points=frozenset({"d1-badge"}),
-            )
-        )
+        door = model.Door("door-1", "door 1", "inside", "outside")
+        self.logic = DoorLogic(DoorConfig(door, ("d1-in",), ("d1-out",), ("d1-badge",)))
 
     def ready(self, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout

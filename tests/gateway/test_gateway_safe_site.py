@@ -5,14 +5,26 @@ from __future__ import annotations
 import pytest
 
 from drivers.reads import BadgeRead, TagRead
+from tracker.config import Smoothing
 from tracker.domain.errors import ConfigError
-from tracker.gateway.door import DoorConfig
+from tracker.domain.model import Door, Place, PlaceKind
+from tracker.domain.site import DoorConfig, SafeConfig
+from tracker.gateway.door import DoorLogic
 from tracker.gateway.events import Crossing, SafeChange
-from tracker.gateway.safe import SafeConfig, SafeLogic
+from tracker.gateway.safe import SafeLogic
 from tracker.gateway.site import SiteLogic
-from tracker.gateway.smoothing import SmoothingConfig
 
 EPC = "3034257BF400000000BC6038"
+
+
+def door(
+    door_id: str, inner: tuple[str, ...], outer: tuple[str, ...], badges: tuple[str, ...] = ()
+) -> DoorConfig:
+    return DoorConfig(Door(door_id, door_id, "inside", "outside"), inner, outer, badges)
+
+
+def safe_config(safe_id: str, *points: str) -> SafeConfig:
+    return SafeConfig(Place(safe_id, PlaceKind.SAFE, safe_id, "room"), points)
 
 
 def reads(epc: str, point: str, times: list[float], rssi: int = -60) -> list[TagRead]:
@@ -33,8 +45,9 @@ def feed(safe: SafeLogic, rs: list[TagRead], until: float) -> list[SafeChange]:
 
 
 def make_safe(**smoothing: float) -> SafeLogic:
-    cfg = SafeConfig("safe-1", frozenset({"s1-a", "s1-b"}), SmoothingConfig(**smoothing))  # type: ignore[arg-type]
-    return SafeLogic(cfg, is_badge=lambda epc: epc.startswith("E2"))
+    cfg = safe_config("safe-1", "s1-a", "s1-b")
+    smoothed = Smoothing(**smoothing)  # type: ignore[arg-type]
+    return SafeLogic(cfg, smoothing=smoothed, is_badge=lambda epc: epc.startswith("E2"))
 
 
 def test_put_in_then_taken_out() -> None:
@@ -71,14 +84,9 @@ def test_badges_and_other_read_points_are_ignored() -> None:
 
 
 def test_site_routes_reads_to_doors_and_safes() -> None:
-    door = DoorConfig(
-        "d1",
-        inner=frozenset({"d1-in"}),
-        outer=frozenset({"d1-out"}),
-        badge_points=frozenset({"d1-badge"}),
-    )
-    safe = SafeConfig("safe-1", frozenset({"s1-a"}))
-    site = SiteLogic([door], [safe])
+    d1 = door("d1", ("d1-in",), ("d1-out",), ("d1-badge",))
+    safe = safe_config("safe-1", "s1-a")
+    site = SiteLogic([d1], [safe])
     events = []
     rs: list[TagRead | BadgeRead] = []
     for i in range(34):
@@ -105,11 +113,11 @@ def test_site_routes_reads_to_doors_and_safes() -> None:
 
 def test_configuration_errors_are_clear() -> None:
     with pytest.raises(ConfigError, match="two roles"):
-        DoorConfig("d1", inner=frozenset({"x"}), outer=frozenset({"x"}))
+        DoorLogic(door("d1", ("x",), ("x",)))
     with pytest.raises(ConfigError, match="both zones"):
-        DoorConfig("d1", inner=frozenset(), outer=frozenset({"x"}))
+        DoorLogic(door("d1", (), ("x",)))
     with pytest.raises(ConfigError, match="smoothing"):
-        SmoothingConfig(k=0)
-    door = DoorConfig("d1", inner=frozenset({"a"}), outer=frozenset({"b"}))
+        Smoothing(k=0)
+    d1 = door("d1", ("a",), ("b",))
     with pytest.raises(ConfigError, match="twice"):
-        SiteLogic([door, door])
+        SiteLogic([d1, d1])

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.factories import T0
+from tracker.config import load_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.model import BadgeKind, Carrier, Medium, Role
 from tracker.domain.period import SecrecyPeriod
-from tracker.domain.site import load_site
 from tracker.services import people, site
 from tracker.services.base import Services
 from tracker.services.receive import ReceiveBatch, ReceiveItem, receive

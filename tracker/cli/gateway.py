@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from tracker.bootstrap import build, open_reader
+from tracker.config import load_site
 from tracker.domain.errors import InvalidInput
-from tracker.domain.site import load_site
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.runner import Gateway, GatewayOptions
 from tracker.gateway.sinks import HttpSink, ServiceSink, Sink

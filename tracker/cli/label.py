@@ -288,12 +288,13 @@ def print_label(
     """Print SERIAL's label, read it back (barcode and tag), and record it."""
     from drivers.desk import read_desk_tag
     from labels.station import LabelStation
+    from tracker.config import printer_for
     from tracker.services.labelling import label
 
     wired, c = _carrier(serial)
     site = wired.services.site
     wanted = printer or site.labels.printer
-    cfg = next((p for p in site.printers if p.id == wanted), None)
+    cfg = printer_for(site, wanted)
     if cfg is None:
         raise InvalidInput(
             "printer",

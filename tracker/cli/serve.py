@@ -46,7 +46,8 @@ def serve(
 
         workdir = Path.cwd() / "data"
         workdir.mkdir(parents=True, exist_ok=True)
-        simulated = simulation.start(built.services, workdir, Argon2Hasher.from_settings(settings))
+        hasher = Argon2Hasher.from_settings(settings)
+        simulated = simulation.start(built.services, built.site, workdir, hasher)
         typer.echo("demo logins (new passwords every start; shown only here):")
         for user, password in simulated.credentials.items():
             typer.echo(f"  {user:<8} {password}")

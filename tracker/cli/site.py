@@ -8,7 +8,7 @@ import typer
 
 from tracker.cli.common import JsonOption, cli_actor, emit
 from tracker.cli.common import app as build_app
-from tracker.domain.site import load_site
+from tracker.config import load_site
 from tracker.services.site import apply_site
 
 app = typer.Typer(help="The site: rooms, doors, safes, readers, calendar.", no_args_is_help=True)

@@ -45,11 +45,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from dataclasses import dataclass, replace
 
 from drivers.reads import BadgeRead, TagRead
+from tracker.config import Smoothing
 from tracker.domain.errors import ConfigError
+from tracker.domain.site import DoorConfig
 from tracker.gateway.events import (
     Crossing,
     Direction,
@@ -59,7 +60,7 @@ from tracker.gateway.events import (
     PersonCrossing,
     Zone,
 )
-from tracker.gateway.smoothing import PointTrack, SmoothingConfig
+from tracker.gateway.smoothing import PointTrack
 
 logger = logging.getLogger(__name__)
 
@@ -68,20 +69,13 @@ _SCAN_EVERY = 0.1
 
 
 @dataclass(frozen=True)
-class DoorConfig:
-    """One door: its zones' read points, badge readers and timing (seconds, dB).
+class DoorTuning:
+    """How a door weighs its reads (seconds, dB): see the module docstring for
+    ``badge_before`` / ``badge_after`` (the badge window around a crossing), ``early``,
+    ``peak_drop_db`` and ``zone_quiet`` (deciding before the tag goes absent) and
+    ``min_glimpse_reads``. ``max_badge_hold`` bounds how long a badge visit waits for
+    carriers that linger in the door before it is reported on its own."""
 
-    ``per_point`` overrides ``smoothing`` for single read points (readers differ).
-    ``max_badge_hold`` bounds how long a badge visit waits for carriers that linger
-    in the door before it is reported on its own.
-    """
-
-    door: str
-    inner: frozenset[str]
-    outer: frozenset[str]
-    badge_points: frozenset[str] = frozenset()
-    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
-    per_point: Mapping[str, SmoothingConfig] = field(default_factory=lambda: MappingProxyType({}))
     badge_before: float = 3.0
     badge_after: float = 0.5
     early: bool = True
@@ -89,17 +83,6 @@ class DoorConfig:
     zone_quiet: float = 0.5
     min_glimpse_reads: int = 1
     max_badge_hold: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not self.inner or not self.outer:
-            raise ConfigError(f"door {self.door}: both zones need at least one read point")
-        shared = (self.inner & self.outer) | ((self.inner | self.outer) & self.badge_points)
-        if shared:
-            raise ConfigError(f"door {self.door}: read points in two roles: {sorted(shared)}")
-
-    def smoothing_for(self, point: str) -> SmoothingConfig:
-        """The smoothing of ``point``."""
-        return self.per_point.get(point, self.smoothing)
 
 
 class _ZoneTrack:
@@ -116,7 +99,7 @@ class _ZoneTrack:
         self.dropped = False
         self.reads = 0
 
-    def add(self, point: str, cfg: SmoothingConfig, at: float, rssi: int, drop: int) -> None:
+    def add(self, point: str, cfg: Smoothing, at: float, rssi: int, drop: int) -> None:
         track = self.points.get(point)
         if track is None:
             track = self.points[point] = PointTrack(cfg)
@@ -197,23 +180,38 @@ def _direction(from_zone: Zone) -> Direction:
 class DoorLogic:
     """The state machine of one door (see the module docstring).
 
-    ``is_badge(epc)`` tells which UHF EPCs are people's badges; ``known_side(epc)``,
-    if given, says on which side of this door a carrier currently is (else the door
-    remembers the last crossing it reported).
+    The door's zones are the read points of ``door`` (its inner and outer readers); its
+    badge readers feed the badge visits. ``per_point`` gives a read point's smoothing
+    (readers differ), ``smoothing`` the rest. ``is_badge(epc)`` tells which UHF EPCs are
+    people's badges; ``known_side(epc)``, if given, says on which side of this door a
+    carrier currently is (else the door remembers the last crossing it reported).
     """
 
     def __init__(
         self,
-        config: DoorConfig,
+        door: DoorConfig,
         *,
+        smoothing: Smoothing | None = None,
+        per_point: Mapping[str, Smoothing] | None = None,
+        tuning: DoorTuning | None = None,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str], Zone | None] | None = None,
     ) -> None:
-        self.config = config
+        self.door = door.door.id
+        self.tuning = tuning or DoorTuning()
+        inner, outer = frozenset(door.inner_readers), frozenset(door.outer_readers)
+        self.badge_points = frozenset(door.badge_readers)
+        if not inner or not outer:
+            raise ConfigError(f"door {self.door}: both zones need at least one read point")
+        shared = (inner & outer) | ((inner | outer) & self.badge_points)
+        if shared:
+            raise ConfigError(f"door {self.door}: read points in two roles: {sorted(shared)}")
+        self._smoothing = smoothing or Smoothing()
+        self._per_point = dict(per_point or {})
         self._is_badge = is_badge or (lambda _epc: False)
         self._known_side = known_side
-        self._zone_of: dict[str, Zone] = {p: "inner" for p in config.inner}
-        self._zone_of.update({p: "outer" for p in config.outer})
+        self._zone_of: dict[str, Zone] = {p: "inner" for p in inner}
+        self._zone_of.update({p: "outer" for p in outer})
         self._passages: dict[str, _Passage] = {}
         self._visits: list[_Visit] = []
         self._pending: list[_Pending] = []
@@ -224,7 +222,11 @@ class DoorLogic:
     @property
     def read_points(self) -> frozenset[str]:
         """Every read point this door listens to (zones and badge readers)."""
-        return self.config.inner | self.config.outer | self.config.badge_points
+        return frozenset(self._zone_of) | self.badge_points
+
+    def smoothing_for(self, point: str) -> Smoothing:
+        """The smoothing of ``point``."""
+        return self._per_point.get(point, self._smoothing)
 
     # --- inputs ---------------------------------------------------------------------
 
@@ -241,19 +243,18 @@ class DoorLogic:
         track = passage.zones.get(zone)
         if track is None:
             track = passage.zones[zone] = _ZoneTrack()
-        cfg = self.config
         track.add(
             read.read_point,
-            cfg.smoothing_for(read.read_point),
+            self.smoothing_for(read.read_point),
             read.at,
             read.rssi,
-            cfg.peak_drop_db,
+            self.tuning.peak_drop_db,
         )
         return self._advance(read.at, read.epc)
 
     def on_badge(self, read: BadgeRead) -> list[DoorEvent]:
         """A badge-reader read; reads from other read points are ignored."""
-        if read.read_point not in self.config.badge_points:
+        if read.read_point not in self.badge_points:
             return []
         self._badge_seen(read.badge, read.at, "badge_reader")
         return self._advance(read.at, "")
@@ -295,19 +296,19 @@ class DoorLogic:
         return out
 
     def _maybe_early(self, passage: _Passage, now: float) -> None:
-        if self.config.early and self._settled_both(passage, now):
+        if self.tuning.early and self._settled_both(passage, now):
             to_zone = self._decide(passage, now, "both_zones")
             self._passages[passage.epc] = self._new_passage(passage.epc, now, tail_of=to_zone)
 
     def _new_passage(self, epc: str, now: float, tail_of: Zone | None = None) -> _Passage:
-        return _Passage(epc, now, self.config.smoothing.absent_after, tail_of)
+        return _Passage(epc, now, self._smoothing.absent_after, tail_of)
 
     def _settled_both(self, passage: _Passage, now: float) -> bool:
         zones = passage.zones
         if len(zones) < 2:
             return False
         outer, inner = zones["outer"], zones["inner"]
-        quiet = self.config.zone_quiet
+        quiet = self.tuning.zone_quiet
         return (
             outer.present
             and inner.present
@@ -340,9 +341,9 @@ class DoorLogic:
         track = zones[zone]
         self._pending.append(
             _Pending(
-                max(now, track.peak_at + self.config.badge_after),
+                max(now, track.peak_at + self.tuning.badge_after),
                 DoorSighting(
-                    self.config.door,
+                    self.door,
                     passage.epc,
                     zone,
                     track.peak_at,
@@ -359,9 +360,9 @@ class DoorLogic:
     def _glimpse_crossed(self, seen: _ZoneTrack, glimpse: _ZoneTrack) -> bool:
         """A glimpse counts as the far side of a crossing unless the seen zone read the
         tag well before AND well after it — someone who stepped in and came back."""
-        if glimpse.reads < self.config.min_glimpse_reads:
+        if glimpse.reads < self.tuning.min_glimpse_reads:
             return False
-        margin = self.config.zone_quiet
+        margin = self.tuning.zone_quiet
         sandwiched = seen.first < glimpse.first - margin and seen.last > glimpse.last + margin
         return not sandwiched
 
@@ -396,7 +397,7 @@ class DoorLogic:
             return to_zone
         self._remember(passage.epc, to_zone)
         crossing = Crossing(
-            self.config.door,
+            self.door,
             passage.epc,
             direction,
             at,
@@ -408,7 +409,7 @@ class DoorLogic:
             passage.ended,
             now,
         )
-        self._pending.append(_Pending(max(now, at + self.config.badge_after), crossing))
+        self._pending.append(_Pending(max(now, at + self.tuning.badge_after), crossing))
         return to_zone
 
     def _side_of(self, epc: str) -> Zone | None:
@@ -425,7 +426,7 @@ class DoorLogic:
     # --- badges -----------------------------------------------------------------------
 
     def _badge_seen(self, badge: str, at: float, source: str) -> None:
-        gap = self.config.smoothing.absent_after
+        gap = self._smoothing.absent_after
         for visit in reversed(self._visits):
             if visit.badge == badge and at - visit.last < gap:
                 visit.first = min(visit.first, at)
@@ -434,8 +435,8 @@ class DoorLogic:
         self._visits.append(_Visit(badge, source, at, at))
 
     def _with_badges(self, event: Crossing | DoorSighting) -> Crossing | DoorSighting:
-        lo = event.at - self.config.badge_before
-        hi = event.at + self.config.badge_after
+        lo = event.at - self.tuning.badge_before
+        hi = event.at + self.tuning.badge_after
         direction = event.direction if isinstance(event, Crossing) else None
         badges: list[str] = []
         for visit in sorted(self._visits, key=lambda v: v.first):
@@ -449,10 +450,10 @@ class DoorLogic:
         return replace(event, badges=tuple(badges))
 
     def _decide_visits(self, now: float) -> list[DoorEvent]:
-        cfg = self.config
+        cfg = self.tuning
         out: list[DoorEvent] = []
         keep: list[_Visit] = []
-        wait = max(cfg.smoothing.absent_after, cfg.badge_before)
+        wait = max(self._smoothing.absent_after, cfg.badge_before)
         for visit in self._visits:
             ready = now >= visit.last + wait
             if ready and now < visit.last + wait + cfg.max_badge_hold:
@@ -463,7 +464,7 @@ class DoorLogic:
             if not visit.claimed:
                 out.append(
                     PersonCrossing(
-                        cfg.door,
+                        self.door,
                         visit.badge,
                         visit.at if visit.at is not None else visit.first,
                         visit.direction,
@@ -476,7 +477,7 @@ class DoorLogic:
 
     def _may_claim(self, visit: _Visit) -> bool:
         """True while a carrier passage or a held crossing could still claim ``visit``."""
-        cfg = self.config
+        cfg = self.tuning
         horizon = visit.last + cfg.badge_before
         for passage in self._passages.values():
             if passage.zones and not self._is_badge(passage.epc) and passage.started <= horizon:

@@ -20,19 +20,16 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from drivers.reads import BadgeRead, TagRead
+from tracker.config import ReaderConfig, SiteConfig
 from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, TrackerError, TransientError
 from tracker.domain.model import MovementSource
-from tracker.domain.site import ReaderConfig, Site
 from tracker.gateway.cameras import CameraWorker
-from tracker.gateway.door import DoorConfig
 from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
 from tracker.gateway.events import to_wall_clock as real_wall_clock
 from tracker.gateway.outbox import Outbox
-from tracker.gateway.safe import SafeConfig
 from tracker.gateway.sinks import Sink
 from tracker.gateway.site import SiteLogic
-from tracker.gateway.smoothing import SmoothingConfig
 from tracker.services.movement import Observation
 
 logger = logging.getLogger(__name__)
@@ -93,13 +90,8 @@ def clock_time(clock: Clock, speed: float = 1.0) -> Callable[[float], datetime]:
     return to_time
 
 
-def _smoothing(r: ReaderConfig) -> SmoothingConfig:
-    s = r.smoothing
-    return SmoothingConfig(k=s.k, window=s.window, absent_after=s.absent_after)
-
-
 def logic_for(
-    site: Site,
+    site: SiteConfig,
     doors: frozenset[str] | None = None,
     safes: frozenset[str] | None = None,
     *,
@@ -107,31 +99,13 @@ def logic_for(
     known_side: Callable[[str, str], Zone | None] | None = None,
 ) -> SiteLogic:
     """The door and safe logic for the chosen doors and safes of ``site``."""
-    readers = {r.id: r for r in site.readers}
-    door_cfgs = []
-    for dc in site.doors:
-        if doors is not None and dc.door.id not in doors:
-            continue
-        points = (*dc.inner_readers, *dc.outer_readers)
-        door_cfgs.append(
-            DoorConfig(
-                door=dc.door.id,
-                inner=frozenset(dc.inner_readers),
-                outer=frozenset(dc.outer_readers),
-                badge_points=frozenset(dc.badge_readers),
-                per_point={p: _smoothing(readers[p]) for p in points},
-            )
-        )
-    safe_cfgs = [
-        SafeConfig(
-            safe=sc.place.id,
-            read_points=frozenset(sc.readers),
-            per_point={p: _smoothing(readers[p]) for p in sc.readers},
-        )
-        for sc in site.safes
-        if sc.readers and (safes is None or sc.place.id in safes)
-    ]
-    return SiteLogic(door_cfgs, safe_cfgs, is_badge=is_badge, known_side=known_side)
+    return SiteLogic(
+        [dc for dc in site.doors if doors is None or dc.door.id in doors],
+        [sc for sc in site.safes if sc.readers and (safes is None or sc.place.id in safes)],
+        per_point=site.smoothing(),
+        is_badge=is_badge,
+        known_side=known_side,
+    )
 
 
 class Gateway:
@@ -139,7 +113,7 @@ class Gateway:
 
     def __init__(
         self,
-        site: Site,
+        site: SiteConfig,
         sink: Sink,
         outbox: Outbox,
         open_reader: OpenReader,
@@ -159,7 +133,7 @@ class Gateway:
             site, self.options.doors, safes, is_badge=is_badge, known_side=known_side
         )
         wanted = self.logic.read_points
-        self.readers_cfg = [r for r in site.readers if r.id in wanted]
+        self.readers_cfg = [r for r in site.readers if wanted.intersection(r.read_points)]
         self._open_reader = open_reader
         self._reads: queue.SimpleQueue[Read] = queue.SimpleQueue()
         self._handles: dict[str, ReaderHandle] = {}

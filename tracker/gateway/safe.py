@@ -10,31 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from drivers.reads import TagRead
+from tracker.config import Smoothing
 from tracker.domain.errors import ConfigError
+from tracker.domain.site import SafeConfig
 from tracker.gateway.events import SafeChange
-from tracker.gateway.smoothing import PointTrack, SmoothingConfig
+from tracker.gateway.smoothing import PointTrack
 
 logger = logging.getLogger(__name__)
 
 _SCAN_EVERY = 0.1
-
-
-@dataclass(frozen=True)
-class SafeConfig:
-    """One safe: its read points and their smoothing (``per_point`` overrides)."""
-
-    safe: str
-    read_points: frozenset[str]
-    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
-    per_point: Mapping[str, SmoothingConfig] = field(default_factory=lambda: MappingProxyType({}))
-
-    def __post_init__(self) -> None:
-        if not self.read_points:
-            raise ConfigError(f"safe {self.safe}: needs at least one read point")
 
 
 class _InSafe:
@@ -47,10 +33,23 @@ class _InSafe:
 
 class SafeLogic:
     """The state machine of one safe; feed reads and ticks, get :class:`SafeChange`.
-    EPCs for which ``is_badge`` is true are ignored."""
+    The safe's read points are its readers; ``per_point`` gives a read point's smoothing,
+    ``smoothing`` the rest. EPCs for which ``is_badge`` is true are ignored."""
 
-    def __init__(self, config: SafeConfig, *, is_badge: Callable[[str], bool] | None = None):
-        self.config = config
+    def __init__(
+        self,
+        safe: SafeConfig,
+        *,
+        smoothing: Smoothing | None = None,
+        per_point: Mapping[str, Smoothing] | None = None,
+        is_badge: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.safe = safe.place.id
+        self._points = frozenset(safe.readers)
+        if not self._points:
+            raise ConfigError(f"safe {self.safe}: needs at least one read point")
+        self._smoothing = smoothing or Smoothing()
+        self._per_point = dict(per_point or {})
         self._is_badge = is_badge or (lambda _epc: False)
         self._tags: dict[str, _InSafe] = {}
         self._now = float("-inf")
@@ -59,7 +58,7 @@ class SafeLogic:
     @property
     def read_points(self) -> frozenset[str]:
         """The read points of this safe."""
-        return self.config.read_points
+        return self._points
 
     def present(self) -> frozenset[str]:
         """EPCs currently judged to be in the safe."""
@@ -67,7 +66,7 @@ class SafeLogic:
 
     def on_tag(self, read: TagRead) -> list[SafeChange]:
         """A UHF read; reads from other read points are ignored."""
-        if read.read_point not in self.config.read_points or self._is_badge(read.epc):
+        if read.read_point not in self._points or self._is_badge(read.epc):
             return []
         out = self._advance(read.at, from_read=True)
         state = self._tags.get(read.epc)
@@ -75,11 +74,11 @@ class SafeLogic:
             state = self._tags[read.epc] = _InSafe()
         track = state.points.get(read.read_point)
         if track is None:
-            cfg = self.config.per_point.get(read.read_point, self.config.smoothing)
+            cfg = self._per_point.get(read.read_point, self._smoothing)
             track = state.points[read.read_point] = PointTrack(cfg)
         if track.add(read.at, read.rssi) and not state.present:
             state.present = True
-            out.append(SafeChange(self.config.safe, read.epc, True, read.at, read.at))
+            out.append(SafeChange(self.safe, read.epc, True, read.at, read.at))
         return out
 
     def tick(self, now: float) -> list[SafeChange]:
@@ -99,5 +98,5 @@ class SafeLogic:
             if state.present:
                 last = max(p.last for p in state.points.values())
                 gone = max(p.last + p.cfg.absent_after for p in state.points.values())
-                out.append(SafeChange(self.config.safe, epc, False, gone, last))
+                out.append(SafeChange(self.safe, epc, False, gone, last))
         return out

@@ -7,13 +7,15 @@ events come back in the order they became final.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from drivers.reads import BadgeRead, TagRead
+from tracker.config import Smoothing
 from tracker.domain.errors import ConfigError
-from tracker.gateway.door import DoorConfig, DoorLogic
+from tracker.domain.site import DoorConfig, SafeConfig
+from tracker.gateway.door import DoorLogic, DoorTuning
 from tracker.gateway.events import GatewayEvent, Zone
-from tracker.gateway.safe import SafeConfig, SafeLogic
+from tracker.gateway.safe import SafeLogic
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +23,10 @@ logger = logging.getLogger(__name__)
 class SiteLogic:
     """Doors and safes together.
 
-    ``is_badge(epc)``: which UHF EPCs are badges. ``known_side(door, epc)``: on which
-    side of ``door`` a carrier currently is, if the caller knows (see
-    :class:`~tracker.gateway.door.DoorLogic`).
+    ``per_point`` maps read points to their reader's smoothing (the default for the
+    rest); ``tuning`` is every door's. ``is_badge(epc)``: which UHF EPCs are badges.
+    ``known_side(door, epc)``: on which side of ``door`` a carrier currently is, if the
+    caller knows (see :class:`~tracker.gateway.door.DoorLogic`).
     """
 
     def __init__(
@@ -31,6 +34,8 @@ class SiteLogic:
         doors: Iterable[DoorConfig] = (),
         safes: Iterable[SafeConfig] = (),
         *,
+        per_point: Mapping[str, Smoothing] | None = None,
+        tuning: DoorTuning | None = None,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str, str], Zone | None] | None = None,
     ) -> None:
@@ -38,20 +43,23 @@ class SiteLogic:
         self.safes: dict[str, SafeLogic] = {}
         self._routes: dict[str, list[DoorLogic | SafeLogic]] = {}
         for cfg in doors:
-            if cfg.door in self.doors:
-                raise ConfigError(f"door {cfg.door} is configured twice")
+            door = cfg.door.id
+            if door in self.doors:
+                raise ConfigError(f"door {door} is configured twice")
             side = None
             if known_side is not None:
-                side = _bind(known_side, cfg.door)
-            logic = DoorLogic(cfg, is_badge=is_badge, known_side=side)
-            self.doors[cfg.door] = logic
+                side = _bind(known_side, door)
+            logic = DoorLogic(
+                cfg, per_point=per_point, tuning=tuning, is_badge=is_badge, known_side=side
+            )
+            self.doors[door] = logic
             for point in logic.read_points:
                 self._routes.setdefault(point, []).append(logic)
         for scfg in safes:
-            if scfg.safe in self.safes:
-                raise ConfigError(f"safe {scfg.safe} is configured twice")
-            safe = SafeLogic(scfg, is_badge=is_badge)
-            self.safes[scfg.safe] = safe
+            if scfg.place.id in self.safes:
+                raise ConfigError(f"safe {scfg.place.id} is configured twice")
+            safe = SafeLogic(scfg, per_point=per_point, is_badge=is_badge)
+            self.safes[safe.safe] = safe
             for point in safe.read_points:
                 self._routes.setdefault(point, []).append(safe)
 

@@ -1,31 +1,15 @@
 """Read smoothing per (read point, EPC), as EPCglobal ALE event cycles and vendors'
 "smoothing filters" do: a tag is *present* once ``k`` reads fall within ``window``
-seconds, and *absent* after ``absent_after`` seconds without a read. One stray read is
+seconds, and *absent* after ``absent_after`` seconds without a read (a reader's
+:class:`~tracker.config.Smoothing`, from the site file). One stray read is
 noise; a few missed reads are not a departure.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
-from tracker.domain.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class SmoothingConfig:
-    """``k`` reads within ``window`` s make a tag present; ``absent_after`` s of
-    silence make it absent."""
-
-    k: int = 2
-    window: float = 1.0
-    absent_after: float = 2.0
-
-    def __post_init__(self) -> None:
-        if self.k < 1 or self.window <= 0 or self.absent_after <= 0:
-            raise ConfigError(
-                f"invalid smoothing {self}: need k >= 1, window > 0, absent_after > 0"
-            )
+from tracker.config import Smoothing
 
 
 class PointTrack:
@@ -33,7 +17,7 @@ class PointTrack:
 
     __slots__ = ("cfg", "first", "last", "peak_at", "peak_rssi", "present", "reads", "recent")
 
-    def __init__(self, cfg: SmoothingConfig) -> None:
+    def __init__(self, cfg: Smoothing) -> None:
         self.cfg = cfg
         self.recent: deque[float] = deque()
         self.present = False

@@ -4,11 +4,10 @@ process (service, gateway, command line) works from the same site."""
 from __future__ import annotations
 
 import hashlib
-import tomllib
 
 from tracker.domain.errors import ConfigError
 from tracker.domain.ledger import Action
-from tracker.domain.site import Site, parse_site
+from tracker.domain.site import Site
 from tracker.services.base import Services
 
 SITE_SETTING = "site.toml"
@@ -59,8 +58,3 @@ def apply_site(svc: Services, actor: str, site: Site, text: str) -> dict[str, in
             data={"sha256": hashlib.sha256(text.encode()).hexdigest(), **counts},
         )
         return counts
-
-
-def stored_site(text: str, source: str = "<database>") -> Site:
-    """Parse the site text kept in the database."""
-    return parse_site(tomllib.loads(text), source)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tracker.config import check_device_url, load_site, parse_site
 from tracker.domain.errors import ConfigError
 from tracker.domain.levels import Level
 from tracker.domain.model import RoomKind
-from tracker.domain.site import check_device_url, load_site, parse_site
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "site.toml"
 
