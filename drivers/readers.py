@@ -54,8 +54,14 @@ class ReaderStats:
     last_error: str | None
 
 
-class _Reader(Generic[_Msg, _Read]):
-    """Plumbing shared by the readers: transport, framer, guarded callback, stats."""
+class SerialReader(Generic[_Msg, _Read]):
+    """Plumbing shared by the serial readers: transport, framer, guarded callback, stats.
+
+    A reader for a new protocol subclasses it with its framer and implements
+    :meth:`_handle` (a message → a read, or None); it may override :meth:`_on_connect`
+    (set the device up after every (re)connect) and :meth:`_on_tick` (probe a silent
+    device, so a reader that stops answering is noticed).
+    """
 
     def __init__(
         self,
@@ -121,7 +127,7 @@ class _Reader(Generic[_Msg, _Read]):
             ts.last_error,
         )
 
-    def __enter__(self) -> _Reader[_Msg, _Read]:
+    def __enter__(self) -> SerialReader[_Msg, _Read]:
         self.start()
         return self
 
@@ -171,7 +177,7 @@ class _Reader(Generic[_Msg, _Read]):
         return True
 
 
-class M100Reader(_Reader[m100.M100Message, TagRead]):
+class M100Reader(SerialReader[m100.M100Message, TagRead]):
     """An M100/YRM100 UHF module kept in multi-poll inventory.
 
     Multi-poll (``poll_count`` rounds) is started on every connect and reconnect and
@@ -271,7 +277,7 @@ class M100Reader(_Reader[m100.M100Message, TagRead]):
 BADGE_PROTOCOLS = ("em4100", "em4100-decimal")
 
 
-class BadgeReader(_Reader[em4100.Rdm6300Frame | em4100.DecimalLine, BadgeRead]):
+class BadgeReader(SerialReader[em4100.Rdm6300Frame | em4100.DecimalLine, BadgeRead]):
     """A 125 kHz EM4100 reader: ``protocol`` ``"em4100"`` (RDM6300 frames) or
     ``"em4100-decimal"`` (10-digit decimal lines). The reader only transmits."""
 
@@ -309,4 +315,4 @@ class BadgeReader(_Reader[em4100.Rdm6300Frame | em4100.DecimalLine, BadgeRead]):
         return BadgeRead(message.id_hex, self.read_point, self._clock(), self.protocol)
 
 
-__all__ = ["BADGE_PROTOCOLS", "BadgeReader", "M100Reader", "ReaderStats"]
+__all__ = ["BADGE_PROTOCOLS", "BadgeReader", "M100Reader", "ReaderStats", "SerialReader"]

@@ -109,7 +109,7 @@ class ControlServer:
         elif op == "status":
             return {
                 "ok": True,
-                "readers": {r: str(s.link_path) for r, s in o.sims.items()},
+                "readers": {r: s.url for r, s in o.sims.items()},
                 "cameras": sorted(self.cameras),
             }
         else:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from simulators.pty import PtyLink
 
@@ -50,6 +51,41 @@ class SimCounters:
     bad_frames: int = 0
     noise_bytes: int = 0
     unplugs: int = 0
+
+
+@runtime_checkable
+class TagField(Protocol):
+    """The antenna field of a simulated UHF reader: what the simulated office, scenes and
+    ``tracker sim`` do with one, whatever its protocol."""
+
+    def add_tag(self, epc: str, rssi: int = -50) -> None:
+        """A tag lies in the field at a steady RSSI until removed."""
+        ...
+
+    def remove_tag(self, epc: str) -> None:
+        """The tag leaves the field."""
+        ...
+
+    def pass_tag(
+        self, epc: str, duration: float, *, delay: float = 0.0, now: float | None = None
+    ) -> None:
+        """A tag carried through the field for ``duration`` s, starting ``delay`` s
+        after ``now`` (monotonic; default: now)."""
+        ...
+
+    @property
+    def polling(self) -> bool:
+        """True once the host has the reader reading (a listen-only reader: always)."""
+        ...
+
+
+@runtime_checkable
+class BadgeField(Protocol):
+    """The field of a simulated badge reader."""
+
+    def present(self, badge_id: str, seconds: float | None = None) -> None:
+        """A badge is held to the reader for ``seconds`` (until taken away if None)."""
+        ...
 
 
 class SerialDeviceSimulator:
@@ -159,6 +195,11 @@ class SerialDeviceSimulator:
     def plugged(self) -> bool:
         """True while the pty is up."""
         return self._plugged.is_set()
+
+    @property
+    def url(self) -> str:
+        """Where a driver opens this device: its link path."""
+        return str(self.link_path)
 
     # --- for subclasses ----------------------------------------------------------------
 

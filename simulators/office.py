@@ -1,6 +1,7 @@
-"""A whole simulated office: a simulator for every reader of a site on a real
-pseudo-terminal (linked like ``/dev/serial/by-id`` names under one folder), and helpers
-that play people carrying carriers through doors and putting them into safes."""
+"""A whole simulated office: a simulator for every reader of a site — the one its
+protocol's registration names (:mod:`tracker.protocols`) — on a real pseudo-terminal
+(linked like ``/dev/serial/by-id`` names under one folder), and helpers that play people
+carrying carriers through doors and putting them into safes."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from simulators.device import SerialDeviceSimulator
-from simulators.m100 import M100Simulator
-from simulators.rdm6300 import Rdm6300Simulator
+from simulators.device import BadgeField, TagField
+from tracker import protocols
 from tracker.config import ReaderConfig, SiteConfig
-from tracker.domain.errors import ConfigError
+from tracker.protocols import SimulatedReader
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +25,15 @@ class SimulatedOffice:
     def __init__(self, site: SiteConfig, folder: str | Path, *, seed: int = 7) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.sims: dict[str, SerialDeviceSimulator] = {}
+        self.sims: dict[str, SimulatedReader] = {}
         readers = []
         for i, r in enumerate(site.readers):
             # Keep the installer's device name, so a site file maps onto the simulators by
             # swapping the folder (``/dev/serial/by-id/`` → ``folder``).
             name = Path(r.url).name if r.url.startswith("/") else f"usb-sim-{r.id}"
-            link = self.folder / name
-            if r.protocol == "m100":
-                self.sims[r.id] = M100Simulator(link, seed=seed + i)
-            elif r.protocol in ("em4100", "em4100-decimal"):
-                self.sims[r.id] = Rdm6300Simulator(link, seed=seed + i, mode=r.protocol)
-            else:
-                raise ConfigError(f"no simulator for reader protocol {r.protocol!r}")
-            readers.append(replace(r, url=str(link)))
+            sim = protocols.get(r.protocol).simulate(self.folder / name, seed=seed + i)
+            self.sims[r.id] = sim
+            readers.append(replace(r, url=sim.url))
         #: The site with every reader's URL pointing at its simulator.
         self.site = replace(site, readers=tuple(readers))
         self._doors = {d.door.id: d for d in site.doors}
@@ -55,14 +50,22 @@ class SimulatedOffice:
         for sim in self.sims.values():
             sim.stop()
 
-    def reader(self, reader_id: str) -> SerialDeviceSimulator:
+    def reader(self, reader_id: str) -> SimulatedReader:
         """The simulator standing in for ``reader_id``."""
         return self.sims[reader_id]
 
-    def uhf(self, reader_id: str) -> M100Simulator:
-        """The UHF simulator of ``reader_id``."""
+    def uhf(self, reader_id: str) -> TagField:
+        """The field of the UHF reader ``reader_id``."""
         sim = self.sims[reader_id]
-        assert isinstance(sim, M100Simulator)
+        if not isinstance(sim, TagField):
+            raise TypeError(f"reader {reader_id} is not a UHF reader")
+        return sim
+
+    def badge_reader(self, reader_id: str) -> BadgeField:
+        """The field of the badge reader ``reader_id``."""
+        sim = self.sims[reader_id]
+        if not isinstance(sim, BadgeField):
+            raise TypeError(f"reader {reader_id} is not a badge reader")
         return sim
 
     def config(self, reader_id: str) -> ReaderConfig:
@@ -96,9 +99,7 @@ class SimulatedOffice:
                 self.uhf(r).pass_tag(tag, zone_seconds, delay=delay + gap, now=now)
         for b in badges:
             for r in d.badge_readers:
-                sim = self.sims[r]
-                assert isinstance(sim, Rdm6300Simulator)
-                sim.present(b, zone_seconds + gap)
+                self.badge_reader(r).present(b, zone_seconds + gap)
         return now + delay + gap + zone_seconds
 
     def put_in_safe(self, safe: str, tag: str, rssi: int = -50) -> None:
@@ -115,7 +116,7 @@ class SimulatedOffice:
         """True once the UHF simulators of ``readers`` (all if None) have been told to
         poll by their drivers."""
         ids = set(self.sims) if readers is None else set(readers)
-        sims = [s for r, s in self.sims.items() if r in ids and isinstance(s, M100Simulator)]
+        sims = [s for r, s in self.sims.items() if r in ids and isinstance(s, TagField)]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(s.polling for s in sims):

@@ -2,7 +2,7 @@
 
 One small command language serves both stdin and scene files::
 
-    tag add EPC [RSSI]      put a tag in the M100's field (default -50 dBm)
+    tag add EPC [RSSI]      put a tag in a UHF reader's field (default -50 dBm)
     tag remove EPC          take it out
     pass EPC SECONDS        carry a tag through the field (RSSI -75 → -45 → -75 dBm)
     badge ID SECONDS        hold an EM4100 badge (10 hex digits) at the badge reader
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulators.device import SerialDeviceSimulator
-from simulators.m100 import M100Simulator, parse_epc
-from simulators.rdm6300 import Rdm6300Simulator
+from simulators.device import BadgeField, TagField
+from simulators.m100 import parse_epc
 from tracker.domain.errors import ConfigError, InvalidInput
+from tracker.protocols import SimulatedReader
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _check_args(command: Command) -> None:
         _number(a[0], command.action)
 
 
-def apply(sim: SerialDeviceSimulator, command: Command) -> bool:
+def apply(sim: SimulatedReader, command: Command) -> bool:
     """Run ``command`` on ``sim``; return True for ``quit``. Raise :class:`InvalidInput`
     when the command does not fit this kind of simulator."""
     action, a = command.action, command.args
@@ -119,13 +119,13 @@ def apply(sim: SerialDeviceSimulator, command: Command) -> bool:
         sim.unplug(float(a[0]))
     elif action == "noise":
         sim.noise(int(float(a[0])))
-    elif isinstance(sim, M100Simulator) and action == "tag add":
+    elif isinstance(sim, TagField) and action == "tag add":
         sim.add_tag(a[0], int(float(a[1])) if len(a) > 1 else -50)
-    elif isinstance(sim, M100Simulator) and action == "tag remove":
+    elif isinstance(sim, TagField) and action == "tag remove":
         sim.remove_tag(a[0])
-    elif isinstance(sim, M100Simulator) and action == "pass":
+    elif isinstance(sim, TagField) and action == "pass":
         sim.pass_tag(a[0], float(a[1]))
-    elif isinstance(sim, Rdm6300Simulator) and action == "badge":
+    elif isinstance(sim, BadgeField) and action == "badge":
         sim.present(a[0], float(a[1]))
     else:
         raise InvalidInput(
@@ -168,7 +168,7 @@ class SceneRunner:
 
     def __init__(
         self,
-        sim: SerialDeviceSimulator,
+        sim: SimulatedReader,
         steps: list[Step],
         *,
         on_step: Callable[[Step], None] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ COMPOSITION_ROOT = (
     "tracker/cli/",
     "tracker/demo.py",
     "tracker/simulate.py",
+    "tracker/protocols/builtin.py",  # binds each protocol's driver and simulator
 )
 
 
@@ -25,7 +27,8 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            # ``from tracker import protocols`` imports tracker.protocols, not all of tracker
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -83,13 +86,39 @@ def test_labels_import_domain_only() -> None:
     assert _violations("labels", {"tracker.domain", "labels"}, True) == []
 
 
-def test_config_imports_only_domain() -> None:
-    allowed = {"tracker.domain", "tracker.config"}
+def test_config_imports_only_domain_and_the_protocol_registry() -> None:
+    allowed = {"tracker.domain", "tracker.config", "tracker.protocols"}
     assert _violations("tracker/config", allowed, allow_third_party=False) == []
 
 
+def test_protocol_registry_imports_no_driver_or_simulator() -> None:
+    allowed = {"tracker.domain", "tracker.config", "tracker.protocols", "drivers.reads"}
+    assert _violations("tracker/protocols", allowed, allow_third_party=False) == []
+
+
+def test_reading_the_site_file_loads_no_driver_simulator_or_pyserial() -> None:
+    """The registrations import their drivers and simulators only when one is wanted."""
+    code = (
+        "import sys, tracker.config, tracker.protocols; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('serial', 'simulators', 'sqlalchemy') or m.startswith('drivers.') "
+        "and m != 'drivers.reads'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
 def test_simulators_never_import_api() -> None:
-    allowed = {"tracker.domain", "tracker.config", "drivers", "labels", "simulators"}
+    allowed = {
+        "tracker.domain",
+        "tracker.config",
+        "tracker.protocols",
+        "drivers",
+        "labels",
+        "simulators",
+    }
     assert _violations("simulators", allowed, True) == []
 
 

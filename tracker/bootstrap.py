@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from drivers.reads import BadgeRead, TagRead
+from tracker import protocols
 from tracker.config import ReaderConfig, SiteConfig, load_site, stored_site
 from tracker.domain.clock import Clock, SystemClock
 from tracker.domain.errors import ConfigError
-from tracker.gateway.runner import ReaderHandle
+from tracker.protocols import ReaderHandle
 from tracker.services.base import Services
 from tracker.services.site import SITE_SETTING, apply_site
 from tracker.store.db import database_url, make_engine, safe_url
@@ -89,9 +90,6 @@ def _stored_site(read: Callable[[], SqlUnitOfWork]) -> SiteConfig:
 
 
 def open_reader(cfg: ReaderConfig, on_read: Callable[[TagRead | BadgeRead], None]) -> ReaderHandle:
-    """The real driver for a reader of the site file, chosen by its protocol."""
-    from drivers.readers import BadgeReader, M100Reader
-
-    if cfg.protocol == "m100":
-        return M100Reader(cfg.url, cfg.id, on_read)
-    return BadgeReader(cfg.url, cfg.id, on_read, protocol=cfg.protocol)
+    """The real driver for a reader of the site file, chosen by its protocol in the
+    registry (:mod:`tracker.protocols`)."""
+    return protocols.open_reader(cfg, on_read)

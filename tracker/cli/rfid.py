@@ -14,43 +14,44 @@ import logging
 import os
 import queue
 import time
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from drivers import em4100, m100
-from drivers.errors import PortUnavailable
-from drivers.readers import BadgeReader, M100Reader
 from drivers.reads import BadgeRead, TagRead
-from tracker.gateway.events import to_wall_clock
+from tracker import protocols
+from tracker.domain.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(
-    name="rfid", help="RFID readers (UHF M100, 125 kHz EM4100).", no_args_is_help=True
+    name="rfid",
+    help="RFID readers (every protocol of the registry: UHF M100, 125 kHz EM4100, …).",
+    no_args_is_help=True,
 )
 
 
 @app.callback()
 def _group() -> None:
-    """RFID readers (UHF M100, 125 kHz EM4100)."""
-
-
-class ListenProtocol(str, Enum):
-    """Reader protocols ``listen`` understands."""
-
-    M100 = "m100"
-    EM4100 = "em4100"
-    EM4100_DECIMAL = "em4100-decimal"
+    """RFID readers (every protocol of the registry: UHF M100, 125 kHz EM4100, …)."""
 
 
 def _lang() -> str:
     return os.environ.get("TRACKER_LANG", "zh")
 
 
+def reader_protocol(name: str) -> protocols.ReaderProtocol:
+    """The registered protocol ``name``, or a usage error naming the known ones."""
+    try:
+        return protocols.get(name)
+    except ConfigError as exc:
+        raise typer.BadParameter(exc.text(_lang()), param_hint="'--protocol'") from None
+
+
 def format_read(protocol: str, read: TagRead | BadgeRead, as_json: bool) -> str:
     """One output line for ``read``."""
+    from tracker.gateway.events import to_wall_clock
+
     when = to_wall_clock(read.at).isoformat(timespec="milliseconds")
     if isinstance(read, TagRead):
         if as_json:
@@ -64,7 +65,9 @@ def format_read(protocol: str, read: TagRead | BadgeRead, as_json: bool) -> str:
 
 @app.command()
 def listen(
-    protocol: Annotated[ListenProtocol, typer.Option(help="Reader protocol.")],
+    protocol: Annotated[
+        str, typer.Option(help=f"Reader protocol: {', '.join(protocols.names())}.")
+    ],
     port: Annotated[
         str,
         typer.Option(
@@ -80,14 +83,13 @@ def listen(
     ] = None,
 ) -> None:
     """Print every valid frame a reader sends (repeats included), nothing for bad ones."""
+    from drivers.errors import PortUnavailable
+    from tracker.config import ReaderConfig
+
+    proto = reader_protocol(protocol)
     reads: queue.SimpleQueue[TagRead | BadgeRead] = queue.SimpleQueue()
-    reader: M100Reader | BadgeReader
-    if protocol is ListenProtocol.M100:
-        reader = M100Reader(port, "cli", reads.put, baudrate=baudrate or m100.BAUDRATE)
-    else:
-        reader = BadgeReader(
-            port, "cli", reads.put, protocol=protocol.value, baudrate=baudrate or em4100.BAUDRATE
-        )
+    cfg = ReaderConfig(id="cli", protocol=proto.name, url=port, baudrate=baudrate)
+    reader = proto.open(cfg, reads.put)
     try:
         reader.start(require_port=True)
     except PortUnavailable as exc:
@@ -104,7 +106,7 @@ def listen(
                 read = reads.get(timeout=wait)
             except queue.Empty:
                 continue
-            typer.echo(format_read(protocol.value, read, as_json))
+            typer.echo(format_read(proto.name, read, as_json))
             printed += 1
     except KeyboardInterrupt:
         pass

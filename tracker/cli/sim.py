@@ -15,17 +15,14 @@ import queue
 import signal
 import sys
 import threading
-from enum import Enum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 
-from simulators.device import Faults, SerialDeviceSimulator
-from simulators.m100 import M100Simulator
-from simulators.rdm6300 import Rdm6300Simulator
-from simulators.scene import SceneRunner, apply, load_scene, parse_command
+from tracker import protocols
+from tracker.cli.rfid import reader_protocol
 from tracker.domain.errors import ConfigError, InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -36,14 +33,6 @@ app = typer.Typer(name="sim", help="Device simulators.", no_args_is_help=True)
 @app.callback()
 def _group() -> None:
     """Device simulators."""
-
-
-class SimProtocol(str, Enum):
-    """Reader protocols the RFID simulator speaks."""
-
-    M100 = "m100"
-    EM4100 = "em4100"
-    EM4100_DECIMAL = "em4100-decimal"
 
 
 def _lang() -> str:
@@ -59,7 +48,9 @@ def _stdin_lines(out: queue.SimpleQueue[str | None]) -> None:
 @app.command("rfid")
 def rfid(
     link: Annotated[Path, typer.Option(help="Path of the symlink to publish the device at.")],
-    protocol: Annotated[SimProtocol, typer.Option(help="Reader protocol.")] = SimProtocol.M100,
+    protocol: Annotated[
+        str, typer.Option(help=f"Reader protocol: {', '.join(protocols.names())}.")
+    ] = "m100",
     scene: Annotated[Path | None, typer.Option(help="TOML or JSON scene file.")] = None,
     noise_prob: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Noise before a frame.")
@@ -74,6 +65,10 @@ def rfid(
     seed: Annotated[int | None, typer.Option(help="Random seed (repeatable runs).")] = None,
 ) -> None:
     """Run an RFID reader simulator on a pseudo-terminal."""
+    from simulators.device import Faults
+    from simulators.scene import SceneRunner, apply, load_scene, parse_command
+
+    proto = reader_protocol(protocol)
     steps = []
     if scene is not None:
         try:
@@ -87,11 +82,7 @@ def rfid(
         truncate_prob=truncate_prob,
         byte_at_a_time=byte_at_a_time,
     )
-    sim: SerialDeviceSimulator
-    if protocol is SimProtocol.M100:
-        sim = M100Simulator(link, faults=faults, seed=seed)
-    else:
-        sim = Rdm6300Simulator(link, mode=protocol.value, faults=faults, seed=seed)
+    sim = proto.simulate(link, seed=seed, faults=faults)
     stop = threading.Event()
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
@@ -100,7 +91,7 @@ def rfid(
     previous = signal.signal(signal.SIGTERM, on_term)
     sim.start()
     runner = SceneRunner(sim, steps).start() if steps else None
-    typer.echo(str(link))
+    typer.echo(sim.url)
     sys.stdout.flush()
     lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     threading.Thread(target=_stdin_lines, args=(lines,), daemon=True).start()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracker import protocols
 from tracker.config import sections
 from tracker.config.checks import ID, Problems, array, enum, level, positive, ref, refs, table
 from tracker.config.devices import CameraConfig, PrinterConfig, ReaderConfig, SiteConfig, Smoothing
@@ -18,8 +19,6 @@ from tracker.config.urls import check_device_url, check_printer_url
 from tracker.domain.errors import ConfigError
 from tracker.domain.model import Door, Place, PlaceKind, RoomKind
 from tracker.domain.site import DoorConfig, SafeConfig
-
-READER_PROTOCOLS = ("m100", "em4100", "em4100-decimal")
 
 Claim = Callable[[str, int, Any], str | None]
 
@@ -194,29 +193,60 @@ def _doors(data: Mapping[str, Any], known: _Known) -> list[DoorConfig]:
     return doors
 
 
+#: Keys of a ``[[readers]]`` table every protocol shares; the rest are the protocol's own.
+READER_KEYS = frozenset({"id", "protocol", "url", "heartbeat", "smoothing", "baudrate"})
+
+
 def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[ReaderConfig]:
-    out = []
+    out: list[ReaderConfig] = []
+    known = protocols.names()
+    points: dict[str, str] = {}  # read point -> the reader that reports it
     for i, r in enumerate(array(data, "readers", probs)):
+        key = f"readers[{i}]"
         rid = claim("readers", i, r.get("id"))
-        proto = r.get("protocol")
-        if proto not in READER_PROTOCOLS:
+        name = r.get("protocol")
+        proto = protocols.get(name) if isinstance(name, str) and name in known else None
+        if proto is None:
             probs.add(
-                f"readers[{i}].protocol",
-                f"unknown protocol {proto!r} (expected one of {', '.join(READER_PROTOCOLS)})",
+                f"{key}.protocol",
+                f"unknown protocol {name!r} (expected one of {', '.join(known)})",
             )
         url = str(r.get("url", ""))
-        why = check_device_url(url)
+        why = (proto.check_url if proto is not None else check_device_url)(url)
         if why:
-            probs.add(f"readers[{i}].url", f"malformed URL {url!r}: {why}")
-        smoothing = _smoothing(r.get("smoothing", {}), f"readers[{i}].smoothing", probs)
-        heartbeat = positive(r.get("heartbeat", 30), f"readers[{i}].heartbeat", probs)
-        if rid and proto in READER_PROTOCOLS and not why:
-            out.append(
-                ReaderConfig(
-                    id=rid, protocol=str(proto), url=url, heartbeat=heartbeat, smoothing=smoothing
-                )
-            )
+            probs.add(f"{key}.url", f"malformed URL {url!r}: {why}")
+        smoothing = _smoothing(r.get("smoothing", {}), f"{key}.smoothing", probs)
+        heartbeat = positive(r.get("heartbeat", 30), f"{key}.heartbeat", probs)
+        baudrate = r.get("baudrate")
+        if baudrate is not None and (not isinstance(baudrate, int) or baudrate <= 0):
+            probs.add(f"{key}.baudrate", f"must be a whole number of bits/s, not {baudrate!r}")
+            baudrate = None
+        if not (rid and proto is not None and not why):
+            continue
+        cfg = ReaderConfig(
+            id=rid,
+            protocol=proto.name,
+            url=url,
+            heartbeat=heartbeat,
+            smoothing=smoothing,
+            baudrate=baudrate,
+        )
+        if proto.configure is not None:
+            extra = {k: v for k, v in r.items() if k not in READER_KEYS}
+            cfg = proto.configure(cfg, extra, _problem_at(probs, key))
+        for point in cfg.read_points:
+            if point in points and points[point] != rid:
+                probs.add(key, f"read point {point!r} is already reported by {points[point]!r}")
+            points[point] = rid
+        out.append(cfg)
     return out
+
+
+def _problem_at(probs: Problems, key: str) -> Callable[[str, str], None]:
+    def problem(sub: str, message: str) -> None:
+        probs.add(f"{key}.{sub}", message)
+
+    return problem
 
 
 def _smoothing(value: Any, key: str, probs: Problems) -> Smoothing:

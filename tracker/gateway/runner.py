@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from drivers.reads import BadgeRead, TagRead
-from tracker.config import ReaderConfig, SiteConfig
+from tracker import protocols
+from tracker.config import SiteConfig
 from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, TrackerError, TransientError
 from tracker.domain.model import MovementSource
@@ -30,40 +30,12 @@ from tracker.gateway.events import to_wall_clock as real_wall_clock
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.sinks import Sink
 from tracker.gateway.site import SiteLogic
+from tracker.protocols import OpenReader, ReaderHandle
 from tracker.services.movement import Observation
 
 logger = logging.getLogger(__name__)
 
 Read = TagRead | BadgeRead
-
-
-class ReaderStatsLike(Protocol):
-    """What the health thread needs from a driver's statistics."""
-
-    @property
-    def connected(self) -> bool: ...
-
-    @property
-    def last_heard(self) -> float | None: ...
-
-
-class ReaderHandle(Protocol):
-    """A running reader driver."""
-
-    def start(self, *, require_port: bool = False) -> None:
-        """Open the port (reconnecting in the background if it is not there yet)."""
-        ...
-
-    def close(self) -> None:
-        """Stop reading and close the port."""
-        ...
-
-    def stats(self) -> ReaderStatsLike:
-        """Connection state and when the reader was last heard."""
-        ...
-
-
-OpenReader = Callable[[ReaderConfig, Callable[[Read], None]], ReaderHandle]
 
 
 @dataclass
@@ -134,6 +106,9 @@ class Gateway:
         )
         wanted = self.logic.read_points
         self.readers_cfg = [r for r in site.readers if wanted.intersection(r.read_points)]
+        # A reader whose driver probes it must keep answering; a listen-only one (a badge
+        # reader talks only while a badge is held to it) is judged by its link alone.
+        self._probed = {r.id: protocols.get(r.protocol).probes for r in self.readers_cfg}
         self._open_reader = open_reader
         self._reads: queue.SimpleQueue[Read] = queue.SimpleQueue()
         self._handles: dict[str, ReaderHandle] = {}
@@ -276,9 +251,8 @@ class Gateway:
         for cfg in self.readers_cfg:
             stats = self._handles[cfg.id].stats()
             quiet_since = stats.last_heard if stats.last_heard is not None else self._started
-            # A badge reader only talks when a badge is shown: its link is its heartbeat.
-            talks = cfg.protocol == "m100"
-            healthy = stats.connected and (not talks or now_mono - quiet_since <= cfg.heartbeat)
+            probed = self._probed[cfg.id]
+            healthy = stats.connected and (not probed or now_mono - quiet_since <= cfg.heartbeat)
             if not stats.connected and now_mono - self._started <= cfg.heartbeat:
                 healthy = True  # still coming up
             was = self._healthy.get(cfg.id, True)

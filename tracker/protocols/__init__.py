@@ -1,0 +1,40 @@
+"""Reader protocols: the registry (:mod:`tracker.protocols.registry`) and the protocols
+the project ships (:mod:`tracker.protocols.builtin`, registered on import).
+
+To add a protocol: a codec module (``drivers/<name>.py``), a reader class, a simulator
+(``simulators/<name>.py``) and one ``register(ReaderProtocol(...))`` in ``builtin.py``;
+see docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from tracker.protocols import builtin  # noqa: F401  (registers the shipped protocols)
+from tracker.protocols.registry import (
+    OpenReader,
+    Read,
+    ReaderHandle,
+    ReaderProtocol,
+    ReaderStatsLike,
+    SimulatedReader,
+    get,
+    names,
+    open_reader,
+    register,
+    registered,
+    unregister,
+)
+
+__all__ = [
+    "OpenReader",
+    "Read",
+    "ReaderHandle",
+    "ReaderProtocol",
+    "ReaderStatsLike",
+    "SimulatedReader",
+    "get",
+    "names",
+    "open_reader",
+    "register",
+    "registered",
+    "unregister",
+]

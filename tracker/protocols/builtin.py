@@ -1,0 +1,76 @@
+"""The registrations of the reader protocols the project ships: one :func:`register`
+call per protocol, binding its driver and its simulator.
+
+This module is part of the composition root: it wires drivers and simulators together.
+Both are imported inside the factories, so registering costs no import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tracker.config.devices import ReaderConfig
+from tracker.protocols.registry import Read, ReaderHandle, ReaderProtocol, SimulatedReader, register
+
+M100_BAUD = 115200  # drivers.m100.BAUDRATE, repeated so registering imports no driver
+EM4100_BAUD = 9600  # drivers.em4100.BAUDRATE
+
+
+def _m100_reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHandle:
+    from drivers.readers import M100Reader
+
+    return M100Reader(cfg.url, cfg.id, on_read, baudrate=cfg.baudrate or M100_BAUD)
+
+
+def _m100_simulator(link: Path, *, seed: int | None = None, faults: Any = None) -> SimulatedReader:
+    from simulators.m100 import M100Simulator
+
+    return M100Simulator(link, seed=seed, faults=faults)
+
+
+register(
+    ReaderProtocol(
+        name="m100",
+        summary="UHF M100 / YRM100 module, multi-poll inventory (serial, 115200 baud)",
+        reads="tag",
+        probes=True,  # the driver sends stop + multi-poll when silent; the answer is its pulse
+        open=_m100_reader,
+        simulate=_m100_simulator,
+        baudrate=M100_BAUD,
+    )
+)
+
+
+def _em4100(mode: str) -> tuple[Any, Any]:
+    def reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHandle:
+        from drivers.readers import BadgeReader
+
+        baud = cfg.baudrate or EM4100_BAUD
+        return BadgeReader(cfg.url, cfg.id, on_read, protocol=mode, baudrate=baud)
+
+    def simulator(link: Path, *, seed: int | None = None, faults: Any = None) -> SimulatedReader:
+        from simulators.rdm6300 import Rdm6300Simulator
+
+        return Rdm6300Simulator(link, mode=mode, seed=seed, faults=faults)
+
+    return reader, simulator
+
+
+for _mode, _summary in (
+    ("em4100", "125 kHz EM4100 badge reader, RDM6300 frames (serial, 9600 baud)"),
+    ("em4100-decimal", "125 kHz EM4100 badge reader, 10-digit decimal lines (serial, 9600)"),
+):
+    _reader, _simulator = _em4100(_mode)
+    register(
+        ReaderProtocol(
+            name=_mode,
+            summary=_summary,
+            reads="badge",
+            probes=False,  # listen-only: it talks only while a badge is held to it
+            open=_reader,
+            simulate=_simulator,
+            baudrate=EM4100_BAUD,
+        )
+    )
