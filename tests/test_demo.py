@@ -4,6 +4,7 @@ day's register verifies."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,15 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "site.toml"
 pytestmark = pytest.mark.timeout(300)
 
 
-def test_the_demo_day_raises_every_expected_alert_and_no_other(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_day_raises_every_expected_alert_and_no_other(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The demo keeps its own database and ledger key, whatever the environment names.
+    monkeypatch.setenv("TRACKER_LEDGER_KEY", "ab" * 32)
+    monkeypatch.setenv("TRACKER_LEDGER_KEY_FILE", str(tmp_path / "elsewhere" / "ledger.key"))
+    environment = {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")}
     code = main(["demo", "--site", str(EXAMPLE), "--workdir", str(tmp_path), "--json"])
+    assert {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")} == environment
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["ok"], (out["missing"], out["unexpected"])
     by_type = {(a["type"], a["rule"]): a for a in out["alerts"]}

@@ -1,13 +1,18 @@
 """The one place that wires real or simulated parts together: database, ledger key,
-site, clock and services. Every entry point (CLI, API server, gateway, demo) starts here.
+site, clock and services; the reader drivers; and the whole simulated office. Every
+entry point (CLI, API server, gateway, demo) starts here.
+
+Drivers, simulators and cameras are imported inside the functions that start them, so a
+command that needs none of them does not pay for their import.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -24,6 +29,14 @@ from tracker.store.keys import ledger_key
 from tracker.store.migrate import ensure_schema
 from tracker.store.uow import SqlUnitOfWork
 
+if TYPE_CHECKING:
+    from simulators.camera_show import ShowCamera
+    from simulators.control import ControlServer
+    from simulators.office import SimulatedOffice
+    from simulators.printer import PrinterSimulator
+    from tracker.gateway.runner import Gateway, GatewayOptions
+    from tracker.gateway.sinks import Sink
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,14 +51,18 @@ class App:
     site: SiteConfig
 
 
-def open_store(url: str | None = None, *, migrate: bool = True) -> tuple[Engine, bytes, str]:
-    """Connect to the database (migrating it on first start) and load the ledger key."""
+def open_store(
+    url: str | None = None, *, migrate: bool = True, key_file: Path | None = None
+) -> tuple[Engine, bytes, str]:
+    """Connect to the database (migrating it on first start) and load the ledger key —
+    from ``key_file`` when given, else from where the environment says
+    (:mod:`tracker.store.keys`)."""
     url = url or database_url()
     engine = make_engine(url)
     if migrate:
         revision = ensure_schema(engine)
         logger.info("database %s at revision %s", safe_url(url), revision)
-    return engine, ledger_key(engine), url
+    return engine, ledger_key(engine, key_file), url
 
 
 def build(
@@ -55,10 +72,12 @@ def build(
     clock: Clock | None = None,
     migrate: bool = True,
     load: bool = True,
+    key_file: Path | None = None,
 ) -> App:
     """Wire the services. With ``site_file`` the site comes from that file (and, when
-    ``load`` is true, is loaded into the database); otherwise from the site last loaded."""
-    engine, key, url = open_store(url, migrate=migrate)
+    ``load`` is true, is loaded into the database); otherwise from the site last loaded.
+    ``key_file``: see :func:`open_store`."""
+    engine, key, url = open_store(url, migrate=migrate, key_file=key_file)
 
     def write() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, key)
@@ -93,3 +112,119 @@ def open_reader(cfg: ReaderConfig, on_read: Callable[[TagRead | BadgeRead], None
     """The real driver for a reader of the site file, chosen by its protocol in the
     registry (:mod:`tracker.protocols`)."""
     return protocols.open_reader(cfg, on_read)
+
+
+# --- the simulated office ------------------------------------------------------------
+
+
+@dataclass
+class SimulatedSite:
+    """The running simulated hardware of a site and the gateway reading it."""
+
+    office: SimulatedOffice
+    printer: PrinterSimulator
+    gateway: Gateway
+    control: ControlServer
+    cameras: dict[str, ShowCamera] = field(default_factory=dict)
+    credentials: dict[str, str] = field(default_factory=dict)  # demo logins, if any
+    samples: list[str] = field(default_factory=list)  # sample carriers, if any
+
+    def stop(self) -> None:
+        """Stop the control socket, the gateway (draining its outbox), the simulators."""
+        self.control.stop()
+        self.gateway.stop()
+        self.office.stop()
+        self.printer.stop()
+
+
+def simulate_site(
+    services: Services,
+    site: SiteConfig,
+    workdir: Path,
+    *,
+    sink: Sink | None = None,
+    options: GatewayOptions | None = None,
+) -> SimulatedSite:
+    """Bring up ``site``'s hardware simulated and read it — the one way ``tracker serve
+    --simulate`` and ``tracker demo`` build their office.
+
+    Every reader gets the simulator its protocol registers (linked under
+    ``workdir/by-id``), every safe and door camera a camera labels can be shown to, the
+    site's ZPL printers (or a ``desk`` printer) the ZPL printer simulator; the real
+    drivers and gateway read them into ``sink`` (default: ``services`` in this process)
+    through the outbox ``workdir/outbox.sqlite``; ``tracker sim …`` drives the office
+    through ``workdir/sim.sock``. ``services.site`` becomes the simulated site.
+    """
+    from drivers.camera import CaptureLoop, DoorScanner, SafeScanner, ShieldCorrelator, make_decoder
+    from simulators.camera_show import ShowCamera
+    from simulators.control import ControlServer
+    from simulators.office import SimulatedOffice
+    from simulators.printer import PrinterSimulator
+    from tracker.config import PrinterConfig
+    from tracker.gateway.cameras import CameraWorker
+    from tracker.gateway.outbox import Outbox
+    from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
+    from tracker.gateway.sinks import ServiceSink
+
+    office = SimulatedOffice(site, workdir / "by-id").start()
+    printer = PrinterSimulator().start()
+    printers = tuple(
+        PrinterConfig(p.id, printer.url, "zpl") if p.format == "zpl" else p
+        for p in office.site.printers
+    ) or (PrinterConfig("desk", printer.url, "zpl"),)
+    simulated = replace(office.site, printers=printers)
+    services.site = simulated
+    to_time = clock_time(services.clock)
+    gateway = Gateway(
+        simulated,
+        sink or ServiceSink(services, "device:simulated-gateway"),
+        Outbox(workdir / "outbox.sqlite"),
+        open_reader,
+        options or GatewayOptions("simulated-gateway"),
+        to_time=to_time,
+    ).start()
+    cameras: dict[str, ShowCamera] = {}
+
+    def camera(name: str, scanner: object, door: str | None = None, **how: Any) -> None:
+        cam = cameras[name] = ShowCamera(name)
+        capture = CaptureLoop(cam, camera=name, fps=5)
+        worker = CameraWorker(
+            name, capture, make_decoder(), scanner, gateway.submit, to_time, **how
+        )
+        gateway.attach_camera(worker, heartbeat=30.0, door=door)
+
+    for sc in simulated.safes:
+        if sc.camera:
+            scanner = SafeScanner(sc.camera, sc.place.id, "toggle")
+            camera(sc.camera, scanner, known=_known(services, sc.place.id))
+    for dc in simulated.doors:
+        if dc.camera:
+            shield = ShieldCorrelator(window=5.0, identities=_epc_of(services))
+            camera(dc.camera, DoorScanner(dc.camera, dc.door.id), dc.door.id, correlator=shield)
+    control = ControlServer(office, workdir / "sim.sock", cameras).start()
+    return SimulatedSite(office, printer, gateway, control, cameras)
+
+
+def _known(svc: Services, safe: str) -> Callable[[str], str | None]:
+    """Whether a carrier is in ``safe`` per the register ("in" / "out"; None: unknown)."""
+    from tracker.domain.model import CarrierState
+
+    def known(code: str) -> str | None:
+        with svc.read() as uow:
+            c = uow.carriers.get(code)
+        if c is None:
+            return None
+        return "in" if c.state is CarrierState.IN_SAFE and c.location == safe else "out"
+
+    return known
+
+
+def _epc_of(svc: Services) -> Callable[[str], list[str]]:
+    """The EPCs a scanned code stands for (a carrier's tag, or the code itself)."""
+
+    def identities(code: str) -> list[str]:
+        with svc.read() as uow:
+            c = uow.carriers.get(code)
+        return [c.epc] if c is not None and c.epc else [code]
+
+    return identities

@@ -1,10 +1,12 @@
 """``tracker demo``: a whole simulated office playing a scripted day.
 
-M100 simulators on both sides of every door and in every safe, badge readers, a camera
-per safe and the printer simulator run on real pseudo-terminals and sockets; the real
-drivers, gateway, API, services and scheduler do the rest: the custodian, approver and
-staff work through the HTTP API, and the gateway posts what it sees to the API with its
-device token. The clock is a fast one: it jumps
+The office is the one ``tracker serve --simulate`` runs, built by the same bootstrap
+function (:func:`tracker.bootstrap.simulate_site`): M100 simulators on both sides of
+every door and in every safe, badge readers, the safe and door cameras and the printer
+simulator on real pseudo-terminals and sockets; the real drivers, gateway, API, services
+and scheduler do the rest: the custodian, approver and staff work through the HTTP API,
+and the gateway posts what it sees to the API with its device token. The demo keeps its
+own database and ledger key in its working folder. The clock is a fast one: it jumps
 between scenes, and within a scene time runs at real speed so the door logic sees real
 crossings. The demo checks that exactly the expected alerts were raised.
 """
@@ -31,25 +33,17 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
-from drivers.camera import CaptureLoop, SafeScanner, make_decoder
-from simulators.camera_show import ShowCamera
 from simulators.office import SimulatedOffice
-from simulators.printer import PrinterSimulator
-from tracker.bootstrap import open_reader, open_store
-from tracker.config import PrinterConfig, SiteConfig, load_site
+from tracker.bootstrap import SimulatedSite, build, simulate_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import TrackerError
-from tracker.domain.model import AlertType, BadgeKind, CarrierState
-from tracker.gateway.cameras import CameraWorker
-from tracker.gateway.outbox import Outbox
-from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
+from tracker.domain.model import AlertType, CarrierState
+from tracker.gateway.runner import GatewayOptions
 from tracker.gateway.sinks import HttpSink
-from tracker.services import accounts, people
+from tracker.services import accounts
 from tracker.services.base import Event, Services
 from tracker.services.schedule import run_due
-from tracker.services.site import apply_site
-from tracker.simulate import CAST
-from tracker.store.uow import SqlUnitOfWork
+from tracker.simulate import CAST, ensure_cast
 
 logger = logging.getLogger(__name__)
 
@@ -99,23 +93,21 @@ class Day:
         self.tz = ZoneInfo("Asia/Shanghai")
         self.clock = ManualClock(self.at(8, 0), speed=1.0)
         self.result = DemoResult(workdir=str(workdir))
-        site = load_site(site_file)
-        self.text = site_file.read_text(encoding="utf-8")
-        self.office = SimulatedOffice(site, workdir / "by-id")
-        self.printer = PrinterSimulator()
-        # Shorter reader heartbeats than an installation would use, so an unplugged reader
-        # is noticed within the scene (still above the M100 driver's 5 s keepalive).
-        readers = tuple(replace(r, heartbeat=8.0) for r in self.office.site.readers)
-        self.site: SiteConfig = replace(self.office.site, readers=readers)
+        self.site_file = site_file
         self.services: Services | None = None
-        self.gateway: Gateway | None = None
-        self.cameras: dict[str, ShowCamera] = {}
+        self.sim: SimulatedSite | None = None
         self.serials: dict[str, str] = {}  # role in the script -> serial
         self.epcs: dict[str, str] = {}
         self.passwords: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.server: uvicorn.Server | None = None
         self.base = ""
+
+    @property
+    def office(self) -> SimulatedOffice:
+        """The simulated office (once started)."""
+        assert self.sim is not None
+        return self.sim.office
 
     def at(self, hh: int, mm: int = 0) -> datetime:
         """A time of the demo day."""
@@ -124,20 +116,20 @@ class Day:
     # --- set-up ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bring up the office: simulators, database, services, gateway, cameras, printer."""
-        self.office.start()
-        self.printer.start()
-        self.site = replace(self.site, printers=(PrinterConfig("desk", self.printer.url, "zpl"),))
-        engine, key, _url = open_store(f"sqlite:///{self.workdir / 'demo.db'}")
-        svc = Services(
-            lambda: SqlUnitOfWork(engine, key),
-            self.clock,
-            self.site,
-            read_factory=lambda: SqlUnitOfWork(engine, key, write=False),
+        """Bring up the office: database, services, API, then the simulated hardware and
+        the gateway posting to the API."""
+        app = build(
+            url=f"sqlite:///{self.workdir / 'demo.db'}",
+            site_file=self.site_file,
+            clock=self.clock,
+            key_file=self.workdir / "ledger.key",
         )
-        self.services = svc
+        svc = self.services = app.services
         svc.bus.subscribe(self._on_event)
-        apply_site(svc, "system", self.site, self.text)
+        # Shorter reader heartbeats than an installation would use, so an unplugged reader
+        # is noticed within the scene (still above the M100 driver's 5 s keepalive).
+        site = replace(app.site, readers=tuple(replace(r, heartbeat=8.0) for r in app.site.readers))
+        svc.site = site
         settings = ApiSettings(
             secret_key=SecretStr(secrets.token_hex(32)),
             secret_key_file=self.workdir / "secret.key",
@@ -145,14 +137,8 @@ class Day:
             argon2_memory_kib=8 * 1024,
             argon2_parallelism=1,
         )
-        hasher = Argon2Hasher.from_settings(settings)
-        for pid, name, dept, clr, role, badge in CAST:
-            people.add_person(svc, "cli:demo", pid, name, dept, clr, role)
-            people.add_badge(svc, "cli:demo", pid, badge, BadgeKind.EM4100)
-            password = secrets.token_urlsafe(12)
-            accounts.create_user(svc, "cli:demo", pid, pid, password, hasher)
-            self.passwords[pid] = password
-        places = [d.door.id for d in self.site.doors] + [s.place.id for s in self.site.safes]
+        self.passwords = ensure_cast(svc, Argon2Hasher.from_settings(settings), "cli:demo")
+        places = [d.door.id for d in site.doors] + [s.place.id for s in site.safes]
         _, token = accounts.create_device(svc, "cli:demo", "demo-gateway", places)
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -167,53 +153,22 @@ class Day:
         self.wait(lambda: self.server is not None and self.server.started, "the API", 20)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
-        gw = Gateway(
-            self.site,
-            HttpSink(self.base, token),
-            Outbox(self.workdir / "outbox.sqlite"),
-            open_reader,
-            GatewayOptions("demo-gateway", heartbeat_every=1.0),
-            to_time=clock_time(self.clock),
-        ).start()
-        self.gateway = gw
-        for sc in self.site.safes:
-            if sc.camera is None:
-                continue
-            cam = ShowCamera(sc.camera)
-            self.cameras[sc.camera] = cam
-            scanner = SafeScanner(sc.camera, sc.place.id, "toggle", window=1.0)
-            worker = CameraWorker(
-                sc.camera,
-                CaptureLoop(cam, camera=sc.camera, fps=5),
-                make_decoder(),
-                scanner,
-                gw.submit,
-                clock_time(self.clock),
-                known=self._known(sc.place.id),
-            )
-            gw.attach_camera(worker, heartbeat=30.0)
-        if not self.office.ready([r.id for r in gw.readers_cfg], timeout=20):
+        self.sim = simulate_site(
+            svc,
+            site,
+            self.workdir,
+            sink=HttpSink(self.base, token),
+            options=GatewayOptions("demo-gateway", heartbeat_every=1.0),
+        )
+        if not self.office.ready([r.id for r in self.sim.gateway.readers_cfg], timeout=20):
             raise DemoError("the simulated readers did not come up")
 
-    def _known(self, safe: str) -> Callable[[str], str | None]:
-        def known(code: str) -> str | None:
-            assert self.services is not None
-            with self.services.read() as uow:
-                c = uow.carriers.get(code)
-            if c is None:
-                return None
-            return "in" if c.state is CarrierState.IN_SAFE and c.location == safe else "out"
-
-        return known
-
     def stop(self) -> None:
-        """Stop everything."""
-        if self.gateway is not None:
-            self.gateway.stop()
+        """Stop everything (the gateway drains its outbox to the API first)."""
+        if self.sim is not None:
+            self.sim.stop()
         if self.server is not None:
             self.server.should_exit = True
-        self.office.stop()
-        self.printer.stop()
 
     # --- the API, as the people of the office use it -------------------------------------
 
@@ -301,7 +256,6 @@ class Day:
 
     def carry(self, door: str, direction: str, role: str, who: str, to: str) -> None:
         """Walk ``who`` with carrier ``role`` through ``door``; wait until it is in ``to``."""
-        assert self.office is not None
         self.office.carry(door, direction, (self.epcs[role],), (BADGE[who],))
         self.wait(lambda: self.where(role)[1] == to, f"{role} to reach {to}")
 
@@ -488,8 +442,6 @@ def run_demo(
     """Play the scripted day; returns the timeline, the alerts and the verdict."""
     folder = Path(workdir or tempfile.mkdtemp(prefix="tracker-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("TRACKER_LEDGER_KEY_FILE")
-    os.environ["TRACKER_LEDGER_KEY_FILE"] = str(folder / "ledger.key")
     day = Day(Path(site_file), folder, say)
     try:
         day.start()
@@ -497,10 +449,6 @@ def run_demo(
         return day.finish()
     finally:
         day.stop()
-        if old is None:
-            os.environ.pop("TRACKER_LEDGER_KEY_FILE", None)
-        else:
-            os.environ["TRACKER_LEDGER_KEY_FILE"] = old
 
 
 __all__ = ["EXPECTED", "DemoResult", "run_demo"]

@@ -1,41 +1,25 @@
 """``tracker serve --simulate``: the service with its whole office simulated.
 
-Every reader of the site gets a simulator on a real pseudo-terminal, every safe and door
-camera a camera someone can show labels to, the label printer a ZPL printer simulator on
-a socket; the real drivers and gateway read them into the service. People for a demo are
-registered with fresh random passwords, printed once. ``tracker sim …`` drives the
-simulated people through the control socket.
+The office itself — every reader, camera and printer of the site simulated, the real
+drivers and gateway reading them — is built by :func:`tracker.bootstrap.simulate_site`,
+as for ``tracker demo``. Here: the demo cast (registered with fresh random passwords,
+printed once) and a few sample carriers. ``tracker sim …`` drives the simulated people
+through the control socket.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from drivers.camera import (
-    CaptureLoop,
-    DoorScanner,
-    SafeScanner,
-    ShieldCorrelator,
-    make_decoder,
-)
-from simulators.camera_show import ShowCamera
-from simulators.control import ControlServer
 from simulators.office import SimulatedOffice
-from simulators.printer import PrinterSimulator
-from tracker.bootstrap import open_reader
-from tracker.config import PrinterConfig, SiteConfig
+from tracker.bootstrap import SimulatedSite, simulate_site
+from tracker.config import SiteConfig
 from tracker.domain.levels import Clearance, Level
-from tracker.domain.model import BadgeKind, CarrierState, Medium, Role
+from tracker.domain.model import BadgeKind, Medium, Role
 from tracker.domain.period import SecrecyPeriod
-from tracker.gateway.cameras import CameraWorker
-from tracker.gateway.outbox import Outbox
-from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
-from tracker.gateway.sinks import ServiceSink
 from tracker.services import accounts, people
 from tracker.services.base import Services
 from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
@@ -61,27 +45,7 @@ class Hasher(Protocol):
     def verify(self, hashed: str, password: str) -> bool: ...
 
 
-@dataclass
-class SimulatedSite:
-    """The running simulated hardware of a served site."""
-
-    office: SimulatedOffice
-    printer: PrinterSimulator
-    gateway: Gateway
-    control: ControlServer
-    cameras: dict[str, ShowCamera] = field(default_factory=dict)
-    credentials: dict[str, str] = field(default_factory=dict)
-    samples: list[str] = field(default_factory=list)
-
-    def stop(self) -> None:
-        """Stop the gateway, the simulators and the control socket."""
-        self.control.stop()
-        self.gateway.stop()
-        self.office.stop()
-        self.printer.stop()
-
-
-def ensure_cast(svc: Services, hasher: Hasher) -> dict[str, str]:
+def ensure_cast(svc: Services, hasher: Hasher, actor: str = "cli:simulate") -> dict[str, str]:
     """Register the demo people (once) and give each a fresh random password."""
     creds = {}
     for pid, name, dept, clearance, role, badge in CAST:
@@ -90,70 +54,25 @@ def ensure_cast(svc: Services, hasher: Hasher) -> dict[str, str]:
             has_badge = uow.badges.get(badge) is not None
             has_user = uow.users.get(pid) is not None
         if not known:
-            people.add_person(svc, "cli:simulate", pid, name, dept, clearance, role)
+            people.add_person(svc, actor, pid, name, dept, clearance, role)
         if not has_badge:
-            people.add_badge(svc, "cli:simulate", pid, badge, BadgeKind.EM4100)
+            people.add_badge(svc, actor, pid, badge, BadgeKind.EM4100)
         password = secrets.token_urlsafe(12)
         if has_user:
-            accounts.set_password(svc, "cli:simulate", pid, password, hasher)
+            accounts.set_password(svc, actor, pid, password, hasher)
         else:
-            accounts.create_user(svc, "cli:simulate", pid, pid, password, hasher)
+            accounts.create_user(svc, actor, pid, pid, password, hasher)
         creds[pid] = password
     return creds
 
 
 def start(svc: Services, site: SiteConfig, workdir: Path, hasher: Hasher) -> SimulatedSite:
-    """Simulate the hardware of ``site`` and connect it; ``svc.site`` is replaced by the
-    simulated one (readers on pty links, the printer on a local socket)."""
-    office = SimulatedOffice(site, workdir / "by-id").start()
-    printer = PrinterSimulator().start()
-    site = office.site
-    printers = tuple(
-        PrinterConfig(p.id, printer.url, "zpl") if p.format == "zpl" else p for p in site.printers
-    ) or (PrinterConfig("desk", printer.url, "zpl"),)
-    svc.site = replace(site, printers=printers)
-    to_time = clock_time(svc.clock)
-    gateway = Gateway(
-        svc.site,
-        ServiceSink(svc, "device:simulated-gateway"),
-        Outbox(workdir / "outbox.sqlite"),
-        open_reader,
-        GatewayOptions("simulated-gateway"),
-        to_time=to_time,
-    ).start()
-    cameras: dict[str, ShowCamera] = {}
-    for sc in svc.site.safes:
-        if sc.camera:
-            cam = ShowCamera(sc.camera)
-            cameras[sc.camera] = cam
-            worker = CameraWorker(
-                sc.camera,
-                CaptureLoop(cam, camera=sc.camera, fps=5),
-                make_decoder(),
-                SafeScanner(sc.camera, sc.place.id, "toggle"),
-                gateway.submit,
-                to_time,
-                known=_known(svc, sc.place.id),
-            )
-            gateway.attach_camera(worker, heartbeat=30.0)
-    for dc in svc.site.doors:
-        if dc.camera:
-            cam = ShowCamera(dc.camera)
-            cameras[dc.camera] = cam
-            worker = CameraWorker(
-                dc.camera,
-                CaptureLoop(cam, camera=dc.camera, fps=5),
-                make_decoder(),
-                DoorScanner(dc.camera, dc.door.id),
-                gateway.submit,
-                to_time,
-                correlator=ShieldCorrelator(window=5.0, identities=_epc_of(svc)),
-            )
-            gateway.attach_camera(worker, heartbeat=30.0, door=dc.door.id)
-    control = ControlServer(office, workdir / "sim.sock", cameras).start()
-    creds = ensure_cast(svc, hasher)
-    sim = SimulatedSite(office, printer, gateway, control, cameras, creds)
-    sim.samples = seed_samples(svc, office)
+    """``tracker serve --simulate``: simulate the hardware of ``site`` into ``svc``
+    (:func:`tracker.bootstrap.simulate_site`; ``svc.site`` becomes the simulated site),
+    register the cast with fresh passwords and, on an empty register, sample carriers."""
+    sim = simulate_site(svc, site, workdir)
+    sim.credentials = ensure_cast(svc, hasher)
+    sim.samples = seed_samples(svc, sim.office)
     return sim
 
 
@@ -195,23 +114,3 @@ def seed_samples(svc: Services, office: SimulatedOffice) -> list[str]:
         if c.home_safe and c.epc:
             office.put_in_safe(c.home_safe, c.epc)
     return [c.serial for c in got]
-
-
-def _known(svc: Services, safe: str) -> Callable[[str], str | None]:
-    def known(code: str) -> str | None:
-        with svc.read() as uow:
-            c = uow.carriers.get(code)
-        if c is None:
-            return None
-        return "in" if c.state is CarrierState.IN_SAFE and c.location == safe else "out"
-
-    return known
-
-
-def _epc_of(svc: Services) -> Callable[[str], list[str]]:
-    def identities(code: str) -> list[str]:
-        with svc.read() as uow:
-            c = uow.carriers.get(code)
-        return [c.epc] if c is not None and c.epc else [code]
-
-    return identities

@@ -52,6 +52,19 @@ def test_a_missing_key_for_a_ledger_with_entries_is_an_error(engine: Engine, key
     assert not key_env.exists()  # no new key was made behind the officer's back
 
 
+def test_a_named_key_file_wins_over_the_environment_and_leaves_it_alone(
+    engine: Engine, key_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A demo's own database keeps its key beside it, whatever the environment says."""
+    monkeypatch.setenv(keys.ENV_KEY, "ab" * 32)
+    own = tmp_path / "demo" / "ledger.key"
+    key = keys.ledger_key(engine, own)
+    assert key != bytes.fromhex("ab" * 32) and len(key) == 32
+    assert stat.S_IMODE(own.stat().st_mode) == 0o600 and not key_env.exists()
+    assert keys.ledger_key(engine, own) == key
+    assert keys.ledger_key(engine) == bytes.fromhex("ab" * 32)  # the environment is as it was
+
+
 def test_the_key_can_come_from_the_environment(
     engine: Engine, key_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

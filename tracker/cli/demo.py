@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from tracker.demo import EXPECTED, run_demo
-
 
 def demo(
     site: Annotated[Path, typer.Option(help="The site file to simulate.")] = Path(
@@ -22,6 +20,8 @@ def demo(
 ) -> None:
     """Bring up a simulated office, play a scripted day, print the timeline and alerts.
     Exits 0 only when every expected alert was raised and no other."""
+    from tracker.demo import EXPECTED, run_demo
+
     say = (lambda _s: None) if as_json else typer.echo
     result = run_demo(site, workdir, say)
     if as_json:

@@ -11,12 +11,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.bootstrap import build, open_reader
-from tracker.config import load_site
 from tracker.domain.errors import InvalidInput
-from tracker.gateway.outbox import Outbox
-from tracker.gateway.runner import Gateway, GatewayOptions
-from tracker.gateway.sinks import HttpSink, ServiceSink, Sink
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +38,12 @@ def gateway(
     ] = None,
 ) -> None:
     """Run the readers of a site's doors and safes and report what crosses them."""
+    from tracker.bootstrap import build, open_reader
+    from tracker.config import load_site
+    from tracker.gateway.outbox import Outbox
+    from tracker.gateway.runner import Gateway, GatewayOptions
+    from tracker.gateway.sinks import HttpSink, ServiceSink, Sink
+
     the_site = load_site(site)
     known = {d.door.id for d in the_site.doors}
     for d in door or []:

@@ -7,15 +7,6 @@ import logging
 from pathlib import Path
 
 import typer
-import uvicorn
-
-from api.app import create_app
-from api.security import Argon2Hasher
-from api.settings import ApiSettings
-from tracker.bootstrap import build
-from tracker.notify.delivery import DeliveryWorker
-from tracker.notify.senders import senders_for
-from tracker.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +29,16 @@ def serve(
 ) -> None:
     """Serve the API. The database is ``TRACKER_DATABASE_URL`` (default: the SQLite file
     ``./data/tracker.db``), migrated on first start; ``/docs`` shows every endpoint."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.security import Argon2Hasher
+    from api.settings import ApiSettings
+    from tracker.bootstrap import build
+    from tracker.notify.delivery import DeliveryWorker
+    from tracker.notify.senders import senders_for
+    from tracker.scheduler import Scheduler
+
     built = build(site_file=site, load=site is not None)
     settings = ApiSettings()
     simulated = None

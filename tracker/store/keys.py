@@ -54,13 +54,16 @@ def _decode(text: str, source: str) -> bytes:
     return key
 
 
-def load_key(*, create: bool) -> bytes:
+def load_key(*, create: bool, path: Path | None = None) -> bytes:
     """The ledger key; with ``create`` a missing key file is made (only do that while the
-    ledger is empty). Raises :class:`LedgerError` when there is no usable key."""
-    env = os.environ.get(ENV_KEY, "").strip()
-    if env:
-        return _decode(env, f"${ENV_KEY}")
-    path = key_file()
+    ledger is empty). ``path`` names the key file to use instead of the environment's
+    (a demo's own database keeps its key beside it). Raises :class:`LedgerError` when
+    there is no usable key."""
+    if path is None:
+        env = os.environ.get(ENV_KEY, "").strip()
+        if env:
+            return _decode(env, f"${ENV_KEY}")
+        path = key_file()
     if path.exists():
         try:
             text = path.read_text(encoding="ascii")
@@ -113,6 +116,7 @@ def ledger_is_empty(engine: Engine) -> bool:
     return entries is None and not head
 
 
-def ledger_key(engine: Engine) -> bytes:
-    """The key for the ledger in ``engine``'s database, created only if it is empty."""
-    return load_key(create=ledger_is_empty(engine))
+def ledger_key(engine: Engine, path: Path | None = None) -> bytes:
+    """The key for the ledger in ``engine``'s database, created only if it is empty;
+    from the file ``path`` when given, else as the module docstring says."""
+    return load_key(create=ledger_is_empty(engine), path=path)
