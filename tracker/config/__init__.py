@@ -4,7 +4,9 @@ that watches it (readers and their protocols and URLs, cameras, printers).
 
 The domain keeps what the rules need (places, levels, doors and safes with the ids of
 their readers, the calendar, the policies); everything about how a device is reached
-lives here. Imports only the domain and the standard library.
+lives here. Imports only the domain, the standard library and the reader-protocol
+registry (:mod:`tracker.protocols`, which knows the protocol names, their URL checks and
+their own site-file keys).
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class ReaderConfig(Sensor):
     smoothing: Smoothing = Smoothing()
     baudrate: int | None = None  # None: the protocol's usual speed
     #: Protocol-specific settings from the site file, checked by the protocol's registration.
-    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     #: Read points other than the reader itself (e.g. one per antenna); empty: the reader
     #: is its own single read point.
     points: tuple[str, ...] = ()
