@@ -4,11 +4,13 @@ read() boundaries → each framer yields exactly the inserted frames, in order."
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.em4100 import DecimalLine, DecimalLineFramer, Rdm6300Frame, Rdm6300Framer
+from drivers.framing import Framer
 from drivers.m100 import (
     ErrorResponse,
     M100Framer,
@@ -27,25 +29,35 @@ m100_messages: st.SearchStrategy[M100Message] = st.one_of(
 
 
 def junk(
-    valid: st.SearchStrategy[bytes], header: st.SearchStrategy[bytes]
+    valid: st.SearchStrategy[bytes],
+    header: st.SearchStrategy[bytes],
+    framer: Callable[[], Framer[object]],
 ) -> st.SearchStrategy[bytes]:
     """Noise that looks like frames: random bytes, cut-off valid frames, bare headers —
-    the cases that exercise resynchronisation, not just skipping."""
+    the cases that exercise resynchronisation, not just skipping. Noise that happens to
+    hold a whole valid frame (random bytes can spell one, checksum and all) is not
+    noise: a framer must yield it, so such draws are left out."""
     piece = st.one_of(
         st.binary(max_size=12),
         valid.flatmap(lambda f: st.integers(1, len(f) - 1).map(lambda n: f[:n])),
         header,
     )
-    return st.lists(piece, max_size=4).map(b"".join)
+
+    def holds_no_frame(noise: bytes) -> bool:
+        f = framer()
+        return not [*f.feed(noise), *f.on_idle()]
+
+    return st.lists(piece, max_size=4).map(b"".join).filter(holds_no_frame)
 
 
 m100_headers = st.tuples(st.integers(0, 3), st.integers(0, 255), st.integers(0, 40)).map(
     lambda t: bytes((0xBB, t[0], t[1], 0, t[2]))
 )
-m100_junk = junk(m100_messages.map(lambda m: m.to_bytes()), m100_headers)
+m100_junk = junk(m100_messages.map(lambda m: m.to_bytes()), m100_headers, M100Framer)
 rdm_junk = junk(
     st.binary(min_size=5, max_size=5).map(lambda c: Rdm6300Frame(c).to_bytes()),
     st.binary(max_size=12).map(lambda b: b"\x02" + b.hex().upper().encode()[:12]),
+    Rdm6300Framer,
 )
 
 
