@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Keeper, Svc
-from api.schemas.common import ERROR_RESPONSES, Ident, IdPath, Limit, Note, Offset, Page
-from api.schemas.records import BorrowIn, BorrowOut, RejectIn, ReturnIn
+from api.deps import AnyUser, Custodian, Keeper, Svc
+from api.routers.decisions import add_decisions
+from api.schemas.common import ERROR_RESPONSES, Ident, IdPath, Limit, Offset, Page
+from api.schemas.records import BorrowIn, BorrowOut, ReturnIn
 from tracker.domain.errors import Conflict, NotFound
 from tracker.domain.model import Borrow, BorrowState, Role
 from tracker.services import borrowing
@@ -100,16 +101,15 @@ def show_borrow(borrow_id: IdPath, me: AnyUser, svc: Svc) -> BorrowOut:
     return BorrowOut.model_validate(_get(svc, me, borrow_id))
 
 
-@router.post("/{borrow_id}/approve", response_model=BorrowOut, summary="Approve a borrow")
-def approve(borrow_id: IdPath, body: Note, me: Approver, svc: Svc) -> BorrowOut:
-    """Approve; never one's own request (R3)."""
-    return BorrowOut.model_validate(borrowing.approve_borrow(svc, me.actor, borrow_id, body.note))
-
-
-@router.post("/{borrow_id}/reject", response_model=BorrowOut, summary="Reject a borrow")
-def reject(borrow_id: IdPath, body: RejectIn, me: Approver, svc: Svc) -> BorrowOut:
-    """Reject, saying why."""
-    return BorrowOut.model_validate(borrowing.reject_borrow(svc, me.actor, borrow_id, body.note))
+add_decisions(
+    router,
+    param="borrow_id",
+    out=BorrowOut,
+    noun="borrow",
+    rule="R3",
+    approve=borrowing.approve_borrow,
+    reject=borrowing.reject_borrow,
+)
 
 
 @router.post("/{borrow_id}/check-out", response_model=BorrowOut, summary="Hand the carrier out")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Svc
-from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.deps import AnyUser, Custodian, Svc
+from api.routers.decisions import add_decisions
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import CarryOutIn, CarryOutOut
 from tracker.domain.errors import NotFound
 from tracker.domain.model import CarryOut, Role
@@ -65,20 +66,15 @@ def show(co_id: IdPath, me: AnyUser, svc: Svc) -> CarryOutOut:
     return CarryOutOut.model_validate(co)
 
 
-@router.post("/{co_id}/approve", response_model=CarryOutOut, summary="Approve a carry-out")
-def approve(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
-    """Approve; never one's own or one taken part in (R6)."""
-    return CarryOutOut.model_validate(
-        carry_out.decide_carry_out(svc, me.actor, co_id, True, body.note)
-    )
-
-
-@router.post("/{co_id}/reject", response_model=CarryOutOut, summary="Reject a carry-out")
-def reject(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
-    """Reject."""
-    return CarryOutOut.model_validate(
-        carry_out.decide_carry_out(svc, me.actor, co_id, False, body.note)
-    )
+add_decisions(
+    router,
+    param="co_id",
+    out=CarryOutOut,
+    noun="carry-out",
+    rule="R6",
+    approve=carry_out.approve_carry_out,
+    reject=carry_out.reject_carry_out,
+)
 
 
 @router.post("/{co_id}/return", response_model=CarryOutOut, summary="The carriers are back")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Custodian, Keeper, Svc
+from api.routers.decisions import add_decisions
 from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import BorrowOut, CirculationIn, CirculationOut
 from tracker.domain.errors import NotFound
@@ -16,16 +17,10 @@ router = APIRouter(prefix="/api/v1/circulations", tags=["circulations"], respons
 
 @router.post("", response_model=CirculationOut, status_code=201, summary="Start a circulation")
 def start(body: CirculationIn, me: Custodian, svc: Svc) -> CirculationOut:
-    """Circulate a carrier to readers, approved by an approver; at most a month (R4)."""
+    """Ask to circulate a carrier to readers in turn, at most a month (R4); it becomes
+    active when an approver approves it (``POST …/approve``)."""
     circ = borrowing.start_circulation(
-        svc,
-        me.actor,
-        body.serial,
-        body.readers,
-        body.destination,
-        body.approver,
-        body.urgent,
-        body.due_at,
+        svc, me.actor, body.serial, body.readers, body.destination, body.urgent, body.due_at
     )
     return CirculationOut.model_validate(circ)
 
@@ -54,6 +49,17 @@ def show(circulation_id: IdPath, me: Keeper, svc: Svc) -> CirculationOut:
     if circ is None:
         raise NotFound(f"no circulation {circulation_id!r}", zh="没有该传阅记录")
     return CirculationOut.model_validate(circ)
+
+
+add_decisions(
+    router,
+    param="circulation_id",
+    out=CirculationOut,
+    noun="circulation",
+    rule="R3",
+    approve=borrowing.approve_circulation,
+    reject=borrowing.reject_circulation,
+)
 
 
 @router.post(

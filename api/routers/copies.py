@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Svc
+from api.deps import AnyUser, Custodian, Svc
+from api.routers.decisions import add_decisions
 from api.schemas.carriers import CopiesMadeOut
-from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import CopyIn, CopyOut
 from tracker.domain.errors import NotFound
 from tracker.domain.model import CopyRequest, Role
@@ -53,16 +54,15 @@ def show(req_id: IdPath, me: AnyUser, svc: Svc) -> CopyOut:
     return CopyOut.model_validate(r)
 
 
-@router.post("/{req_id}/approve", response_model=CopyOut, summary="Approve a copy request")
-def approve(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
-    """Approve; never one's own (R8)."""
-    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, True, body.note))
-
-
-@router.post("/{req_id}/reject", response_model=CopyOut, summary="Reject a copy request")
-def reject(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
-    """Reject."""
-    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, False, body.note))
+add_decisions(
+    router,
+    param="req_id",
+    out=CopyOut,
+    noun="copy request",
+    rule="R8",
+    approve=copying.approve_copy,
+    reject=copying.reject_copy,
+)
 
 
 @router.post("/{req_id}/make", response_model=CopiesMadeOut, summary="Register the copies")

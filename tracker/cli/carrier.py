@@ -170,7 +170,7 @@ def show(
         who = uow.people.get(actor) if actor else None
         entries = uow.ledger.for_carrier(serial)
     data = _public(c, title=who is not None and may_know(who, c))
-    data["history"] = [f"{e.at.isoformat()} {e.action} by {e.actor}" for e in entries]
+    data["history"] = [f"{e.at.isoformat()} {e.meaning} by {e.actor}" for e in entries]
     emit(data, as_json)
 
 

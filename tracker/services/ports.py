@@ -27,6 +27,7 @@ from tracker.domain.model import (
     Door,
     Handover,
     Inventory,
+    LevelChange,
     LossReport,
     Movement,
     Notification,
@@ -262,6 +263,9 @@ class UnitOfWork(Protocol):
 
     @property
     def destructions(self) -> Repository[Destruction]: ...
+
+    @property
+    def level_changes(self) -> Repository[LevelChange]: ...
 
     @property
     def handovers(self) -> Repository[Handover]: ...

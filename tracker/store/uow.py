@@ -50,6 +50,7 @@ class SqlUnitOfWork:
     copy_requests: SqlRepository[m.CopyRequest]
     inventories: SqlRepository[m.Inventory]
     destructions: SqlRepository[m.Destruction]
+    level_changes: SqlRepository[m.LevelChange]
     handovers: SqlRepository[m.Handover]
     loss_reports: SqlRepository[m.LossReport]
     movements: SqlMovementRepository
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
         self.copy_requests = repo(m.CopyRequest)
         self.inventories = repo(m.Inventory)
         self.destructions = repo(m.Destruction)
+        self.level_changes = repo(m.LevelChange)
         self.handovers = repo(m.Handover)
         self.loss_reports = repo(m.LossReport)
         self.movements = repo(m.Movement, SqlMovementRepository)
