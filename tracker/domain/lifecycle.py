@@ -187,6 +187,16 @@ def observe(c: Carrier, step: Step, *, holder: str | _Keep | None = _KEEP) -> bo
     return True
 
 
+def seen_at(c: Carrier, place: str, at: datetime) -> bool:
+    """A reader saw the carrier at ``place``: it is there now — unless it is destroyed,
+    which is for ever nowhere (a tag that outlived its carrier is judged, not followed).
+    Returns whether the place changed."""
+    if c.state.final:
+        return False
+    c.location, c.location_at = place, at
+    return True
+
+
 # --- the steps use cases take, with the custody fields each one sets ---------------------
 
 

@@ -267,7 +267,7 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
         carry_out = auth.active_carry_out(obs.at)
         if to_room.room_kind is RoomKind.OUTSIDE and carry_out is not None:
             lifecycle.observe(c, Step.DEPART, holder=c.holder or carry_out.carrier_person)
-        c.location, c.location_at = to_room.id, obs.at
+        lifecycle.seen_at(c, to_room.id, obs.at)
     tx.record(
         Action.MOVE,
         source,
@@ -312,12 +312,12 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
         if current:
             if lifecycle.observe(c, Step.SEEN_IN_SAFE, holder=None):
                 resolve_cause(tx, f"not_locked_away:{c.serial}", source, f"seen in {safe.id}")
-            c.location, c.location_at = safe.id, obs.at
+            lifecycle.seen_at(c, safe.id, obs.at)
         frm, to = room.id, safe.id
     else:
         if current and c.location == safe.id:
             lifecycle.observe(c, Step.TAKEN_OUT)
-            c.location, c.location_at = room.id, obs.at
+            lifecycle.seen_at(c, room.id, obs.at)
         frm, to = safe.id, room.id
     m = Movement(
         new_id(),
