@@ -30,7 +30,7 @@ from tracker.domain.model import (
     Severity,
 )
 from tracker.domain.period import SecrecyPeriod
-from tracker.domain.rules import Authorizations
+from tracker.domain.rules import Authorizations, CustodyChanges
 from tracker.domain.site import load_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -373,13 +373,18 @@ def test_r13_loss_report_late() -> None:
 
 
 def test_r14_require_register_entry() -> None:
-    rules.r14_require_register_entry({"JM-1"}, [], {"JM-1", "JM-2"}, 2)
-    rules.r14_require_register_entry(set(), ["borrow:b1"], set(), 1)
-    rules.r14_require_register_entry(set(), [], set(), 0)  # nothing changed, nothing owed
+    def changes(carriers=(), requests=(), recorded=(), entries=0):  # type: ignore[no-untyped-def]
+        return CustodyChanges(
+            frozenset(carriers), frozenset(requests), frozenset(recorded), entries
+        )
+
+    rules.r14_require_register_entry(changes({"JM-1"}, (), {"JM-1", "JM-2"}, 2))
+    rules.r14_require_register_entry(changes((), ["borrows:b1"], (), 1))
+    rules.r14_require_register_entry(changes())  # nothing changed, nothing owed
     with pytest.raises(RuleViolation, match="R14: the custody of JM-2 changed"):
-        rules.r14_require_register_entry({"JM-1", "JM-2"}, [], {"JM-1"}, 1)
-    with pytest.raises(RuleViolation, match="R14: the state of borrow:b1 changed"):
-        rules.r14_require_register_entry(set(), ["borrow:b1"], set(), 0)
+        rules.r14_require_register_entry(changes({"JM-1", "JM-2"}, (), {"JM-1"}, 1))
+    with pytest.raises(RuleViolation, match="R14: the state of borrows:b1 changed"):
+        rules.r14_require_register_entry(changes((), ["borrows:b1"], (), 0))
 
 
 def test_r15_require_count() -> None:

@@ -34,6 +34,7 @@ from tracker.domain.model import (
     Person,
     Place,
 )
+from tracker.domain.rules import CustodyChanges
 
 T = TypeVar("T")
 
@@ -311,6 +312,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None:
         """Roll back anything not committed and release the connection."""
+        ...
+
+    def custody_changes(self) -> CustodyChanges:
+        """What the transaction changed of custody so far — carriers' state, place or
+        holder, requests' state, new ones included — and the entries it appended (R14)."""
         ...
 
     def commit(self) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.errors import StoreError, TrackerError
+from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
@@ -149,6 +150,24 @@ class SqlUnitOfWork:
         return self._session
 
     # --- writing ---------------------------------------------------------------------
+
+    def custody_changes(self) -> CustodyChanges:
+        """What this transaction changed of custody and what it recorded (R14)."""
+        requests = (
+            self.borrows,
+            self.circulations,
+            self.carry_outs,
+            self.copy_requests,
+            self.destructions,
+            self.level_changes,
+        )
+        entries, recorded = self.ledger.appended
+        return CustodyChanges(
+            carriers=frozenset(self.carriers.custody_changed()),
+            requests=frozenset(f"{r.table}:{key}" for r in requests for key in r.custody_changed()),
+            recorded=recorded,
+            entries=entries,
+        )
 
     def flush(self, repo: SqlRepository[Any] | None = None) -> None:
         """Send the changes so far to the database (inside the transaction), so queries

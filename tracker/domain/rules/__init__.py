@@ -50,7 +50,11 @@ from tracker.domain.rules.places import (
     r1_safe_below_level,
     r2_require_borrow_destination,
 )
-from tracker.domain.rules.register import r14_require_register_entry
+from tracker.domain.rules.register import (
+    CUSTODY_FIELDS,
+    CustodyChanges,
+    r14_require_register_entry,
+)
 from tracker.domain.rules.schedule import (
     r7_needs_locking_away,
     r7_not_locked_away,
@@ -83,7 +87,9 @@ decommission_until = r12_decommission_until
 loss_report_late = r13_loss_report_late
 
 __all__ = [
+    "CUSTODY_FIELDS",
     "Authorizations",
+    "CustodyChanges",
     "Finding",
     "authorized_places",
     "decision_note",

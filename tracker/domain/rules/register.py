@@ -1,23 +1,48 @@
-"""R14: every step leaves a register entry with who, what and when."""
+"""R14: every step leaves a register entry with who, what and when — enforced when a
+use case's transaction commits, not left to each use case's care."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from dataclasses import dataclass
 
 from tracker.domain.errors import RuleViolation
+from tracker.domain.model import (
+    Borrow,
+    Carrier,
+    CarryOut,
+    Circulation,
+    CopyRequest,
+    Destruction,
+    LevelChange,
+)
+
+# What "custody" is: a carrier's state, place and holder; a request's state. A new
+# carrier or request is a change too.
+CUSTODY_FIELDS: dict[type, tuple[str, ...]] = {
+    Carrier: ("state", "location", "holder"),
+    Borrow: ("state",),
+    Circulation: ("state",),
+    CarryOut: ("state",),
+    CopyRequest: ("state",),
+    Destruction: ("state",),
+    LevelChange: ("state",),
+}
 
 
-def r14_require_register_entry(
-    changed_carriers: Collection[str],
-    changed_requests: Collection[str],
-    recorded_carriers: Collection[str],
-    entries: int,
-) -> None:
-    """R14: a transaction that changed a carrier's custody (its state, place or holder)
-    records an entry naming that carrier, and one that changed a request's state records
-    at least one entry. ``recorded_carriers`` are the carriers the transaction's entries
-    name; ``entries`` how many it appended."""
-    unrecorded = sorted(set(changed_carriers) - set(recorded_carriers))
+@dataclass(frozen=True)
+class CustodyChanges:
+    """What one transaction changed of custody, and what it recorded."""
+
+    carriers: frozenset[str] = frozenset()  # serials whose state, place or holder changed
+    requests: frozenset[str] = frozenset()  # "<kind>:<id>" of requests whose state changed
+    recorded: frozenset[str] = frozenset()  # serials the transaction's entries name
+    entries: int = 0  # entries the transaction appended
+
+
+def r14_require_register_entry(changes: CustodyChanges) -> None:
+    """R14: a transaction that changed a carrier's custody records an entry naming that
+    carrier, and one that changed a request's state records at least one entry."""
+    unrecorded = sorted(changes.carriers - changes.recorded)
     if unrecorded:
         names = ", ".join(unrecorded[:5]) + (" …" if len(unrecorded) > 5 else "")
         raise RuleViolation(
@@ -26,8 +51,8 @@ def r14_require_register_entry(
             "nothing was saved",
             zh=f"载体 {names} 的保管状态已变更但未登记入台账，操作未保存",
         )
-    if changed_requests and entries == 0:
-        names = ", ".join(sorted(changed_requests)[:5])
+    if changes.requests and changes.entries == 0:
+        names = ", ".join(sorted(changes.requests)[:5])
         raise RuleViolation(
             "R14",
             f"the state of {names} changed but nothing was recorded in the register; "
