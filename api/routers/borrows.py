@@ -12,24 +12,17 @@ from api.routers.decisions import add_decisions
 from api.schemas.common import ERROR_RESPONSES, Ident, IdPath, Limit, Offset, Page
 from api.schemas.records import BorrowIn, BorrowOut, ReturnIn
 from tracker.domain.errors import Conflict, NotFound
-from tracker.domain.model import Borrow, BorrowState, Role
-from tracker.services import borrowing
+from tracker.domain.model import Borrow, BorrowState
+from tracker.services import borrowing, knowledge
 from tracker.services.base import Services
 
 router = APIRouter(prefix="/api/v1/borrows", tags=["borrows"], responses=ERROR_RESPONSES)
 
 
-def _sees(me: Principal, b: Borrow) -> bool:
-    # Staff see their own borrows; approvers see what they are asked to approve.
-    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
-        return True
-    return me.person is not None and me.person.id in (b.borrower, b.requested_by)
-
-
 def _get(svc: Services, me: Principal, borrow_id: str) -> Borrow:
     with svc.read() as uow:
         b = uow.borrows.get(borrow_id)
-    if b is None or not _sees(me, b):
+    if b is None or not knowledge.may_see_request(me.person, b):
         raise NotFound(f"no borrow {borrow_id!r}", zh=f"没有借阅记录 {borrow_id!r}")
     return b
 
@@ -68,7 +61,7 @@ def list_borrows(
     if borrower:
         eq["borrower"] = borrower
     with svc.read() as uow:
-        if _sees_all(me):
+        if knowledge.sees_every_request(me.person):
             total = uow.borrows.count(**eq)
             found = uow.borrows.find(order_by="-requested_at", limit=limit, offset=offset, **eq)
         else:
@@ -83,10 +76,6 @@ def list_borrows(
     return Page[BorrowOut](
         items=[BorrowOut.model_validate(b) for b in found], total=total, limit=limit, offset=offset
     )
-
-
-def _sees_all(me: Principal) -> bool:
-    return me.keeper or (me.person is not None and me.person.role is Role.APPROVER)
 
 
 @router.get("/overdue", response_model=list[BorrowOut], summary="Overdue borrows (R4)")

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Principal
 from api.deps import AnyUser, Custodian, Svc
 from api.routers.decisions import add_decisions
 from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import CarryOutIn, CarryOutOut
 from tracker.domain.errors import NotFound
-from tracker.domain.model import CarryOut, Role
-from tracker.services import carry_out
+from tracker.services import carry_out, knowledge
 
 router = APIRouter(prefix="/api/v1/carry-outs", tags=["carry-outs"], responses=ERROR_RESPONSES)
-
-
-def _sees(me: Principal, co: CarryOut) -> bool:
-    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
-        return True
-    who = me.actor
-    return who in (co.requested_by, co.carrier_person) or who in co.escorts
 
 
 @router.post("", response_model=CarryOutOut, status_code=201, summary="Ask to carry carriers out")
@@ -47,7 +38,11 @@ def list_carry_outs(
 ) -> Page[CarryOutOut]:
     """Carry-outs, newest first; staff see only those they take part in."""
     with svc.read() as uow:
-        found = [co for co in uow.carry_outs.find(order_by="-requested_at") if _sees(me, co)]
+        found = [
+            co
+            for co in uow.carry_outs.find(order_by="-requested_at")
+            if knowledge.may_see_request(me.person, co)
+        ]
     return Page[CarryOutOut](
         items=[CarryOutOut.model_validate(c) for c in found[offset : offset + limit]],
         total=len(found),
@@ -61,7 +56,7 @@ def show(co_id: IdPath, me: AnyUser, svc: Svc) -> CarryOutOut:
     """One carry-out approval."""
     with svc.read() as uow:
         co = uow.carry_outs.get(co_id)
-    if co is None or not _sees(me, co):
+    if co is None or not knowledge.may_see_request(me.person, co):
         raise NotFound(f"no carry-out approval {co_id!r}", zh="没有该外出携带审批记录")
     return CarryOutOut.model_validate(co)
 
