@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Custodian, Keeper, Svc
+from api.deps import Custodian, KeeperOrApprover, Svc
 from api.routers.decisions import add_decisions
 from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import BorrowOut, CirculationIn, CirculationOut
@@ -27,9 +27,9 @@ def start(body: CirculationIn, me: Custodian, svc: Svc) -> CirculationOut:
 
 @router.get("", response_model=Page[CirculationOut], summary="List circulations")
 def list_circulations(
-    me: Keeper, svc: Svc, limit: Limit = 50, offset: Offset = 0
+    me: KeeperOrApprover, svc: Svc, limit: Limit = 50, offset: Offset = 0
 ) -> Page[CirculationOut]:
-    """Circulations, newest first."""
+    """Circulations, newest first (approvers find the ones to decide here)."""
     with svc.read() as uow:
         total = uow.circulations.count()
         found = uow.circulations.find(order_by="-started_at", limit=limit, offset=offset)
@@ -42,7 +42,7 @@ def list_circulations(
 
 
 @router.get("/{circulation_id}", response_model=CirculationOut, summary="Show a circulation")
-def show(circulation_id: IdPath, me: Keeper, svc: Svc) -> CirculationOut:
+def show(circulation_id: IdPath, me: KeeperOrApprover, svc: Svc) -> CirculationOut:
     """One circulation."""
     with svc.read() as uow:
         circ = uow.circulations.get(circulation_id)

@@ -133,20 +133,21 @@ def after(state: CarrierState, step: Step) -> CarrierState:
     taken from there."""
     t = TABLE[step]
     if state not in t.sources:
-        raise _forbidden("the carrier", state, step)
+        raise _forbidden(None, state, step)
     return state if t.target is None else t.target
 
 
-def _forbidden(what: str, state: CarrierState, step: Step) -> ForbiddenTransition:
+def _forbidden(serial: str | None, state: CarrierState, step: Step) -> ForbiddenTransition:
     t = TABLE[step]
     target = state if t.target is None else t.target
     sources = [s for s in CarrierState if s in t.sources]
     names = " or ".join(s.value for s in sources)
+    what, what_zh = (f"carrier {serial}", f"载体 {serial} ") if serial else ("the carrier", "载体")
     return ForbiddenTransition(
         t.rule,
         f"{what} is {state.value}, not {names}: {step.value} leads from {names} to "
         f"{target.value}, never from {state.value}",
-        zh=f"{what if what != 'the carrier' else '载体'}当前为{state.zh}，不能{step.zh}"
+        zh=f"{what_zh}当前为{state.zh}，不能{step.zh}"
         f"（{state.zh}→{target.zh}不被允许；须为{'或'.join(s.zh for s in sources)}）",
         state=state.value,
         target=target.value,
@@ -166,7 +167,7 @@ def take(
     given custody fields change with it (``at`` stamps ``location_at``). Raises
     ForbiddenTransition, changing nothing, when the step does not fit."""
     if c.state not in TABLE[step].sources:
-        raise _forbidden(f"carrier {c.serial}", c.state, step)
+        raise _forbidden(c.serial, c.state, step)
     c.state = after(c.state, step)
     if not isinstance(location, _Keep):
         c.location = location
