@@ -23,8 +23,7 @@ from api.errors import Unauthenticated
 from tracker.domain.accounts import Device
 from tracker.domain.errors import PermissionDenied
 from tracker.domain.model import Carrier, Person
-from tracker.domain.rules import may_know
-from tracker.services import accounts
+from tracker.services import accounts, knowledge
 from tracker.services.accounts import DeviceScope
 
 logger = logging.getLogger(__name__)
@@ -78,8 +77,9 @@ class Principal:
         return self.role in KEEPERS
 
     def may_know(self, carrier: Carrier) -> bool:
-        """Need-to-know (R3): may this caller learn the carrier's title and content?"""
-        return self.person is not None and may_know(self.person, carrier)
+        """Need-to-know (R3): may this caller learn the carrier's title and content?
+        (Decided by :mod:`tracker.services.knowledge`.)"""
+        return knowledge.may_know(self.person, carrier)
 
 
 oauth2 = OAuth2PasswordBearer(

@@ -1,14 +1,16 @@
-"""Shaping domain objects for a caller: need-to-know on carriers (R3), alert texts in
-the caller's language, and the visibility of records to staff."""
+"""Shaping domain objects for a caller: carriers as the caller may see them (the
+decision is need-to-know's, :mod:`tracker.services.knowledge`), alert texts in the
+caller's language."""
 
 from __future__ import annotations
 
 from api.auth import Principal
 from api.schemas.alerts import AlertOut
 from api.schemas.carriers import CarrierOut, carrier_view
-from tracker.domain.model import Alert, Carrier, SubjectKind
+from tracker.domain.model import Alert, Carrier
+from tracker.services import knowledge
 from tracker.services.base import Services
-from tracker.services.ports import UnitOfWork
+from tracker.services.knowledge import CarrierView
 
 
 def place_names(svc: Services) -> dict[str, str]:
@@ -16,25 +18,14 @@ def place_names(svc: Services) -> dict[str, str]:
     return {p.id: p.name for p in svc.site.places}
 
 
+def shaped(v: CarrierView, lang: str, names: dict[str, str]) -> CarrierOut:
+    """A carrier view as the API returns it."""
+    return carrier_view(v.carrier, v.known, lang, names)
+
+
 def show(me: Principal, c: Carrier, lang: str, svc: Services) -> CarrierOut:
     """``c`` as ``me`` may see it: in full only with need-to-know (R3)."""
-    return carrier_view(c, me.may_know(c), lang, place_names(svc))
-
-
-def alert_visible(me: Principal, a: Alert, uow: UnitOfWork) -> bool:
-    """Keepers see every alert; others only alerts about carriers they may know, or
-    about their own borrows."""
-    if me.keeper:
-        return True
-    if a.subject_kind is SubjectKind.CARRIER:
-        c = uow.carriers.get(a.subject)
-        return c is not None and me.may_know(c)
-    if a.subject_kind is SubjectKind.BORROW:
-        b = uow.borrows.get(a.subject)
-        return b is not None and me.person is not None and b.borrower == me.person.id
-    if a.subject_kind is SubjectKind.PERSON:
-        return me.person is not None and a.subject == me.person.id
-    return False
+    return shaped(knowledge.view(me.person, c), lang, place_names(svc))
 
 
 def alert_view(a: Alert, lang: str) -> AlertOut:

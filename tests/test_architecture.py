@@ -130,3 +130,16 @@ def test_only_the_transport_imports_pyserial() -> None:
         if any(n.split(".")[0] == "serial" for n in _imports(p))
     ]
     assert users in ([], ["drivers/transport.py"])
+
+
+def test_the_api_and_the_command_line_keep_no_rule_logic() -> None:
+    # Rules and need-to-know are the services' (tracker/services/knowledge.py for R3):
+    # the API and the CLI call them and never judge a rule themselves.
+    bad = [
+        f"{p.relative_to(ROOT)} imports {n}"
+        for pkg in ("api", "tracker/cli")
+        for p in sorted((ROOT / pkg).rglob("*.py"))
+        for n in _imports(p)
+        if n == "tracker.domain.rules" or n.startswith("tracker.domain.rules.")
+    ]
+    assert bad == []

@@ -6,15 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.auth import Principal
 from api.deps import AnyUser, Keeper, Lang, Svc
 from api.schemas.alerts import AckIn, AlertOut, ResolveIn
 from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
-from api.views import alert_view, alert_visible
-from tracker.domain.errors import NotFound
-from tracker.domain.model import Alert, AlertState, AlertType, Severity
-from tracker.services import alerting
-from tracker.services.base import Services
+from api.views import alert_view
+from tracker.domain.model import AlertState, AlertType, Severity
+from tracker.services import alerting, knowledge
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
 
@@ -34,39 +31,22 @@ def list_alerts(
     eq: dict[str, Any] = {
         k: v for k, v in (("state", state), ("type", type), ("severity", severity)) if v
     }
-    with svc.read() as uow:
-        if me.keeper:
-            total = uow.alerts.count(**eq)
-            page = uow.alerts.find(order_by="-last_seen", limit=limit, offset=offset, **eq)
-        else:
-            seen = [
-                a for a in uow.alerts.find(order_by="-last_seen", **eq) if alert_visible(me, a, uow)
-            ]
-            total, page = len(seen), seen[offset : offset + limit]
+    page, total = knowledge.visible_alerts(svc, me.person, limit=limit, offset=offset, **eq)
     return Page[AlertOut](
         items=[alert_view(a, lang) for a in page], total=total, limit=limit, offset=offset
     )
 
 
-def _get(svc: Services, me: Principal, alert_id: str) -> Alert:
-    with svc.read() as uow:
-        a = uow.alerts.get(alert_id)
-        ok = a is not None and alert_visible(me, a, uow)
-    if a is None or not ok:
-        raise NotFound(f"no alert {alert_id!r}", zh=f"没有告警 {alert_id!r}")
-    return a
-
-
 @router.get("/{alert_id}", response_model=AlertOut, summary="Show an alert")
 def show(alert_id: IdPath, me: AnyUser, svc: Svc, lang: Lang) -> AlertOut:
     """One alert."""
-    return alert_view(_get(svc, me, alert_id), lang)
+    return alert_view(knowledge.alert_for(svc, me.person, alert_id), lang)
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertOut, summary="Acknowledge an alert")
 def acknowledge(alert_id: IdPath, body: AckIn, me: AnyUser, svc: Svc, lang: Lang) -> AlertOut:
     """Someone is dealing with it; reminders stop."""
-    _get(svc, me, alert_id)
+    knowledge.alert_for(svc, me.person, alert_id)
     return alert_view(alerting.acknowledge(svc, me.actor, alert_id, body.note), lang)
 
 

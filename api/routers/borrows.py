@@ -7,28 +7,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Keeper, Svc
-from api.schemas.common import ERROR_RESPONSES, Ident, IdPath, Limit, Note, Offset, Page
-from api.schemas.records import BorrowIn, BorrowOut, RejectIn, ReturnIn
+from api.deps import AnyUser, Custodian, Keeper, Svc
+from api.routers.decisions import add_decisions
+from api.schemas.common import ERROR_RESPONSES, Ident, IdPath, Limit, Offset, Page
+from api.schemas.records import BorrowIn, BorrowOut, ReturnIn
 from tracker.domain.errors import Conflict, NotFound
-from tracker.domain.model import Borrow, BorrowState, Role
-from tracker.services import borrowing
+from tracker.domain.model import Borrow, BorrowState
+from tracker.services import borrowing, knowledge
 from tracker.services.base import Services
 
 router = APIRouter(prefix="/api/v1/borrows", tags=["borrows"], responses=ERROR_RESPONSES)
 
 
-def _sees(me: Principal, b: Borrow) -> bool:
-    # Staff see their own borrows; approvers see what they are asked to approve.
-    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
-        return True
-    return me.person is not None and me.person.id in (b.borrower, b.requested_by)
-
-
 def _get(svc: Services, me: Principal, borrow_id: str) -> Borrow:
     with svc.read() as uow:
         b = uow.borrows.get(borrow_id)
-    if b is None or not _sees(me, b):
+    if b is None or not knowledge.may_see_request(me.person, b):
         raise NotFound(f"no borrow {borrow_id!r}", zh=f"没有借阅记录 {borrow_id!r}")
     return b
 
@@ -67,7 +61,7 @@ def list_borrows(
     if borrower:
         eq["borrower"] = borrower
     with svc.read() as uow:
-        if _sees_all(me):
+        if knowledge.sees_every_request(me.person):
             total = uow.borrows.count(**eq)
             found = uow.borrows.find(order_by="-requested_at", limit=limit, offset=offset, **eq)
         else:
@@ -84,10 +78,6 @@ def list_borrows(
     )
 
 
-def _sees_all(me: Principal) -> bool:
-    return me.keeper or (me.person is not None and me.person.role is Role.APPROVER)
-
-
 @router.get("/overdue", response_model=list[BorrowOut], summary="Overdue borrows (R4)")
 def overdue(me: Keeper, svc: Svc, limit: Limit = 100) -> list[BorrowOut]:
     """Checked-out borrows past their due time, oldest due first."""
@@ -100,16 +90,15 @@ def show_borrow(borrow_id: IdPath, me: AnyUser, svc: Svc) -> BorrowOut:
     return BorrowOut.model_validate(_get(svc, me, borrow_id))
 
 
-@router.post("/{borrow_id}/approve", response_model=BorrowOut, summary="Approve a borrow")
-def approve(borrow_id: IdPath, body: Note, me: Approver, svc: Svc) -> BorrowOut:
-    """Approve; never one's own request (R3)."""
-    return BorrowOut.model_validate(borrowing.approve_borrow(svc, me.actor, borrow_id, body.note))
-
-
-@router.post("/{borrow_id}/reject", response_model=BorrowOut, summary="Reject a borrow")
-def reject(borrow_id: IdPath, body: RejectIn, me: Approver, svc: Svc) -> BorrowOut:
-    """Reject, saying why."""
-    return BorrowOut.model_validate(borrowing.reject_borrow(svc, me.actor, borrow_id, body.note))
+add_decisions(
+    router,
+    param="borrow_id",
+    out=BorrowOut,
+    noun="borrow",
+    rule="R3",
+    approve=borrowing.approve_borrow,
+    reject=borrowing.reject_borrow,
+)
 
 
 @router.post("/{borrow_id}/check-out", response_model=BorrowOut, summary="Hand the carrier out")

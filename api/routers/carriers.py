@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.auth import Principal
 from api.deps import AnyUser, Custodian, Lang, Svc
 from api.schemas.carriers import (
     CarrierOut,
@@ -18,24 +17,20 @@ from api.schemas.carriers import (
     ReceiveIn,
     StoreIn,
     TransferIn,
-    carrier_view,
     history_view,
 )
 from api.schemas.common import ERROR_RESPONSES, Limit, Offset, Page, SerialPath, ShortText
-from api.views import place_names, show
+from api.views import place_names, shaped, show
 from labels.station import LabelStation
 from tracker.config import printer_for
-from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, Medium
 from tracker.domain.period import SecrecyPeriod
-from tracker.services import custody, labelling, receive
+from tracker.services import custody, knowledge, labelling, receive
 from tracker.services.base import Services
 
 router = APIRouter(prefix="/api/v1/carriers", tags=["carriers"], responses=ERROR_RESPONSES)
-
-_SCAN_PAGE = 1000
-COUNT_CAP = 10_000  # a keeper's text search counts this many matches at most
 
 
 @router.post("", response_model=ReceivedOut, status_code=201, summary="Receive a delivery")
@@ -88,7 +83,8 @@ def list_carriers(
 ) -> Page[CarrierOut]:
     """Carriers by serial. Titles are searched only among carriers the caller may know,
     and filters on fields the caller cannot see apply only to those too: a search never
-    reveals, by what it returns or how many, a title the caller may not know (R3)."""
+    reveals, by what it returns or how many, a title the caller may not know (R3;
+    :func:`tracker.services.knowledge.search`)."""
     visible: dict[str, Any] = {k: v for k, v in (("state", state), ("level", level)) if v}
     hidden: dict[str, Any] = {
         k: v
@@ -100,65 +96,17 @@ def list_carriers(
         )
         if v
     }
-    needle = (q or "").strip()
-    names = place_names(svc)
-    truncated = False
-    with svc.read() as uow:
-        if me.keeper:
-            eq = {**visible, **hidden}
-            if needle:
-                # Keepers see every title, so the page can come straight from SQL; the
-                # total is counted up to a cap so a broad search stays cheap.
-                page = uow.carriers.search(text=needle, limit=limit, offset=offset, **eq)
-                total, truncated = _count(uow, needle, eq)
-            else:
-                total = uow.carriers.count(**eq)
-                page = uow.carriers.search(limit=limit, offset=offset, **eq)
-        elif not needle and not hidden:
-            total = uow.carriers.count(**visible)
-            page = uow.carriers.search(limit=limit, offset=offset, **visible)
-        else:
-            found = [c for c in _all(uow, needle, visible) if _matches(me, c, needle, hidden)]
-            total, page = len(found), found[offset : offset + limit]
-        items = [show_known(me, c, lang, names) for c in page]
-    return Page[CarrierOut](
-        items=items, total=total, limit=limit, offset=offset, truncated=truncated
+    found = knowledge.search(
+        svc, me.person, text=q or "", visible=visible, hidden=hidden, limit=limit, offset=offset
     )
-
-
-def show_known(me: Principal, c: Carrier, lang: str, names: dict[str, str]) -> CarrierOut:
-    """``c`` shaped for ``me`` (need-to-know)."""
-    return carrier_view(c, me.may_know(c), lang, names)
-
-
-def _count(uow: Any, needle: str, eq: dict[str, Any]) -> tuple[int, bool]:
-    n = 0
-    while n < COUNT_CAP:
-        chunk = uow.carriers.search(text=needle, limit=_SCAN_PAGE, offset=n, **eq)
-        n += len(chunk)
-        if len(chunk) < _SCAN_PAGE:
-            return n, False
-    return n, True
-
-
-def _all(uow: Any, needle: str, eq: dict[str, Any]) -> list[Carrier]:
-    out: list[Carrier] = []
-    while True:
-        chunk = uow.carriers.search(text=needle or None, limit=_SCAN_PAGE, offset=len(out), **eq)
-        out.extend(chunk)
-        if len(chunk) < _SCAN_PAGE:
-            return out
-
-
-def _matches(me: Principal, c: Carrier, needle: str, hidden: dict[str, Any]) -> bool:
-    known = me.may_know(c)
-    if needle:
-        n = needle.lower()
-        if n not in c.serial.lower() and not (known and n in c.title.lower()):
-            return False
-    if hidden:
-        return known and all(getattr(c, k) == v for k, v in hidden.items())
-    return True
+    names = place_names(svc)
+    return Page[CarrierOut](
+        items=[shaped(v, lang, names) for v in found.items],
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        truncated=found.truncated,
+    )
 
 
 def _carrier(svc: Services, serial: str) -> Carrier:
@@ -185,14 +133,7 @@ def history(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> HistoryOut:
     """Register entries about the carrier (R14), oldest first; only with need-to-know."""
-    c = _carrier(svc, serial)
-    if not me.may_know(c):
-        raise PermissionDenied(
-            f"you are not in the knowledge scope of carrier {serial}",
-            zh=f"您不在载体 {serial} 的知悉范围内",
-        )
-    with svc.read() as uow:
-        entries = uow.ledger.for_carrier(serial, limit=limit)
+    entries = knowledge.history(svc, me.person, serial, limit)
     return HistoryOut(serial=serial, entries=[history_view(e) for e in entries])
 
 

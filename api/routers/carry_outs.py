@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Svc
-from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.deps import AnyUser, Custodian, Svc
+from api.routers.decisions import add_decisions
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import CarryOutIn, CarryOutOut
 from tracker.domain.errors import NotFound
-from tracker.domain.model import CarryOut, Role
-from tracker.services import carry_out
+from tracker.services import carry_out, knowledge
 
 router = APIRouter(prefix="/api/v1/carry-outs", tags=["carry-outs"], responses=ERROR_RESPONSES)
-
-
-def _sees(me: Principal, co: CarryOut) -> bool:
-    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
-        return True
-    who = me.actor
-    return who in (co.requested_by, co.carrier_person) or who in co.escorts
 
 
 @router.post("", response_model=CarryOutOut, status_code=201, summary="Ask to carry carriers out")
@@ -46,7 +38,11 @@ def list_carry_outs(
 ) -> Page[CarryOutOut]:
     """Carry-outs, newest first; staff see only those they take part in."""
     with svc.read() as uow:
-        found = [co for co in uow.carry_outs.find(order_by="-requested_at") if _sees(me, co)]
+        found = [
+            co
+            for co in uow.carry_outs.find(order_by="-requested_at")
+            if knowledge.may_see_request(me.person, co)
+        ]
     return Page[CarryOutOut](
         items=[CarryOutOut.model_validate(c) for c in found[offset : offset + limit]],
         total=len(found),
@@ -60,25 +56,20 @@ def show(co_id: IdPath, me: AnyUser, svc: Svc) -> CarryOutOut:
     """One carry-out approval."""
     with svc.read() as uow:
         co = uow.carry_outs.get(co_id)
-    if co is None or not _sees(me, co):
+    if co is None or not knowledge.may_see_request(me.person, co):
         raise NotFound(f"no carry-out approval {co_id!r}", zh="没有该外出携带审批记录")
     return CarryOutOut.model_validate(co)
 
 
-@router.post("/{co_id}/approve", response_model=CarryOutOut, summary="Approve a carry-out")
-def approve(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
-    """Approve; never one's own or one taken part in (R6)."""
-    return CarryOutOut.model_validate(
-        carry_out.decide_carry_out(svc, me.actor, co_id, True, body.note)
-    )
-
-
-@router.post("/{co_id}/reject", response_model=CarryOutOut, summary="Reject a carry-out")
-def reject(co_id: IdPath, body: Note, me: Approver, svc: Svc) -> CarryOutOut:
-    """Reject."""
-    return CarryOutOut.model_validate(
-        carry_out.decide_carry_out(svc, me.actor, co_id, False, body.note)
-    )
+add_decisions(
+    router,
+    param="co_id",
+    out=CarryOutOut,
+    noun="carry-out",
+    rule="R6",
+    approve=carry_out.approve_carry_out,
+    reject=carry_out.reject_carry_out,
+)
 
 
 @router.post("/{co_id}/return", response_model=CarryOutOut, summary="The carriers are back")

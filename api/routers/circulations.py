@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Custodian, Keeper, Svc
+from api.deps import Custodian, KeeperOrApprover, Svc
+from api.routers.decisions import add_decisions
 from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import BorrowOut, CirculationIn, CirculationOut
 from tracker.domain.errors import NotFound
@@ -16,25 +17,19 @@ router = APIRouter(prefix="/api/v1/circulations", tags=["circulations"], respons
 
 @router.post("", response_model=CirculationOut, status_code=201, summary="Start a circulation")
 def start(body: CirculationIn, me: Custodian, svc: Svc) -> CirculationOut:
-    """Circulate a carrier to readers, approved by an approver; at most a month (R4)."""
+    """Ask to circulate a carrier to readers in turn, at most a month (R4); it becomes
+    active when an approver approves it (``POST …/approve``)."""
     circ = borrowing.start_circulation(
-        svc,
-        me.actor,
-        body.serial,
-        body.readers,
-        body.destination,
-        body.approver,
-        body.urgent,
-        body.due_at,
+        svc, me.actor, body.serial, body.readers, body.destination, body.urgent, body.due_at
     )
     return CirculationOut.model_validate(circ)
 
 
 @router.get("", response_model=Page[CirculationOut], summary="List circulations")
 def list_circulations(
-    me: Keeper, svc: Svc, limit: Limit = 50, offset: Offset = 0
+    me: KeeperOrApprover, svc: Svc, limit: Limit = 50, offset: Offset = 0
 ) -> Page[CirculationOut]:
-    """Circulations, newest first."""
+    """Circulations, newest first (approvers find the ones to decide here)."""
     with svc.read() as uow:
         total = uow.circulations.count()
         found = uow.circulations.find(order_by="-started_at", limit=limit, offset=offset)
@@ -47,13 +42,24 @@ def list_circulations(
 
 
 @router.get("/{circulation_id}", response_model=CirculationOut, summary="Show a circulation")
-def show(circulation_id: IdPath, me: Keeper, svc: Svc) -> CirculationOut:
+def show(circulation_id: IdPath, me: KeeperOrApprover, svc: Svc) -> CirculationOut:
     """One circulation."""
     with svc.read() as uow:
         circ = uow.circulations.get(circulation_id)
     if circ is None:
         raise NotFound(f"no circulation {circulation_id!r}", zh="没有该传阅记录")
     return CirculationOut.model_validate(circ)
+
+
+add_decisions(
+    router,
+    param="circulation_id",
+    out=CirculationOut,
+    noun="circulation",
+    rule="R3",
+    approve=borrowing.approve_circulation,
+    reject=borrowing.reject_circulation,
+)
 
 
 @router.post(

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Principal
-from api.deps import AnyUser, Approver, Custodian, Svc
+from api.deps import AnyUser, Custodian, Svc
+from api.routers.decisions import add_decisions
 from api.schemas.carriers import CopiesMadeOut
-from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import CopyIn, CopyOut
 from tracker.domain.errors import NotFound
-from tracker.domain.model import CopyRequest, Role
-from tracker.services import copying
+from tracker.services import copying, knowledge
 
 router = APIRouter(prefix="/api/v1/copies", tags=["copies"], responses=ERROR_RESPONSES)
-
-
-def _sees(me: Principal, r: CopyRequest) -> bool:
-    if me.keeper or (me.person is not None and me.person.role is Role.APPROVER):
-        return True
-    return r.requested_by == me.actor
 
 
 @router.post("", response_model=CopyOut, status_code=201, summary="Ask to copy a carrier")
@@ -34,7 +27,11 @@ def request(body: CopyIn, me: AnyUser, svc: Svc) -> CopyOut:
 def list_copies(me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0) -> Page[CopyOut]:
     """Copy requests, newest first; staff see their own."""
     with svc.read() as uow:
-        found = [r for r in uow.copy_requests.find(order_by="-requested_at") if _sees(me, r)]
+        found = [
+            r
+            for r in uow.copy_requests.find(order_by="-requested_at")
+            if knowledge.may_see_request(me.person, r)
+        ]
     return Page[CopyOut](
         items=[CopyOut.model_validate(r) for r in found[offset : offset + limit]],
         total=len(found),
@@ -48,21 +45,20 @@ def show(req_id: IdPath, me: AnyUser, svc: Svc) -> CopyOut:
     """One copy request."""
     with svc.read() as uow:
         r = uow.copy_requests.get(req_id)
-    if r is None or not _sees(me, r):
+    if r is None or not knowledge.may_see_request(me.person, r):
         raise NotFound(f"no copy request {req_id!r}", zh="没有该复制申请")
     return CopyOut.model_validate(r)
 
 
-@router.post("/{req_id}/approve", response_model=CopyOut, summary="Approve a copy request")
-def approve(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
-    """Approve; never one's own (R8)."""
-    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, True, body.note))
-
-
-@router.post("/{req_id}/reject", response_model=CopyOut, summary="Reject a copy request")
-def reject(req_id: IdPath, body: Note, me: Approver, svc: Svc) -> CopyOut:
-    """Reject."""
-    return CopyOut.model_validate(copying.decide_copy(svc, me.actor, req_id, False, body.note))
+add_decisions(
+    router,
+    param="req_id",
+    out=CopyOut,
+    noun="copy request",
+    rule="R8",
+    approve=copying.approve_copy,
+    reject=copying.reject_copy,
+)
 
 
 @router.post("/{req_id}/make", response_model=CopiesMadeOut, summary="Register the copies")

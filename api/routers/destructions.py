@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import AnyUser, Approver, Custodian, Svc
-from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Note, Offset, Page
+from api.deps import AnyUser, Custodian, Svc
+from api.routers.decisions import add_decisions
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import DestructionIn, DestructionOut
 from tracker.domain.errors import NotFound
 from tracker.services import destruction
@@ -48,20 +49,15 @@ def show(d_id: IdPath, me: AnyUser, svc: Svc) -> DestructionOut:
     return DestructionOut.model_validate(d)
 
 
-@router.post("/{d_id}/approve", response_model=DestructionOut, summary="Approve a destruction")
-def approve(d_id: IdPath, body: Note, me: Approver, svc: Svc) -> DestructionOut:
-    """Approve; never one's own request (R10)."""
-    return DestructionOut.model_validate(
-        destruction.approve_destruction(svc, me.actor, d_id, True, body.note)
-    )
-
-
-@router.post("/{d_id}/reject", response_model=DestructionOut, summary="Reject a destruction")
-def reject(d_id: IdPath, body: Note, me: Approver, svc: Svc) -> DestructionOut:
-    """Reject."""
-    return DestructionOut.model_validate(
-        destruction.approve_destruction(svc, me.actor, d_id, False, body.note)
-    )
+add_decisions(
+    router,
+    param="d_id",
+    out=DestructionOut,
+    noun="destruction",
+    rule="R10",
+    approve=destruction.approve_destruction,
+    reject=destruction.reject_destruction,
+)
 
 
 @router.post("/{d_id}/witness", response_model=DestructionOut, summary="Sign as a witness")

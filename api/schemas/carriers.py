@@ -209,7 +209,11 @@ class HistoryEntryOut(Out):
     """One register entry about a carrier (R14)."""
 
     seq: int
-    action: str
+    action: str = Field(
+        description="What the entry records; an entry written before issue 11 as "
+        "`copy_approve` / `destroy_approve` with `approved: false` reads as the rejection."
+    )
+    recorded_action: str = Field(description="The action exactly as sealed in the register.")
     at: datetime
     actor: str
     approver: str | None
@@ -224,7 +228,8 @@ def history_view(e: Entry) -> HistoryEntryOut:
     """A register entry as returned by the API."""
     return HistoryEntryOut(
         seq=e.seq,
-        action=e.action,
+        action=e.meaning,
+        recorded_action=e.action,
         at=e.at,
         actor=e.actor,
         approver=e.approver,

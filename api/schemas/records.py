@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from api.schemas.common import Day, Ident, Model, Out, ShortText, Text, When
 from tracker.domain.levels import Level
@@ -16,6 +16,7 @@ from tracker.domain.model import (
     InventoryState,
     LossKind,
 )
+from tracker.domain.period import SecrecyPeriod
 
 
 class Record(Out):
@@ -72,12 +73,12 @@ class BorrowOut(Record):
 
 
 class CirculationIn(Model):
-    """Circulate a carrier to readers in turn (R4, R5)."""
+    """Ask to circulate a carrier to readers in turn (R4, R5). No approver is named: an
+    approver approves it by logging in."""
 
     serial: Ident
     readers: list[Ident] = Field(min_length=1, max_length=100)
     destination: Ident
-    approver: Ident
     urgent: bool = False
     due_at: When | None = None
 
@@ -91,11 +92,13 @@ class CirculationOut(Record):
     destination: str
     started_at: datetime
     due_at: datetime
-    approver: str
     started_by: str
     urgent: bool
     next_index: int
     state: CirculationState
+    approver: str | None
+    decided_at: datetime | None
+    decision_note: str
 
 
 # --- carry-out, copies -----------------------------------------------------------------
@@ -131,6 +134,7 @@ class CarryOutOut(Record):
     state: ApprovalState
     approver: str | None
     decided_at: datetime | None
+    decision_note: str
     returned_at: datetime | None
 
 
@@ -154,6 +158,7 @@ class CopyOut(Record):
     state: ApprovalState
     approver: str | None
     decided_at: datetime | None
+    decision_note: str
     copies: list[str]
 
 
@@ -258,9 +263,46 @@ class DestructionOut(Record):
     state: ApprovalState
     approver: str | None
     decided_at: datetime | None
+    decision_note: str
     witnesses: list[str]
     executed_at: datetime | None
     executed_by: str | None
+
+
+# --- level changes ---------------------------------------------------------------------
+
+
+class LevelChangeIn(Model):
+    """Ask an approver to change a carrier's level and period, or (``declassify``) to
+    declassify it before its period ends (R11)."""
+
+    serial: Ident
+    declassify: bool = False
+    level: Level | None = Field(default=None, description="The new level (not to declassify).")
+    period: ShortText | None = Field(default=None, description="The new period: 10y, 6m, long.")
+    reason: Text = Field(min_length=1)
+
+
+class LevelChangeOut(Record):
+    """A level change request."""
+
+    id: str
+    carrier: str
+    declassify: bool
+    level: Level | None
+    period: str | None
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: ApprovalState
+    approver: str | None
+    decided_at: datetime | None
+    decision_note: str
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_text(cls, value: object) -> object:
+        return value.to_text() if isinstance(value, SecrecyPeriod) else value
 
 
 # --- loss ------------------------------------------------------------------------------

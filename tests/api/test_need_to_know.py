@@ -148,12 +148,12 @@ def test_answers_to_an_approver_outside_the_scope_are_restricted(api: Api) -> No
 
 
 def test_keeper_search_counts_are_capped_and_flagged(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from api.routers import carriers
+    from tracker.services import knowledge
 
     for _ in range(3):
         received(api, store=False)
     assert api.ok("carol", "GET", "/api/v1/carriers", params={"q": "JM"})["truncated"] is False
-    monkeypatch.setattr(carriers, "COUNT_CAP", 1)
-    monkeypatch.setattr(carriers, "_SCAN_PAGE", 1)
+    monkeypatch.setattr(knowledge, "COUNT_CAP", 1)
+    monkeypatch.setattr(knowledge, "_SCAN_PAGE", 1)
     out = api.ok("carol", "GET", "/api/v1/carriers", params={"q": "JM", "limit": 2})
     assert out["truncated"] is True and out["total"] >= 1 and len(out["items"]) == 2

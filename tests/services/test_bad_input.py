@@ -51,9 +51,7 @@ CASES: list[tuple[str, Call, str]] = [
     ("return", lambda s, c: borrowing.return_carrier(s, "carol", c), "not out"),
     (
         "start_circulation",
-        lambda s, c: borrowing.start_circulation(
-            s, "carol", c, ["alice", "alice"], "reading", "ann"
-        ),
+        lambda s, c: borrowing.start_circulation(s, "carol", c, ["alice", "alice"], "reading"),
         "readers",
     ),
     ("issue_next", lambda s, c: borrowing.issue_next(s, "carol", "nope"), "circulation"),
@@ -65,13 +63,13 @@ CASES: list[tuple[str, Call, str]] = [
         "valid_until",
     ),
     (
-        "decide_carry_out",
-        lambda s, c: carry_out.decide_carry_out(s, "ann", "nope", True),
+        "approve_carry_out",
+        lambda s, c: carry_out.approve_carry_out(s, "ann", "nope"),
         "carry-out",
     ),
     ("request_copy", lambda s, c: copying.request_copy(s, "carol", c, 0, "分发"), "count"),
     ("make_copies", lambda s, c: copying.make_copies(s, "carol", "nope"), "copy request"),
-    ("decide_copy", lambda s, c: copying.decide_copy(s, "ann", "nope", True), "copy request"),
+    ("approve_copy", lambda s, c: copying.approve_copy(s, "ann", "nope"), "copy request"),
     (
         "return_carry_out",
         lambda s, c: carry_out.return_from_carry_out(s, "carol", "nope"),

@@ -126,14 +126,14 @@ def test_r4_circulation_lasts_at_most_a_month(svc: Services, clock: ManualClock)
             c.serial,
             ["alice", "erin"],
             "reading",
-            "ann",
             due_at=clock.now() + timedelta(days=45),
         )
 
 
 def test_r5_circulation_returns_to_the_custodian_between_readers(svc: Services) -> None:
     c = stored(svc)
-    circ = b.start_circulation(svc, "carol", c.serial, ["alice", "erin"], "reading", "ann")
+    circ = b.start_circulation(svc, "carol", c.serial, ["alice", "erin"], "reading")
+    b.approve_circulation(svc, "ann", circ.id)
     first = b.issue_next(svc, "carol", circ.id)
     assert first.borrower == "alice"
     with pytest.raises(RuleViolation, match="R5"):
@@ -149,7 +149,8 @@ def test_r5_circulation_returns_to_the_custodian_between_readers(svc: Services) 
 
 def test_r5_urgent_circulation_gives_each_reader_two_hours(svc: Services) -> None:
     c = stored(svc)
-    circ = b.start_circulation(svc, "carol", c.serial, ["alice"], "reading", "ann", urgent=True)
+    circ = b.start_circulation(svc, "carol", c.serial, ["alice"], "reading", urgent=True)
+    b.approve_circulation(svc, "ann", circ.id)
     hop = b.issue_next(svc, "carol", circ.id)
     assert hop.due_at - hop.requested_at == timedelta(hours=2)
 

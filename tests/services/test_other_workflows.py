@@ -79,12 +79,12 @@ def test_r6_top_secret_carry_out_needs_two_core_escorts_and_a_vehicle(
         vehicle="京A-12345",
     )
     with pytest.raises(RuleViolation, match="R6: oscar may not approve their own request"):
-        carry_out.decide_carry_out(svc, "oscar", co.id, True)
+        carry_out.approve_carry_out(svc, "oscar", co.id)
     with pytest.raises(
         RuleViolation, match="R6: an approver may not approve a carry-out they take part in"
     ):
         _approve_as_escort(svc, co.id)
-    approved = carry_out.decide_carry_out(svc, "ann", co.id, True)
+    approved = carry_out.approve_carry_out(svc, "ann", co.id)
     assert approved.state.value == "approved"
 
 
@@ -93,7 +93,7 @@ def _approve_as_escort(svc: Services, co_id: str) -> None:
     from tracker.services import people
 
     people.update_person(svc, "cli:test", "e1", role=Role.APPROVER)
-    carry_out.decide_carry_out(svc, "e1", co_id, True)
+    carry_out.approve_carry_out(svc, "e1", co_id)
 
 
 # --- R8 -------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def test_r8_copies_need_approval_and_are_registered_like_the_original(svc: Servi
     req = copying.request_copy(svc, "carol", c.serial, 2, "分发给各处")
     with pytest.raises(Conflict):
         copying.make_copies(svc, "carol", req.id)
-    copying.decide_copy(svc, "ann", req.id, True)
+    copying.approve_copy(svc, "ann", req.id)
     serials = copying.make_copies(svc, "carol", req.id)
     assert len(serials) == 2
     with svc.read() as uow:
@@ -218,7 +218,7 @@ def test_r11_expired_period_declassifies_by_itself(svc: Services) -> None:
 def test_r11_reclassify_needs_an_approver_and_copies_follow(svc: Services) -> None:
     c = stored(svc)
     req = copying.request_copy(svc, "carol", c.serial, 1, "分发")
-    copying.decide_copy(svc, "ann", req.id, True)
+    copying.approve_copy(svc, "ann", req.id)
     (copy_serial,) = copying.make_copies(svc, "carol", req.id)
     with pytest.raises(Exception, match="approver"):
         classification.reclassify(

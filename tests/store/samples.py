@@ -95,11 +95,13 @@ def every_entity() -> list[Any]:
             "reading",
             T,
             T + timedelta(days=30),
-            "dave",
             "carol",
             urgent=True,
             next_index=1,
             state=m.CirculationState.DONE,
+            approver="dave",
+            decided_at=T_CST,
+            decision_note="同意传阅",
         ),
         m.CarryOut(
             "co1",
@@ -117,6 +119,7 @@ def every_entity() -> list[Any]:
             approver="dave",
             decided_at=T,
             returned_at=T_CST,
+            decision_note="按时返回",
         ),
         m.CopyRequest(
             "cr1",
@@ -129,6 +132,7 @@ def every_entity() -> list[Any]:
             approver="dave",
             decided_at=T,
             copies=("JM-2026-000003", "JM-2026-000004"),
+            decision_note="同意",
         ),
         m.Inventory(
             "i1",
@@ -157,6 +161,7 @@ def every_entity() -> list[Any]:
             witnesses=("erin", "frank"),
             executed_at=T_CST,
             executed_by="carol",
+            decision_note="同意销毁",
         ),
         m.Handover("h1", "alice", "bob", ("JM-2026-000001",), T, "carol", approver="dave"),
         m.LossReport(
@@ -219,4 +224,18 @@ def every_entity() -> list[Any]:
         ),
         acc.User("alice", "alice", "$argon2id$v=19$...", T, "root", False, T_CST),
         acc.Device("gw-1", ("d1", "safe-s1"), "ab" * 32, T, "root", False, True),
+        m.LevelChange(
+            "lc1",
+            "JM-2026-000001",
+            False,
+            Level.CONFIDENTIAL,
+            SecrecyPeriod.months(6),
+            "降密",
+            "carol",
+            T,
+            state=m.ApprovalState.REJECTED,
+            approver="dave",
+            decided_at=T_CST,
+            decision_note="不同意",
+        ),
     ]

@@ -36,6 +36,7 @@ REPO = {
     m.CopyRequest: "copy_requests",
     m.Inventory: "inventories",
     m.Destruction: "destructions",
+    m.LevelChange: "level_changes",
     m.Handover: "handovers",
     m.LossReport: "loss_reports",
     m.Movement: "movements",

@@ -15,7 +15,7 @@ from tracker.domain.errors import InvalidInput
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, Medium
 from tracker.domain.period import SecrecyPeriod
-from tracker.domain.rules import may_know
+from tracker.services import knowledge
 from tracker.services.receive import ReceiveBatch, ReceiveItem, receive, store_in_safe
 
 app = typer.Typer(help="Carriers: receive, show, list, put away.", no_args_is_help=True)
@@ -161,7 +161,10 @@ def show(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show a carrier: where it is, who holds it. The title only for those who may know it."""
+    """Show a carrier: where it is, who holds it, its register entries. With ``--as``, as
+    that person may see it (need-to-know, R3): the title and everything else only if they
+    may know it, otherwise serial, level, marking and state. Without ``--as`` (the
+    server's administrator), everything but the title."""
     services = build_app().services
     with services.read() as uow:
         c = uow.carriers.get(serial)
@@ -169,8 +172,14 @@ def show(
             raise InvalidInput("serial", f"no carrier {serial!r}", zh=f"没有载体 {serial!r}")
         who = uow.people.get(actor) if actor else None
         entries = uow.ledger.for_carrier(serial)
-    data = _public(c, title=who is not None and may_know(who, c))
-    data["history"] = [f"{e.at.isoformat()} {e.action} by {e.actor}" for e in entries]
+    if actor and who is None:
+        raise InvalidInput("--as", f"unknown person {actor!r}", zh=f"未知人员 {actor!r}")
+    seen = knowledge.view(who, c)
+    if actor and not seen.known:
+        emit(seen.public(), as_json)
+        return
+    data = _public(c, title=seen.known)
+    data["history"] = [f"{e.at.isoformat()} {e.meaning} by {e.actor}" for e in entries]
     emit(data, as_json)
 
 

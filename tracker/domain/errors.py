@@ -74,6 +74,20 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ForbiddenTransition(Conflict):
+    """A step the carrier lifecycle does not allow from the carrier's state; the message
+    names the state it is in, the state the step leads to, and the rule."""
+
+    def __init__(
+        self, rule: str, message: str, *, zh: str, state: str, target: str, step: str
+    ) -> None:
+        super().__init__(f"{rule}: {message}", zh=f"{rule}：{zh}")
+        self.rule = rule
+        self.state = state
+        self.target = target
+        self.step = step
+
+
 class PermissionDenied(DomainError):
     """The caller's role does not allow the request."""
 

@@ -37,13 +37,17 @@ class Action(str, Enum):
     BORROW_REJECT = "borrow_reject"
     CHECK_OUT = "check_out"
     RETURN = "return"
-    CIRCULATE = "circulate"
+    CIRCULATE = "circulate"  # before issue 11: a circulation started with a named approver
+    CIRCULATION_REQUEST = "circulation_request"
+    CIRCULATION_APPROVE = "circulation_approve"
+    CIRCULATION_REJECT = "circulation_reject"
     CARRY_OUT_REQUEST = "carry_out_request"
     CARRY_OUT_APPROVE = "carry_out_approve"
     CARRY_OUT_REJECT = "carry_out_reject"
     CARRY_OUT_RETURN = "carry_out_return"
     COPY_REQUEST = "copy_request"
     COPY_APPROVE = "copy_approve"
+    COPY_REJECT = "copy_reject"
     COPY = "copy"
     TRANSFER = "transfer"
     MOVE = "move"
@@ -56,8 +60,12 @@ class Action(str, Enum):
     FOUND = "found"
     DESTROY_REQUEST = "destroy_request"
     DESTROY_APPROVE = "destroy_approve"
+    DESTROY_REJECT = "destroy_reject"
     DESTROY_WITNESS = "destroy_witness"
     DESTROY = "destroy"
+    LEVEL_CHANGE_REQUEST = "level_change_request"
+    LEVEL_CHANGE_APPROVE = "level_change_approve"
+    LEVEL_CHANGE_REJECT = "level_change_reject"
     RECLASSIFY = "reclassify"
     DECLASSIFY = "declassify"
     WIDEN_SCOPE = "widen_scope"
@@ -105,6 +113,28 @@ class Entry:
     prev_hash: str
     hash: str
     mac: str
+
+    @property
+    def meaning(self) -> str:
+        """The action as it should be read (see :func:`effective_action`)."""
+        return effective_action(self.action, self.data)
+
+
+# Before issue 11 a rejected copy or destruction was written as ``copy_approve`` /
+# ``destroy_approve`` with ``approved: false`` in its data. Those entries are sealed and
+# can never be corrected in place, so they are read for what they were.
+_REJECTED_AS_APPROVE = {
+    Action.COPY_APPROVE.value: Action.COPY_REJECT.value,
+    Action.DESTROY_APPROVE.value: Action.DESTROY_REJECT.value,
+}
+
+
+def effective_action(action: str, data: dict[str, Any]) -> str:
+    """What an entry records: its action, except that an entry written before issue 11
+    as an approval with ``approved: false`` is the rejection it was."""
+    if action in _REJECTED_AS_APPROVE and data.get("approved") is False:
+        return _REJECTED_AS_APPROVE[action]
+    return action
 
 
 def iso(at: datetime) -> str:

@@ -290,32 +290,42 @@ class Borrow:
 
 
 class CirculationState(str, Enum):
-    """Life of a circulation (传阅)."""
+    """Life of a circulation (传阅): requested, approved (active) or rejected, done."""
 
+    REQUESTED = "requested"
     ACTIVE = "active"
+    REJECTED = "rejected"
     DONE = "done"
     CANCELLED = "cancelled"
 
 
 @dataclass
 class Circulation:
-    """A carrier read by several people in turn, back to the custodian between them (R5)."""
+    """A carrier read by several people in turn, back to the custodian between them (R5).
+    The custodian asks for it; it becomes active when an approver approves it."""
 
     id: str
     carrier: str
     readers: tuple[str, ...]
     destination: str
-    started_at: datetime
+    started_at: datetime  # when it was asked for
     due_at: datetime  # at most one month after the start (R4)
-    approver: str
-    started_by: str
+    started_by: str  # the custodian who asked for it
     urgent: bool = False
     next_index: int = 0  # index in ``readers`` of the next reader to be issued
-    state: CirculationState = CirculationState.ACTIVE
+    state: CirculationState = CirculationState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
+
+    @property
+    def requested_by(self) -> str:
+        """Who asked for it (the one approval workflow's name for the requester)."""
+        return self.started_by
 
 
 class ApprovalState(str, Enum):
-    """Life of an approval-based record (carry-out, copy, destruction, handover)."""
+    """Life of an approval-based record (carry-out, copy, destruction, level change)."""
 
     REQUESTED = "requested"
     APPROVED = "approved"
@@ -343,6 +353,7 @@ class CarryOut:
     approver: str | None = None
     decided_at: datetime | None = None
     returned_at: datetime | None = None
+    decision_note: str = ""
 
 
 @dataclass
@@ -359,6 +370,7 @@ class CopyRequest:
     approver: str | None = None
     decided_at: datetime | None = None
     copies: tuple[str, ...] = ()
+    decision_note: str = ""
 
 
 class InventoryState(str, Enum):
@@ -408,6 +420,26 @@ class Destruction:
     witnesses: tuple[str, ...] = ()
     executed_at: datetime | None = None
     executed_by: str | None = None
+    decision_note: str = ""
+
+
+@dataclass
+class LevelChange:
+    """A request to change a carrier's level and period, or to declassify it before its
+    period ends (R11), decided by an approver; approved, it is applied at once."""
+
+    id: str
+    carrier: str
+    declassify: bool
+    level: Level | None  # the new level and period (None when declassifying)
+    period: SecrecyPeriod | None
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: ApprovalState = ApprovalState.REQUESTED
+    approver: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str = ""
 
 
 @dataclass

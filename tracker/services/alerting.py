@@ -112,20 +112,31 @@ def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = No
     )
 
 
-def raise_finding(tx: Tx, serial: str, finding: Finding, cause_suffix: str = "") -> Alert:
-    """Raise the alert for a rule finding about carrier ``serial``."""
-    cause = f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}"
+def raise_finding(
+    tx: Tx,
+    serial: str,
+    finding: Finding,
+    cause_suffix: str = "",
+    *,
+    cause: str | None = None,
+    subject_kind: SubjectKind = SubjectKind.CARRIER,
+    open_alerts: dict[str, Alert] | None = None,
+) -> Alert:
+    """Raise the alert for a rule finding about ``serial`` (a carrier unless
+    ``subject_kind`` says otherwise); the cause is the finding's type, subject and rule
+    unless one is given."""
     return raise_alert(
         tx,
         finding.type,
         finding.severity,
-        SubjectKind.CARRIER,
+        subject_kind,
         serial,
-        cause,
+        cause or f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}",
         finding.rule,
         finding.message,
         finding.zh,
         finding.details,
+        open_alerts,
     )
 
 

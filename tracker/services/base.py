@@ -17,6 +17,7 @@ from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tracker.domain.ledger import Action, EntryDraft
 from tracker.domain.model import Carrier, Person, Place, Role
+from tracker.domain.rules import r14_require_register_entry
 from tracker.domain.site import Site
 from tracker.services.ports import UnitOfWork
 
@@ -86,7 +87,8 @@ class Services:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One use case: commits at the end, rolls back on any error, then publishes the
-        events the use case queued."""
+        events the use case queued. A use case that changed custody without recording it
+        in the register fails here and leaves nothing behind (R14)."""
         with self.uow_factory() as uow:
             tx = Tx(uow, self)
             yield tx
@@ -95,6 +97,7 @@ class Services:
                 from tracker.services.notifying import enqueue
 
                 enqueue(tx, tx.notices)
+            r14_require_register_entry(uow.custody_changes())
             uow.commit()
         self.bus.publish(tx.events)
 

@@ -2,8 +2,10 @@
 
 A borrow is requested, approved by an approver who is not the borrower, checked out by
 the custodian and returned to the custodian. It is due by default at close of business
-of the same working day. A circulation issues a carrier to several readers in turn, each
-hop a borrow of its own, and the carrier comes back to the custodian between readers.
+of the same working day. A circulation is asked for by the custodian and approved by an
+approver who logs in; it then issues a carrier to several readers in turn, each hop a
+borrow of its own, and the carrier comes back to the custodian between readers. Both
+are requests of the one approval workflow (:mod:`tracker.services.approvals`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from tracker.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from tracker.domain import approval, lifecycle
+from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
     Borrow,
@@ -24,32 +27,31 @@ from tracker.domain.model import (
     new_id,
 )
 from tracker.domain.rules import (
-    require_borrow_destination,
-    require_can_check_out,
-    require_due_within,
-    require_may_hold,
-    require_not_self,
+    r2_require_borrow_destination,
+    r3_require_may_hold,
+    r4_require_due_within,
+    r5_require_with_custodian,
 )
+from tracker.services import approvals
 from tracker.services.base import Services, Tx
 from tracker.services.receive import put_in_safe
 
 URGENT_HOP = timedelta(hours=2)  # an urgent circulation gives each reader two hours
 
 
-def _borrow(tx: Tx, borrow_id: str) -> Borrow:
-    b = tx.uow.borrows.get(borrow_id)
-    if b is None:
-        raise NotFound(f"no borrow {borrow_id!r}", zh=f"没有借阅记录 {borrow_id!r}")
-    return b
+def _still_may_hold(tx: Tx, b: Borrow) -> None:
+    # The borrower's standing may have changed since the request.
+    r3_require_may_hold(tx.person(b.borrower, "borrower"), tx.carrier(b.carrier))
 
 
-def _require_state(b: Borrow, *states: BorrowState) -> None:
-    if b.state not in states:
-        want = " or ".join(s.value for s in states)
-        raise Conflict(
-            f"borrow {b.id} is {b.state.value}, not {want}",
-            zh=f"借阅 {b.id} 当前状态为{b.state.value}，不能执行此操作",
-        )
+BORROWS = approvals.Workflow[Borrow](
+    approval.BORROW,
+    records=lambda uow: uow.borrows,
+    carriers=lambda b: (b.carrier,),
+    own=lambda b: (b.borrower, b.requested_by),
+    details=lambda b: {"borrower": b.borrower},
+    check=_still_may_hold,
+)
 
 
 def _open_borrow_for(tx: Tx, serial: str) -> Borrow | None:
@@ -77,15 +79,15 @@ def request_borrow(
             )
         c = tx.carrier(serial)
         who = tx.person(borrower, "borrower")
-        require_may_hold(who, c)
+        r3_require_may_hold(who, c)
         _require_borrowable(c)
-        require_borrow_destination(c, tx.place(destination, "destination"))
+        r2_require_borrow_destination(c, tx.place(destination, "destination"))
         if not purpose.strip():
             raise InvalidInput(
                 "purpose", "say what the carrier is borrowed for", zh="须填写借阅事由"
             )
         due = due_at or svc.site.calendar.due_same_day(tx.now)
-        require_due_within(tx.now, due, svc.site.policy.circulation_max_days)
+        r4_require_due_within(tx.now, due, svc.site.policy.circulation_max_days)
         b = Borrow(
             id=new_id(),
             carrier=serial,
@@ -96,14 +98,14 @@ def request_borrow(
             due_at=due,
             requested_by=actor,
         )
-        tx.uow.borrows.add(b)
-        tx.record(
-            Action.BORROW_REQUEST,
+        approvals.record_request(
+            tx,
+            BORROWS,
             actor,
-            carrier=serial,
-            to_place=destination,
+            b,
             reason=b.purpose,
-            data={"borrow": b.id, "borrower": borrower, "due_at": due},
+            to_place=destination,
+            data={"borrower": borrower, "due_at": due},
         )
         return b
 
@@ -118,48 +120,23 @@ def _require_borrowable(c: Carrier) -> None:
 
 def approve_borrow(svc: Services, actor: str, borrow_id: str, note: str = "") -> Borrow:
     """An approver approves a borrow; never their own (R3)."""
-    return _decide(svc, actor, borrow_id, True, note)
+    return approvals.decide(svc, BORROWS, actor, borrow_id, True, note)
 
 
 def reject_borrow(svc: Services, actor: str, borrow_id: str, note: str) -> Borrow:
     """An approver rejects a borrow, saying why."""
-    if not note.strip():
-        raise InvalidInput("note", "say why the borrow is rejected", zh="须填写不批准的理由")
-    return _decide(svc, actor, borrow_id, False, note)
-
-
-def _decide(svc: Services, actor: str, borrow_id: str, approve: bool, note: str) -> Borrow:
-    with svc.transaction() as tx:
-        tx.require_role(actor, Role.APPROVER)
-        b = _borrow(tx, borrow_id)
-        _require_state(b, BorrowState.REQUESTED)
-        require_not_self(actor, b.borrower, "approve", "R3", "审批")
-        require_not_self(actor, b.requested_by, "approve", "R3", "审批")
-        if approve:
-            # The borrower's standing may have changed since the request.
-            require_may_hold(tx.person(b.borrower, "borrower"), tx.carrier(b.carrier))
-        b.state = BorrowState.APPROVED if approve else BorrowState.REJECTED
-        b.approver, b.decided_at, b.decision_note = actor, tx.now, note.strip()
-        tx.record(
-            Action.BORROW_APPROVE if approve else Action.BORROW_REJECT,
-            actor,
-            carrier=b.carrier,
-            approver=actor,
-            reason=note.strip(),
-            data={"borrow": b.id, "borrower": b.borrower},
-        )
-        return b
+    return approvals.decide(svc, BORROWS, actor, borrow_id, False, note)
 
 
 def check_out(svc: Services, actor: str, borrow_id: str) -> Borrow:
     """The custodian hands an approved borrow's carrier to the borrower and signs it out."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        b = _borrow(tx, borrow_id)
-        _require_state(b, BorrowState.APPROVED)
+        b = approvals.get(tx.uow, BORROWS, borrow_id)
+        approvals.require_state(BORROWS, b, BorrowState.APPROVED)
         c = tx.carrier(b.carrier, lock=True)
-        require_can_check_out(c)
-        require_may_hold(tx.person(b.borrower, "borrower"), c)
+        r5_require_with_custodian(c)
+        r3_require_may_hold(tx.person(b.borrower, "borrower"), c)
         if tx.now > b.due_at:
             raise Conflict(
                 f"borrow {b.id} was due at {b.due_at.isoformat()}; request it again",
@@ -173,7 +150,7 @@ def _hand_out(tx: Tx, actor: str, b: Borrow, c: Carrier) -> None:
     previous = c.location
     room = tx.svc.site.room_of(previous).id if previous else c.home_room
     b.state, b.checked_out_at, b.checked_out_by = BorrowState.OUT, tx.now, actor
-    c.state, c.holder, c.location, c.location_at = CarrierState.OUT, b.borrower, room, tx.now
+    lifecycle.check_out(c, b.borrower, room, tx.now)
     tx.record(
         Action.CHECK_OUT,
         actor,
@@ -202,7 +179,7 @@ def return_carrier(svc: Services, actor: str, serial: str, safe: str | None = No
             raise Conflict(f"carrier {serial} is not out on a borrow", zh=f"载体 {serial} 未被借出")
         b.state, b.returned_at, b.returned_to = BorrowState.RETURNED, tx.now, actor
         late = tx.now > b.due_at
-        c.state, c.holder = CarrierState.REGISTERED, None
+        lifecycle.give_back(c)
         tx.record(
             Action.RETURN,
             actor,
@@ -234,24 +211,36 @@ def overdue(svc: Services, limit: int | None = None) -> list[Borrow]:
 # --- circulation ---------------------------------------------------------------------
 
 
+def _readers_still_may_hold(tx: Tx, circ: Circulation) -> None:
+    c = tx.carrier(circ.carrier)
+    for i, r in enumerate(circ.readers):
+        r3_require_may_hold(tx.person(r, f"readers[{i}]"), c)
+
+
+CIRCULATIONS = approvals.Workflow[Circulation](
+    approval.CIRCULATION,
+    records=lambda uow: uow.circulations,
+    carriers=lambda circ: (circ.carrier,),
+    own=lambda circ: (circ.started_by,),
+    takes_part=lambda circ: circ.readers,
+    details=lambda circ: {"readers": list(circ.readers)},
+    check=_readers_still_may_hold,
+)
+
+
 def start_circulation(
     svc: Services,
     actor: str,
     serial: str,
     readers: Sequence[str],
     destination: str,
-    approver: str,
     urgent: bool = False,
     due_at: datetime | None = None,
 ) -> Circulation:
-    """Start circulating a carrier to ``readers`` in turn, approved by ``approver``;
-    lasts at most a month (R4)."""
+    """The custodian asks to circulate a carrier to ``readers`` in turn (at most a month,
+    R4). It becomes active only when an approver approves it (:func:`approve_circulation`)."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        who = tx.person(approver, "approver")
-        if who.role not in (Role.APPROVER, Role.OFFICER):
-            raise RuleViolation("R3", f"{approver} is not an approver", zh=f"{who.name}不是审批人")
-        require_not_self(approver, actor, "approve", "R3", "审批")
         if not readers or len(set(readers)) != len(readers):
             raise InvalidInput(
                 "readers", "name each reader once, at least one", zh="传阅人员不能为空或重复"
@@ -259,11 +248,11 @@ def start_circulation(
         c = tx.carrier(serial)
         _require_borrowable(c)
         for i, r in enumerate(readers):
-            require_may_hold(tx.person(r, f"readers[{i}]"), c)
-        require_borrow_destination(c, tx.place(destination, "destination"))
+            r3_require_may_hold(tx.person(r, f"readers[{i}]"), c)
+        r2_require_borrow_destination(c, tx.place(destination, "destination"))
         days = svc.site.policy.circulation_max_days
         due = due_at or tx.now + timedelta(days=days)
-        require_due_within(tx.now, due, days)
+        r4_require_due_within(tx.now, due, days)
         circ = Circulation(
             id=new_id(),
             carrier=serial,
@@ -271,36 +260,43 @@ def start_circulation(
             destination=destination,
             started_at=tx.now,
             due_at=due,
-            approver=approver,
             started_by=actor,
             urgent=urgent,
         )
-        tx.uow.circulations.add(circ)
-        tx.record(
-            Action.CIRCULATE,
+        approvals.record_request(
+            tx,
+            CIRCULATIONS,
             actor,
-            carrier=serial,
-            approver=approver,
+            circ,
             to_place=destination,
-            data={
-                "circulation": circ.id,
-                "readers": list(readers),
-                "urgent": urgent,
-                "due_at": due,
-            },
+            data={"readers": list(readers), "urgent": urgent, "due_at": due},
         )
         return circ
+
+
+def approve_circulation(
+    svc: Services, actor: str, circulation_id: str, note: str = ""
+) -> Circulation:
+    """An approver approves a circulation; it becomes active. Never one they asked for
+    or are a reader of (R3)."""
+    return approvals.decide(svc, CIRCULATIONS, actor, circulation_id, True, note)
+
+
+def reject_circulation(svc: Services, actor: str, circulation_id: str, note: str) -> Circulation:
+    """An approver rejects a circulation, saying why."""
+    return approvals.decide(svc, CIRCULATIONS, actor, circulation_id, False, note)
 
 
 def issue_next(svc: Services, actor: str, circulation_id: str) -> Borrow:
     """Hand the carrier to the next reader; it must be back with the custodian first (R5)."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        circ = tx.uow.circulations.get(circulation_id)
-        if circ is None:
-            raise NotFound(f"no circulation {circulation_id!r}", zh="没有该传阅记录")
+        circ = approvals.get(tx.uow, CIRCULATIONS, circulation_id)
         if circ.state is not CirculationState.ACTIVE or circ.next_index >= len(circ.readers):
-            raise Conflict(f"circulation {circ.id} is {circ.state.value}", zh="该传阅已结束")
+            raise Conflict(
+                f"circulation {circ.id} is {circ.state.value}, not active",
+                zh="该传阅未获批准或已结束",
+            )
         c = tx.carrier(circ.carrier, lock=True)
         if _open_borrow_for(tx, c.serial) is not None:
             raise RuleViolation(
@@ -309,9 +305,9 @@ def issue_next(svc: Services, actor: str, circulation_id: str) -> Borrow:
                 "before the next reader gets it",
                 zh=f"载体 {c.serial} 尚未退回机要员，不得横传给下一位阅读人",
             )
-        require_can_check_out(c)
+        r5_require_with_custodian(c)
         reader = circ.readers[circ.next_index]
-        require_may_hold(tx.person(reader, "reader"), c)
+        r3_require_may_hold(tx.person(reader, "reader"), c)
         hop_due = svc.site.calendar.due_same_day(tx.now)
         if circ.urgent:
             hop_due = min(hop_due, tx.now + URGENT_HOP)
@@ -326,7 +322,7 @@ def issue_next(svc: Services, actor: str, circulation_id: str) -> Borrow:
             requested_by=actor,
             state=BorrowState.APPROVED,
             approver=circ.approver,
-            decided_at=circ.started_at,
+            decided_at=circ.decided_at,
             circulation=circ.id,
         )
         tx.uow.borrows.add(b)

@@ -1,18 +1,36 @@
 """Carry-out approvals (外出携带, R6): carriers leave the building only under an approved
 record naming who carries them, the escorts, where to and until when; top-secret
-transport needs a special vehicle and two escorts."""
+transport needs a special vehicle and two escorts. A request of the one approval
+workflow (:mod:`tracker.services.approvals`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from tracker.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from tracker.domain import approval, lifecycle
+from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.model import ApprovalState, CarrierState, CarryOut, Role, new_id
-from tracker.domain.rules import require_carry_out_escorts, require_may_hold, require_not_self
+from tracker.domain.rules import r3_require_may_hold, r6_require_carry_out_escorts
+from tracker.services import approvals
 from tracker.services.base import Services, Tx
 from tracker.services.receive import put_in_safe
+
+
+def _window_open(tx: Tx, co: CarryOut) -> None:
+    if co.valid_until <= tx.now:
+        raise Conflict("the approval window has already ended", zh="申请的有效期已过")
+
+
+CARRY_OUTS = approvals.Workflow[CarryOut](
+    approval.CARRY_OUT,
+    records=lambda uow: uow.carry_outs,
+    carriers=lambda co: co.carriers,
+    own=lambda co: (co.requested_by,),
+    takes_part=lambda co: (co.carrier_person, *co.escorts),
+    check=_window_open,
+)
 
 
 def request_carry_out(
@@ -53,9 +71,9 @@ def request_carry_out(
                     f"carrier {c.serial} is {c.state.value}",
                     zh=f"载体 {c.serial} 当前为{c.state.zh}",
                 )
-            require_may_hold(person, c, "R6")
+            r3_require_may_hold(person, c, "R6")
         escort_people = [tx.person(e, f"escorts[{i}]") for i, e in enumerate(escorts)]
-        require_carry_out_escorts(
+        r6_require_carry_out_escorts(
             carriers, escort_people, vehicle, svc.site.policy.escorts_for_top_secret
         )
         co = CarryOut(
@@ -71,80 +89,45 @@ def request_carry_out(
             requested_at=tx.now,
             vehicle=vehicle.strip(),
         )
-        tx.uow.carry_outs.add(co)
-        for s in serials:
-            tx.record(
-                Action.CARRY_OUT_REQUEST,
-                actor,
-                carrier=s,
-                reason=co.reason,
-                data={
-                    "carry_out": co.id,
-                    "carrier_person": carrier_person,
-                    "escorts": list(escorts),
-                    "destination": co.destination,
-                    "valid_from": valid_from,
-                    "valid_until": valid_until,
-                    "vehicle": co.vehicle,
-                },
-            )
+        approvals.record_request(
+            tx,
+            CARRY_OUTS,
+            actor,
+            co,
+            reason=co.reason,
+            data={
+                "carrier_person": carrier_person,
+                "escorts": list(escorts),
+                "destination": co.destination,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+                "vehicle": co.vehicle,
+            },
+        )
         return co
 
 
-def _get(tx: Tx, co_id: str) -> CarryOut:
-    co = tx.uow.carry_outs.get(co_id)
-    if co is None:
-        raise NotFound(f"no carry-out approval {co_id!r}", zh="没有该外出携带审批记录")
-    return co
+def approve_carry_out(svc: Services, actor: str, co_id: str, note: str = "") -> CarryOut:
+    """An approver approves a carry-out; never one they asked for or take part in (R6),
+    and not once its window has ended."""
+    return approvals.decide(svc, CARRY_OUTS, actor, co_id, True, note)
 
 
-def decide_carry_out(
-    svc: Services, actor: str, co_id: str, approve: bool, note: str = ""
-) -> CarryOut:
-    """An approver approves or rejects a carry-out; never one they asked for or take part in."""
-    with svc.transaction() as tx:
-        tx.require_role(actor, Role.APPROVER)
-        co = _get(tx, co_id)
-        if co.state is not ApprovalState.REQUESTED:
-            raise Conflict(f"carry-out {co.id} is {co.state.value}", zh="该申请已处理")
-        require_not_self(actor, co.requested_by, "approve", "R6", "审批")
-        if actor == co.carrier_person or actor in co.escorts:
-            raise RuleViolation(
-                "R6",
-                "an approver may not approve a carry-out they take part in",
-                zh="审批人不得审批本人参与的外出携带",
-            )
-        if approve and co.valid_until <= tx.now:
-            raise Conflict("the approval window has already ended", zh="申请的有效期已过")
-        co.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
-        co.approver, co.decided_at = actor, tx.now
-        for s in co.carriers:
-            tx.record(
-                Action.CARRY_OUT_APPROVE if approve else Action.CARRY_OUT_REJECT,
-                actor,
-                carrier=s,
-                approver=actor,
-                reason=note.strip(),
-                data={"carry_out": co.id},
-            )
-        return co
+def reject_carry_out(svc: Services, actor: str, co_id: str, note: str) -> CarryOut:
+    """An approver rejects a carry-out, saying why."""
+    return approvals.decide(svc, CARRY_OUTS, actor, co_id, False, note)
 
 
 def return_from_carry_out(svc: Services, actor: str, co_id: str) -> CarryOut:
     """The carriers are back: close the approval and lock them away."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        co = _get(tx, co_id)
-        if co.state is not ApprovalState.APPROVED:
-            raise Conflict(
-                f"carry-out {co.id} is {co.state.value}", zh="该外出携带未获批准或已结束"
-            )
+        co = approvals.get(tx.uow, CARRY_OUTS, co_id)
+        approvals.require_state(CARRY_OUTS, co, ApprovalState.APPROVED)
         co.state, co.returned_at = ApprovalState.DONE, tx.now
         for s in co.carriers:
             c = tx.carrier(s, lock=True)
             tx.record(Action.CARRY_OUT_RETURN, actor, carrier=s, data={"carry_out": co.id})
-            if c.state in (CarrierState.IN_TRANSIT, CarrierState.OUT, CarrierState.REGISTERED):
-                c.state, c.holder = CarrierState.REGISTERED, None
-                if c.home_safe:
-                    put_in_safe(tx, actor, c, None)
+            if lifecycle.come_back(c) and c.home_safe:
+                put_in_safe(tx, actor, c, None)
         return co

@@ -1,16 +1,34 @@
 """Copying (复制, R8): approved, never for top secret, and every copy is a carrier of its
-own, linked to the original and managed like it."""
+own, linked to the original and managed like it. A request of the one approval workflow
+(:mod:`tracker.services.approvals`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain import approval
+from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.model import ApprovalState, CarrierState, CopyRequest, Role, new_id
-from tracker.domain.rules import require_copy_allowed, require_not_self
+from tracker.domain.rules import r8_require_copy_allowed
+from tracker.services import approvals
 from tracker.services.base import Services, Tx
 from tracker.services.receive import new_epc, next_serial
+
+
+def _still_copyable(tx: Tx, r: CopyRequest) -> None:
+    # The original may have been reclassified top secret since the request.
+    r8_require_copy_allowed(tx.carrier(r.original))
+
+
+COPIES = approvals.Workflow[CopyRequest](
+    approval.COPY,
+    records=lambda uow: uow.copy_requests,
+    carriers=lambda r: (r.original,),
+    own=lambda r: (r.requested_by,),
+    details=lambda r: {"count": r.count},
+    check=_still_copyable,
+)
 
 MAX_COPIES = 100
 
@@ -20,7 +38,7 @@ def request_copy(svc: Services, actor: str, serial: str, count: int, reason: str
     with svc.transaction() as tx:
         tx.person(actor, "actor")
         c = tx.carrier(serial)
-        require_copy_allowed(c)
+        r8_require_copy_allowed(c)
         if not 1 <= count <= MAX_COPIES:
             raise InvalidInput(
                 "count", f"must be 1..{MAX_COPIES}", zh=f"复制份数应为1至{MAX_COPIES}"
@@ -32,59 +50,28 @@ def request_copy(svc: Services, actor: str, serial: str, count: int, reason: str
                 f"carrier {serial} is {c.state.value}", zh=f"载体 {serial} 当前为{c.state.zh}"
             )
         req = CopyRequest(new_id(), serial, count, reason.strip(), actor, tx.now)
-        tx.uow.copy_requests.add(req)
-        tx.record(
-            Action.COPY_REQUEST,
-            actor,
-            carrier=serial,
-            reason=req.reason,
-            data={"copy_request": req.id, "count": count},
-        )
+        approvals.record_request(tx, COPIES, actor, req, reason=req.reason, data={"count": count})
         return req
 
 
-def _get(tx: Tx, req_id: str) -> CopyRequest:
-    r = tx.uow.copy_requests.get(req_id)
-    if r is None:
-        raise NotFound(f"no copy request {req_id!r}", zh="没有该复制申请")
-    return r
+def approve_copy(svc: Services, actor: str, req_id: str, note: str = "") -> CopyRequest:
+    """An approver approves a copy request; never their own (R8)."""
+    return approvals.decide(svc, COPIES, actor, req_id, True, note)
 
 
-def decide_copy(
-    svc: Services, actor: str, req_id: str, approve: bool, note: str = ""
-) -> CopyRequest:
-    """An approver approves or rejects a copy request; never their own."""
-    with svc.transaction() as tx:
-        tx.require_role(actor, Role.APPROVER)
-        r = _get(tx, req_id)
-        if r.state is not ApprovalState.REQUESTED:
-            raise Conflict(f"copy request {r.id} is {r.state.value}", zh="该申请已处理")
-        require_not_self(actor, r.requested_by, "approve", "R8", "审批")
-        require_copy_allowed(tx.carrier(r.original))
-        r.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
-        r.approver, r.decided_at = actor, tx.now
-        tx.record(
-            Action.COPY_APPROVE,
-            actor,
-            carrier=r.original,
-            approver=actor,
-            reason=note.strip(),
-            data={"copy_request": r.id, "approved": approve},
-        )
-        return r
+def reject_copy(svc: Services, actor: str, req_id: str, note: str) -> CopyRequest:
+    """An approver rejects a copy request, saying why."""
+    return approvals.decide(svc, COPIES, actor, req_id, False, note)
 
 
 def make_copies(svc: Services, actor: str, req_id: str) -> list[str]:
     """The custodian registers the copies of an approved request as carriers (R8)."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        r = _get(tx, req_id)
-        if r.state is not ApprovalState.APPROVED:
-            raise Conflict(
-                f"copy request {r.id} is {r.state.value}, not approved", zh="该复制申请未获批准"
-            )
+        r = approvals.get(tx.uow, COPIES, req_id)
+        approvals.require_state(COPIES, r, ApprovalState.APPROVED)
         original = tx.carrier(r.original)
-        require_copy_allowed(original)
+        r8_require_copy_allowed(original)
         today = svc.site.calendar.local_date(tx.now)
         serials = []
         for k in range(1, r.count + 1):

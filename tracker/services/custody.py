@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from tracker.domain import lifecycle
 from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
@@ -18,11 +19,11 @@ from tracker.domain.model import (
     new_id,
 )
 from tracker.domain.rules import (
-    decommission_until,
-    require_may_hold,
-    require_no_holdings,
+    r1_require_place_allows,
+    r3_require_may_hold,
+    r12_decommission_until,
+    r12_require_no_holdings,
     require_not_self,
-    require_place_allows,
 )
 from tracker.services.base import Services
 
@@ -37,14 +38,14 @@ def transfer(
         new_room = tx.place(room, "room")
         if new_room.kind is not PlaceKind.ROOM:
             raise InvalidInput("room", f"{room} is not a room", zh=f"{new_room.name}不是房间")
-        require_place_allows(c, new_room)
+        r1_require_place_allows(c, new_room)
         if safe:
             s = tx.place(safe, "safe")
             if s.kind is not PlaceKind.SAFE or s.parent != room:
                 raise InvalidInput(
                     "safe", f"{safe} is not a safe in {room}", zh="保险柜不在该房间内"
                 )
-            require_place_allows(c, s)
+            r1_require_place_allows(c, s)
         old = (c.home_room, c.home_safe)
         c.home_room, c.home_safe = room, safe
         if c.state is CarrierState.IN_SAFE and safe:
@@ -99,7 +100,7 @@ def handover(
                     f"{giver.id} does not hold carrier {s}", zh=f"{giver.name}未持有载体 {s}"
                 )
             if not taker.clearance.covers(c.level):
-                require_may_hold(taker, c, "R12")
+                r3_require_may_hold(taker, c, "R12")
             if not c.scope.includes(taker) and not taker.role.keeps_carriers:
                 if approver is None:
                     raise RuleViolation(
@@ -117,7 +118,7 @@ def handover(
                     reason="handover",
                     data={"added": [taker.id]},
                 )
-            c.holder = taker.id
+            lifecycle.hand_over(c, taker.id)
             for b in tx.uow.borrows.find(carrier=s, state=BorrowState.OUT, borrower=giver.id):
                 b.borrower = taker.id
             tx.record(
@@ -145,12 +146,12 @@ def leave_post(
         held = tx.uow.carriers.find(
             holder=person_id, state=[CarrierState.OUT, CarrierState.IN_TRANSIT]
         )
-        require_no_holdings(p, [c.serial for c in held])
+        r12_require_no_holdings(p, [c.serial for c in held])
         if successor:
             tx.person(successor, "successor")
         left = on or svc.site.calendar.local_date(tx.now)
         p.active, p.left_on, p.successor = False, left, successor
-        p.decommission_until = decommission_until(p, left)
+        p.decommission_until = r12_decommission_until(p, left)
         for b in tx.uow.borrows.find(
             borrower=person_id, state=[BorrowState.REQUESTED, BorrowState.APPROVED]
         ):

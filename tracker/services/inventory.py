@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.domain import lifecycle
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Level
@@ -22,7 +23,7 @@ from tracker.domain.model import (
     SubjectKind,
     new_id,
 )
-from tracker.domain.rules import inventory_due
+from tracker.domain.rules import r9_inventory_due
 from tracker.services.alerting import raise_alert
 from tracker.services.base import Services, Tx
 
@@ -117,7 +118,7 @@ def close_inventory(svc: Services, actor: str, inv_id: str) -> InventoryReport:
         report = _report(tx, inv)
         for s in report.missing:
             c = tx.carrier(s, lock=True)
-            c.state = CarrierState.MISSING
+            lifecycle.report_missing(c)
             tx.record(
                 Action.MISSING,
                 actor,
@@ -225,5 +226,5 @@ def due_levels(tx: Tx, today: date) -> dict[Level, date]:
             ),
             None,
         )
-        out[level] = inventory_due(level, last, dict(tx.svc.site.policy.inventory_months), today)
+        out[level] = r9_inventory_due(level, last, dict(tx.svc.site.policy.inventory_months), today)
     return out

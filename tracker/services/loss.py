@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tracker.domain import lifecycle
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
@@ -17,7 +18,7 @@ from tracker.domain.model import (
     SubjectKind,
     new_id,
 )
-from tracker.domain.rules import loss_report_late
+from tracker.domain.rules import r13_loss_report_late
 from tracker.services.alerting import raise_alert, resolve_cause
 from tracker.services.base import Services
 
@@ -40,14 +41,14 @@ def report_loss(
         c = tx.carrier(serial, lock=True)
         if c.state is CarrierState.DESTROYED:
             raise Conflict(f"carrier {serial} was destroyed", zh=f"载体 {serial} 已销毁")
-        late = loss_report_late(kind, discovered_at, tx.now, svc.site.policy.leak_report_hours)
+        late = r13_loss_report_late(kind, discovered_at, tx.now, svc.site.policy.leak_report_hours)
         r = LossReport(
             new_id(), serial, kind, description.strip(), discovered_at, tx.now, actor, late
         )
         tx.uow.loss_reports.add(r)
         previous = c.state
         if kind is not LossKind.COMPUTER_LEAK:
-            c.state = CarrierState.MISSING
+            lifecycle.report_missing(c)
         tx.record(
             Action.LOSS_REPORT,
             actor,
@@ -89,10 +90,7 @@ def mark_found(svc: Services, actor: str, serial: str, note: str) -> None:
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
         c = tx.carrier(serial, lock=True)
-        if c.state is not CarrierState.MISSING:
-            raise Conflict(f"carrier {serial} is not missing", zh=f"载体 {serial} 并非下落不明")
-        c.state, c.holder = CarrierState.REGISTERED, None
-        c.location, c.location_at = c.home_room, tx.now
+        lifecycle.found(c, tx.now)
         tx.record(Action.FOUND, actor, carrier=serial, to_place=c.home_room, reason=note)
         for cause in (f"inventory_mismatch:{serial}", f"loss_reported:{serial}"):
             resolve_cause(tx, cause, actor, note or "found")

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from tracker.domain import lifecycle
 from tracker.domain.errors import InvalidInput
 from tracker.domain.ledger import Action
+from tracker.domain.lifecycle import Step
 from tracker.domain.model import (
     AlertType,
     ApprovalState,
     BorrowState,
     Carrier,
-    CarrierState,
     CirculationState,
     Movement,
     MovementSource,
@@ -31,7 +32,12 @@ from tracker.domain.model import (
     SubjectKind,
     new_id,
 )
-from tracker.domain.rules import Authorizations, Finding, evaluate_crossing
+from tracker.domain.rules import (
+    Authorizations,
+    evaluate_crossing,
+    r1_safe_below_level,
+    r5_sideways_pass,
+)
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
@@ -237,7 +243,7 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
         obs.at,
         tx.svc.site.policy.escorts_for_top_secret,
     )
-    findings += _circulation_findings(c, people, auth)
+    findings += r5_sideways_pass(c, people, auth)
     holder = next(
         (p.id for p in people if p.id in auth.holders()), people[0].id if people else None
     )
@@ -257,11 +263,11 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
     out.carrier, out.movement = c.serial, m.id
     current = c.location_at is None or obs.at >= c.location_at
     if current:
-        if c.state is CarrierState.IN_SAFE:
-            c.state = CarrierState.REGISTERED  # it crossed a door, so it is not in its safe
-        if to_room.room_kind is RoomKind.OUTSIDE and auth.active_carry_out(obs.at):
-            c.state = CarrierState.IN_TRANSIT
-        c.location, c.location_at = to_room.id, obs.at
+        lifecycle.observe(c, Step.TAKEN_OUT)  # it crossed a door, so it is not in its safe
+        carry_out = auth.active_carry_out(obs.at)
+        if to_room.room_kind is RoomKind.OUTSIDE and carry_out is not None:
+            lifecycle.observe(c, Step.DEPART, holder=c.holder or carry_out.carrier_person)
+        lifecycle.seen_at(c, to_room.id, obs.at)
     tx.record(
         Action.MOVE,
         source,
@@ -293,32 +299,6 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
     )
 
 
-def _circulation_findings(
-    c: Carrier, people: Sequence[Person], auth: Authorizations
-) -> list[Finding]:
-    # R5: on a circulation the carrier goes back to the custodian between readers; a
-    # reader other than the one it was issued to carrying it means it was passed sideways.
-    hops = [b for b in auth.borrows if b.circulation]
-    if not hops:
-        return []
-    out = []
-    for p in people:
-        if p.role.keeps_carriers or p.id in {b.borrower for b in hops}:
-            continue
-        out.append(
-            Finding(
-                AlertType.WRONG_HOLDER,
-                Severity.CRITICAL,
-                "R5",
-                f"carrier {c.serial} on circulation moved with {p.id}, not the reader it was "
-                "issued to: passed from reader to reader",
-                f"传阅中的载体 {c.serial} 由非当前阅读人{p.name}携带，存在横传",
-                {"person": p.id},
-            )
-        )
-    return out
-
-
 def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> None:
     assert obs.safe is not None
     safe = tx.place(obs.safe)
@@ -326,27 +306,18 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
     current = c.location_at is None or obs.at >= c.location_at
     out.carrier = c.serial
     if obs.present:
-        if not safe.allows(c.level):
-            f = Finding(
-                AlertType.UNAUTHORIZED_REMOVAL,
-                Severity.CRITICAL,
-                "R1",
-                f"carrier {c.serial} was put into {safe.id}, which is below its level",
-                f"载体 {c.serial} 被放入密级低于其密级的{safe.name}",
-                {"place": safe.id},
-            )
-            out.alerts.append(raise_finding(tx, c.serial, f).id)
+        below = r1_safe_below_level(c, safe)
+        if below is not None:
+            out.alerts.append(raise_finding(tx, c.serial, below).id)
         if current:
-            if c.state in (CarrierState.REGISTERED, CarrierState.IN_SAFE):
-                c.state, c.holder = CarrierState.IN_SAFE, None
+            if lifecycle.observe(c, Step.SEEN_IN_SAFE, holder=None):
                 resolve_cause(tx, f"not_locked_away:{c.serial}", source, f"seen in {safe.id}")
-            c.location, c.location_at = safe.id, obs.at
+            lifecycle.seen_at(c, safe.id, obs.at)
         frm, to = room.id, safe.id
     else:
         if current and c.location == safe.id:
-            if c.state is CarrierState.IN_SAFE:
-                c.state = CarrierState.REGISTERED
-            c.location, c.location_at = room.id, obs.at
+            lifecycle.observe(c, Step.TAKEN_OUT)
+            lifecycle.seen_at(c, room.id, obs.at)
         frm, to = safe.id, room.id
     m = Movement(
         new_id(),

@@ -27,12 +27,14 @@ from tracker.domain.model import (
     Door,
     Handover,
     Inventory,
+    LevelChange,
     LossReport,
     Movement,
     Notification,
     Person,
     Place,
 )
+from tracker.domain.rules import CustodyChanges
 
 T = TypeVar("T")
 
@@ -264,6 +266,9 @@ class UnitOfWork(Protocol):
     def destructions(self) -> Repository[Destruction]: ...
 
     @property
+    def level_changes(self) -> Repository[LevelChange]: ...
+
+    @property
     def handovers(self) -> Repository[Handover]: ...
 
     @property
@@ -307,6 +312,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None:
         """Roll back anything not committed and release the connection."""
+        ...
+
+    def custody_changes(self) -> CustodyChanges:
+        """What the transaction changed of custody so far — carriers' state, place or
+        holder, requests' state, new ones included — and the entries it appended (R14)."""
         ...
 
     def commit(self) -> None:

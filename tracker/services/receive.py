@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.domain import epc as epc_codec
-from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
+from tracker.domain import lifecycle
+from tracker.domain.errors import InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Level
 from tracker.domain.model import (
@@ -21,7 +22,7 @@ from tracker.domain.model import (
     Role,
 )
 from tracker.domain.period import SecrecyPeriod, container_marking
-from tracker.domain.rules import require_place_allows
+from tracker.domain.rules import r1_require_place_allows, r15_require_count
 from tracker.services.alerting import resolve_cause
 from tracker.services.base import Services, Tx
 
@@ -70,14 +71,7 @@ def receive(svc: Services, actor: str, batch: ReceiveBatch) -> list[Carrier]:
     site's prefix and the year, and an EPC that is never reused."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
-        if batch.declared_count != len(batch.items):
-            raise RuleViolation(
-                "R15",
-                f"counted {len(batch.items)} carriers but the dispatch list says "
-                f"{batch.declared_count}; resolve the difference with the sender before signing",
-                zh=f"清点数量为{len(batch.items)}件，与清单所列{batch.declared_count}件不符，"
-                "须与发件方核实后再签收",
-            )
+        r15_require_count(len(batch.items), batch.declared_count)
         if not batch.items:
             raise InvalidInput("items", "nothing to receive", zh="没有要签收的载体")
         if not batch.received_from.strip():
@@ -126,7 +120,7 @@ def _validate_item(tx: Tx, item: ReceiveItem, where: str) -> None:
         raise InvalidInput(
             f"{where}.home_room", f"{room.id} is not a room", zh=f"{room.name}不是房间"
         )
-    require_place_allows(_probe(item), room, "R1")
+    r1_require_place_allows(_probe(item), room, "R1")
     if item.home_safe:
         safe = tx.place(item.home_safe, f"{where}.home_safe")
         if safe.kind is not PlaceKind.SAFE or safe.parent != room.id:
@@ -135,7 +129,7 @@ def _validate_item(tx: Tx, item: ReceiveItem, where: str) -> None:
                 f"{safe.id} is not a safe in {room.id}",
                 zh=f"{safe.name}不是{room.name}内的保险柜",
             )
-        require_place_allows(_probe(item), safe, "R1")
+        r1_require_place_allows(_probe(item), safe, "R1")
     for pid in item.scope_people:
         tx.person(pid, f"{where}.scope_people")
 
@@ -289,15 +283,9 @@ def put_in_safe(tx: Tx, actor: str, c: Carrier, safe_id: str | None) -> Carrier:
     safe = tx.place(target, "safe")
     if safe.kind is not PlaceKind.SAFE:
         raise InvalidInput("safe", f"{safe.id} is not a safe", zh=f"{safe.name}不是保险柜")
-    if not c.active or c.state in (CarrierState.OUT, CarrierState.IN_TRANSIT):
-        raise Conflict(
-            f"carrier {c.serial} is {c.state.value}; return it before putting it away",
-            zh=f"载体 {c.serial} 当前为{c.state.zh}，须先办理归还",
-        )
-    require_place_allows(c, safe, "R1")
+    r1_require_place_allows(c, safe, "R1")
     previous = c.location
-    c.state, c.location, c.holder = CarrierState.IN_SAFE, safe.id, None
-    c.location_at = tx.now
+    lifecycle.store(c, safe.id, tx.now)  # out or carried out: returned first
     tx.record(Action.STORE, actor, carrier=c.serial, from_place=previous, to_place=safe.id)
     resolve_cause(tx, f"not_locked_away:{c.serial}", actor, f"locked in {safe.id}")
     tx.emit("carrier", serial=c.serial, state=c.state.value, action="store")

@@ -20,12 +20,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tracker.domain.alerts import NoticeKind
 from tracker.domain.errors import Conflict
 from tracker.domain.ledger import Action, iso
-from tracker.domain.levels import Level
 from tracker.domain.model import (
     AlertState,
     AlertType,
@@ -35,8 +34,21 @@ from tracker.domain.model import (
     Severity,
     SubjectKind,
 )
-from tracker.domain.rules import Authorizations, declassification_due, needs_locking_away
-from tracker.services.alerting import notice_for, open_by_cause, raise_alert, resolve_cause
+from tracker.domain.rules import (
+    Authorizations,
+    r1_passage_overstay,
+    r4_overdue,
+    r7_not_locked_away,
+    r9_inventory_overdue,
+    r11_declassification_notice,
+)
+from tracker.services.alerting import (
+    notice_for,
+    open_by_cause,
+    raise_alert,
+    raise_finding,
+    resolve_cause,
+)
 from tracker.services.base import SYSTEM, Services, Tx
 from tracker.services.classification import declassify_expired
 from tracker.services.heartbeat import last_heard
@@ -155,20 +167,10 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
         cause = f"overdue:{b.id}"
         alert = known.get(cause)
         if alert is None:
-            raise_alert(
-                tx,
-                AlertType.OVERDUE_BORROW,
-                Severity.WARNING,
-                SubjectKind.CARRIER,
-                b.carrier,
-                cause,
-                "R4",
-                f"carrier {b.carrier} borrowed by {b.borrower} was due at {b.due_at.isoformat()}",
-                f"{b.borrower}借阅的载体 {b.carrier} 已超过归还时间"
-                f"（{b.due_at.astimezone(tx.svc.site.calendar.tz):%m-%d %H:%M}）",
-                {"borrow": b.id, "borrower": b.borrower, "due_at": b.due_at.isoformat()},
-                known,
-            )
+            finding = r4_overdue(b, at, tx.svc.site.calendar.tz)
+            if finding is None:
+                continue
+            raise_finding(tx, b.carrier, finding, cause=cause, open_alerts=known)
             report.raised += 1
         elif alert.state is AlertState.OPEN and at - alert.last_seen >= every:
             alert.escalation = min(alert.escalation + 1, 2)
@@ -199,26 +201,10 @@ def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
     )
     for c in loose:
         auth = Authorizations(carry_outs=tuple(co for co in carry if c.serial in co.carriers))
-        if not needs_locking_away(c, auth, at):
+        finding = r7_not_locked_away(c, auth, at)
+        if finding is None:
             continue
-        where = c.location or "?"
-        raise_alert(
-            tx,
-            AlertType.NOT_LOCKED_AWAY,
-            Severity.WARNING,
-            SubjectKind.CARRIER,
-            c.serial,
-            f"not_locked_away:{c.serial}",
-            "R7",
-            f"after close of business carrier {c.serial} is not in a safe (last at {where}"
-            + (f", held by {c.holder}" if c.holder else "")
-            + ")",
-            f"下班后载体 {c.serial} 未入柜上锁（最后位置：{where}"
-            + (f"，持有人：{c.holder}" if c.holder else "")
-            + "）",
-            {"location": where, "holder": c.holder or "", "close": at.isoformat()},
-            known,
-        )
+        raise_finding(tx, c.serial, finding, cause=f"not_locked_away:{c.serial}", open_alerts=known)
         report.raised += 1
 
 
@@ -239,40 +225,22 @@ def _daily(tx: Tx, at: datetime, report: RunReport) -> None:
         ],
     )
     for c in active:
-        if declassification_due(c, today, pol.declassification_notice_days):
-            raise_alert(
-                tx,
-                AlertType.DECLASSIFICATION_DUE,
-                Severity.INFO,
-                SubjectKind.CARRIER,
-                c.serial,
-                f"declassification_due:{c.serial}",
-                "R11",
-                f"carrier {c.serial} ({c.marking.en()}) is declassified on {c.expires_on}",
-                f"载体 {c.serial}（{c.marking.zh()}）将于 {c.expires_on} 保密期限届满，自行解密",
-                {"expires_on": str(c.expires_on)},
-            )
+        notice = r11_declassification_notice(c, today, pol.declassification_notice_days)
+        if notice is not None:
+            raise_finding(tx, c.serial, notice, cause=f"declassification_due:{c.serial}")
             report.raised += 1
     levels_present = {c.level for c in active}
     for level, due in due_levels(tx, today).items():
-        if level in levels_present and due <= today:
-            _inventory_due(tx, level, due, report)
-
-
-def _inventory_due(tx: Tx, level: Level, due: date, report: RunReport) -> None:
-    raise_alert(
-        tx,
-        AlertType.INVENTORY_DUE,
-        Severity.INFO,
-        SubjectKind.PLACE,
-        tx.svc.site.id,
-        f"inventory_due:{level.value}",
-        "R9",
-        f"an inventory of {level.value} carriers is due (since {due})",
-        f"{level.zh}级载体应于 {due} 前开展清查",
-        {"level": level.value, "due": str(due)},
-    )
-    report.raised += 1
+        finding = r9_inventory_overdue(level, due, today)
+        if level in levels_present and finding is not None:
+            raise_finding(
+                tx,
+                tx.svc.site.id,
+                finding,
+                cause=f"inventory_due:{level.value}",
+                subject_kind=SubjectKind.PLACE,
+            )
+            report.raised += 1
 
 
 # --- watch: silent readers and cameras, passage stays (R1) ---------------------------
@@ -306,23 +274,12 @@ def _watch(tx: Tx, at: datetime, report: RunReport) -> None:
             report.raised += 1
         elif resolve_cause(tx, cause, SYSTEM, "reporting again") is not None:
             report.resolved += 1
-    passages = {p.id for p in site.places if p.room_kind is RoomKind.PASSAGE}
+    passages = {p.id: p for p in site.places if p.room_kind is RoomKind.PASSAGE}
     limit = timedelta(seconds=site.policy.transit_seconds)
     for c in tx.uow.carriers.find(location=sorted(passages)):
-        if c.location_at is not None and at - c.location_at > limit and c.active:
-            raise_alert(
-                tx,
-                AlertType.UNAUTHORIZED_REMOVAL,
-                Severity.CRITICAL,
-                SubjectKind.CARRIER,
-                c.serial,
-                f"unauthorized_removal:{c.serial}:R1:passage",
-                "R1",
-                f"carrier {c.serial} has stayed in passage {c.location} for more than "
-                f"{int(limit.total_seconds())} s",
-                f"载体 {c.serial} 在通道区域（{c.location}）停留超过{int(limit.total_seconds())}秒",
-                {"place": c.location or ""},
-            )
+        stay = r1_passage_overstay(c, passages[c.location or ""], at, limit)
+        if stay is not None:
+            raise_finding(tx, c.serial, stay, ":passage")
             report.raised += 1
 
 

@@ -77,6 +77,8 @@ class SqlLedger:
         self._write = write
         self._head: tuple[int, str] | None = None  # locked and current, once appending
         self._pending: list[Entry] = []
+        self._appended = 0  # entries appended in this transaction (R14), flushed or not
+        self._recorded: set[str] = set()  # the carriers they name
 
     def _conn(self) -> Connection:
         return self._session.connection()
@@ -114,6 +116,9 @@ class SqlLedger:
         count, last = self._head
         entry = seal(draft, seq=count + 1, prev_hash=last, key=self._key)
         self._pending.append(entry)
+        self._appended += 1
+        if draft.carrier is not None:
+            self._recorded.add(draft.carrier)
         self._head = (entry.seq, entry.hash)
         return entry
 
@@ -138,11 +143,18 @@ class SqlLedger:
         """Forget unwritten entries and the cached head (after rollback or commit)."""
         self._pending.clear()
         self._head = None
+        self._appended = 0
+        self._recorded.clear()
 
     @property
     def pending(self) -> int:
         """Entries appended but not yet written."""
         return len(self._pending)
+
+    @property
+    def appended(self) -> tuple[int, frozenset[str]]:
+        """How many entries this transaction appended, and the carriers they name."""
+        return self._appended, frozenset(self._recorded)
 
     # --- reading ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
+from tracker.domain.rules import CUSTODY_FIELDS
 from tracker.store.errors import translated
 from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
@@ -94,6 +95,10 @@ class SqlRepository(Generic[T]):
         self._json_fields = shape.json_fields
         self._columns = row.__table__.columns
         self._tracked: dict[str, tuple[T, Base]] = {}
+        # The custody fields (R14) of each tracked object as first seen in this unit of
+        # work; None for objects added in it.
+        self._watch = CUSTODY_FIELDS.get(entity, ())
+        self._origin: dict[str, tuple[Any, ...] | None] = {}
         # What each tracked object looked like when its row was last written or read:
         # comparing an object's __dict__ with it (in C) is the cheap test for "changed?".
         self._seen: dict[str, dict[str, Any]] = {}
@@ -112,7 +117,23 @@ class SqlRepository(Generic[T]):
         obj = self._to_entity(row)
         self._tracked[key] = (obj, row)
         self._seen[key] = _snapshot(obj)
+        if self._watch:
+            self._origin[key] = self._custody(obj)
         return obj
+
+    def _custody(self, obj: T) -> tuple[Any, ...]:
+        return tuple(getattr(obj, name) for name in self._watch)
+
+    def custody_changed(self) -> list[str]:
+        """Keys of tracked objects whose custody fields (R14) changed in this unit of
+        work, or that were added in it."""
+        return [key for key in self._tracked if self._changed(key)]
+
+    def _changed(self, key: str) -> bool:
+        if key not in self._origin:
+            return False
+        origin = self._origin[key]
+        return origin is None or origin != self._custody(self._tracked[key][0])
 
     def sync(self) -> int:
         """Copy changed fields of every tracked object onto its row; returns how many
@@ -141,11 +162,17 @@ class SqlRepository(Generic[T]):
         """Drop every tracked object (after a rollback they no longer match the rows)."""
         self._tracked.clear()
         self._seen.clear()
+        self._origin.clear()
 
     @property
     def tracked(self) -> int:
         """How many objects this repository tracks."""
         return len(self._tracked)
+
+    @property
+    def table(self) -> str:
+        """The name of the table this repository keeps."""
+        return str(self._row.__tablename__)
 
     # --- the Repository port -------------------------------------------------------
 
@@ -175,6 +202,8 @@ class SqlRepository(Generic[T]):
         self._session.add(row)
         self._tracked[key] = (obj, row)
         self._seen[key] = _snapshot(obj)
+        if self._watch:
+            self._origin[key] = None
 
     @translated
     def find(
@@ -308,6 +337,9 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         The row is re-read under the lock, so an object handed out earlier is brought up
         to date; changes this unit made to it before are written first, and fail with a
         :class:`~tracker.store.errors.ConcurrentUpdate` if they were based on a stale read."""
+        # A carrier this unit has not changed yet is judged (R14) from what the locked row
+        # says now, not from an earlier read another transaction may have overtaken.
+        pristine = serial not in self._tracked or not self._changed(serial)
         self._uow.flush(self)
         stmt = select(CarrierRow).where(CarrierRow.serial == serial).with_for_update()
         row = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
@@ -320,6 +352,8 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         for name in self._fields:
             setattr(obj, name, _fresh(getattr(row, name)))
         self._seen[serial] = _snapshot(obj)
+        if pristine and self._origin.get(serial) is not None:
+            self._origin[serial] = self._custody(obj)
         return obj
 
 

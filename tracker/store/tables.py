@@ -177,11 +177,13 @@ class CirculationRow(Base):
     destination: Mapped[str]
     started_at: Mapped[datetime]
     due_at: Mapped[datetime]
-    approver: Mapped[str]
+    approver: Mapped[str | None]
     started_by: Mapped[str]
     urgent: Mapped[bool]
     next_index: Mapped[int]
     state: Mapped[m.CirculationState] = mapped_column(enum_column(m.CirculationState), index=True)
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CarryOutRow(Base):
@@ -204,6 +206,7 @@ class CarryOutRow(Base):
     approver: Mapped[str | None]
     decided_at: Mapped[datetime | None]
     returned_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CopyRequestRow(Base):
@@ -221,6 +224,7 @@ class CopyRequestRow(Base):
     approver: Mapped[str | None]
     decided_at: Mapped[datetime | None]
     copies: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class InventoryRow(Base):
@@ -259,6 +263,26 @@ class DestructionRow(Base):
     witnesses: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
     executed_at: Mapped[datetime | None]
     executed_by: Mapped[str | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class LevelChangeRow(Base):
+    """:class:`tracker.domain.model.LevelChange`."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(index=True)
+    declassify: Mapped[bool]
+    level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    period: Mapped[SecrecyPeriod | None] = mapped_column(PeriodType)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str]
+    requested_at: Mapped[datetime]
+    state: Mapped[m.ApprovalState] = mapped_column(enum_column(m.ApprovalState), index=True)
+    approver: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text)
 
 
 class HandoverRow(Base):
@@ -486,6 +510,7 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     m.CopyRequest: CopyRequestRow,
     m.Inventory: InventoryRow,
     m.Destruction: DestructionRow,
+    m.LevelChange: LevelChangeRow,
     m.Handover: HandoverRow,
     m.LossReport: LossReportRow,
     m.Movement: MovementRow,

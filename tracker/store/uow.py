@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain.errors import StoreError, TrackerError
+from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     copy_requests: SqlRepository[m.CopyRequest]
     inventories: SqlRepository[m.Inventory]
     destructions: SqlRepository[m.Destruction]
+    level_changes: SqlRepository[m.LevelChange]
     handovers: SqlRepository[m.Handover]
     loss_reports: SqlRepository[m.LossReport]
     movements: SqlMovementRepository
@@ -106,6 +108,7 @@ class SqlUnitOfWork:
         self.copy_requests = repo(m.CopyRequest)
         self.inventories = repo(m.Inventory)
         self.destructions = repo(m.Destruction)
+        self.level_changes = repo(m.LevelChange)
         self.handovers = repo(m.Handover)
         self.loss_reports = repo(m.LossReport)
         self.movements = repo(m.Movement, SqlMovementRepository)
@@ -147,6 +150,24 @@ class SqlUnitOfWork:
         return self._session
 
     # --- writing ---------------------------------------------------------------------
+
+    def custody_changes(self) -> CustodyChanges:
+        """What this transaction changed of custody and what it recorded (R14)."""
+        requests = (
+            self.borrows,
+            self.circulations,
+            self.carry_outs,
+            self.copy_requests,
+            self.destructions,
+            self.level_changes,
+        )
+        entries, recorded = self.ledger.appended
+        return CustodyChanges(
+            carriers=frozenset(self.carriers.custody_changed()),
+            requests=frozenset(f"{r.table}:{key}" for r in requests for key in r.custody_changed()),
+            recorded=recorded,
+            entries=entries,
+        )
 
     def flush(self, repo: SqlRepository[Any] | None = None) -> None:
         """Send the changes so far to the database (inside the transaction), so queries
