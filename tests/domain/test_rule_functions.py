@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.factories import T0, carrier, person
+from tracker.config import load_site
 from tracker.domain import rules
 from tracker.domain.errors import InvalidInput, PermissionDenied, RuleViolation
 from tracker.domain.levels import Clearance, Level
@@ -31,7 +32,6 @@ from tracker.domain.model import (
 )
 from tracker.domain.period import SecrecyPeriod
 from tracker.domain.rules import Authorizations, CustodyChanges
-from tracker.domain.site import load_site
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = load_site(ROOT / "examples" / "site.toml")
