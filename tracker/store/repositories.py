@@ -12,16 +12,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
-from tracker.store.errors import translated
+from tracker.store.errors import translated, translating
 from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
 
@@ -197,6 +197,46 @@ class SqlRepository(Generic[T]):
         self._uow.flush(self)
         stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
         return int(self._session.scalar(stmt) or 0)
+
+    def scan(
+        self,
+        order_by: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        page_size: int = 1000,
+        **eq: Any,
+    ) -> Iterator[T]:
+        """Entities whose ``order_by`` field is set and within ``start <= value < end``
+        (either bound optional) and that match ``eq`` (as in :meth:`find`), in that
+        field's order then the key's. Rows are read ``page_size`` at a time with key-set
+        paging and are not tracked, so a register of any length is read in constant
+        memory; changing a scanned object writes nothing."""
+        self._uow.flush(self)
+        column, key = self._column(order_by), getattr(self._row, self._key)
+        stmt = select(*(self._columns[n] for n in self._fields)).where(
+            column.is_not(None), *self._filters(eq)
+        )
+        if start is not None:
+            stmt = stmt.where(column >= start)
+        if end is not None:
+            stmt = stmt.where(column < end)
+        stmt = stmt.order_by(column.asc(), key.asc()).limit(page_size)
+        at = self._fields.index(order_by)
+        ki = self._fields.index(self._key)
+        last: tuple[Any, Any] | None = None
+        while True:
+            page_stmt = stmt
+            if last is not None:
+                value, after = last
+                page_stmt = stmt.where(or_(column > value, and_(column == value, key > after)))
+            with translating("reading records"):
+                rows = self._session.execute(page_stmt).all()
+            for r in rows:
+                yield self._entity(**{n: _fresh(v) for n, v in zip(self._fields, r, strict=True)})
+            if len(rows) < page_size:
+                return
+            last = (rows[-1][at], rows[-1][ki])
 
     # --- helpers for subclasses ----------------------------------------------------
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.attachments import Attachment
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 from tracker.store.errors import DESCRIPTIONS
@@ -356,6 +357,20 @@ class NotificationRow(Base):
     sent_at: Mapped[datetime | None]
 
 
+class AttachmentRow(Base):
+    """:class:`tracker.domain.attachments.Attachment` (files sent with a notification)."""
+
+    __tablename__ = "notification_attachments"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    notification: Mapped[str] = mapped_column(index=True)
+    filename: Mapped[str]
+    content_type: Mapped[str]
+    kind: Mapped[str]
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 # --- logins --------------------------------------------------------------------------
 
 
@@ -491,6 +506,7 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     m.Movement: MovementRow,
     m.Alert: AlertRow,
     m.Notification: NotificationRow,
+    Attachment: AttachmentRow,
     acc.User: UserRow,
     acc.Device: DeviceRow,
 }
