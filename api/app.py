@@ -43,6 +43,7 @@ from api.routers import (
     notifications,
     people,
     places,
+    registers,
     stream,
     system,
 )
@@ -77,6 +78,7 @@ ROUTERS = (
     events.router,
     stream.router,
     epcis.router,
+    registers.router,
 )
 
 DESCRIPTION = """

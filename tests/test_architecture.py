@@ -83,6 +83,12 @@ def test_labels_import_domain_only() -> None:
     assert _violations("labels", {"tracker.domain", "labels"}, True) == []
 
 
+def test_reports_import_domain_services_and_the_label_fonts_only() -> None:
+    # An adapter: it lays out what the services decide (registers, statistics).
+    allowed = {"tracker.domain", "tracker.services", "tracker.reports", "labels.fonts"}
+    assert _violations("tracker/reports", allowed, True) == []
+
+
 def test_simulators_never_import_api() -> None:
     allowed = {"tracker.domain", "drivers", "labels", "simulators"}
     assert _violations("simulators", allowed, True) == []

@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from tracker.domain.errors import InvalidInput
 from tracker.services.registers.base import Register
+from tracker.services.registers.stats import Summary
 
 
 class ReportWriter:
@@ -30,6 +31,12 @@ class ReportWriter:
             write_pdf(register, out)
         else:
             raise InvalidInput("format", f"unknown format {fmt!r}", zh=f"未知格式 {fmt!r}")
+
+    def write_summary(self, summary: Summary, out: BinaryIO, lang: str = "zh") -> None:
+        """Write the statistics report (PDF with charts) to ``out``."""
+        from tracker.reports.summary import summary_pdf
+
+        out.write(summary_pdf(summary, lang))
 
 
 def writer() -> ReportWriter:

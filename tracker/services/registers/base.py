@@ -66,6 +66,28 @@ class RegisterQuery:
             )
         if (self.end - self.start).days > 366 * 30:
             raise InvalidInput("from", "a period of at most 30 years", zh="期间最长 30 年")
+        if self.start.year < 1900 or self.end.year > 9000:
+            raise InvalidInput(
+                "from", "a period between 1900 and 9000", zh="期间须在 1900—9000 年之间"
+            )
+
+    @staticmethod
+    def parse(
+        start: str, end: str, room: str | None = None, level: str | None = None
+    ) -> RegisterQuery:
+        """A query from text (``YYYY-MM-DD`` days, a room id, a level name), with errors
+        that name the field at fault."""
+        days = []
+        for name, text in (("from", start), ("to", end)):
+            try:
+                days.append(date.fromisoformat(text.strip()))
+            except ValueError:
+                raise InvalidInput(
+                    name,
+                    f"{text!r} is not a day (YYYY-MM-DD)",
+                    zh=f"{text!r} 不是日期（YYYY-MM-DD）",
+                ) from None
+        return RegisterQuery(days[0], days[1], room or None, Level.parse(level) if level else None)
 
     def bounds(self, site: Site) -> tuple[datetime, datetime]:
         """The period as instants: from the start day's midnight to the midnight after

@@ -24,7 +24,7 @@ COLUMNS = (
     common("approver"),
     Column("due", "应还时间", "Due", 1.1),
     Column("returned", "归还时间", "Returned", 1.1),
-    Column("overdue_days", "超期天数", "Days overdue", 0.6),
+    Column("overdue_days", "超期天数", "Days overdue", 0.8),
     Column("issued_by", "经办人", "Issued by", 0.8),
     Column("sign_out", "借阅人签字", "Borrower's signature", 0.9, sign=True),
     Column("sign_back", "归还签收", "Return signed", 0.9, sign=True),

@@ -11,6 +11,7 @@ from tracker.domain.model import Person, Role
 from tracker.services.base import Services
 from tracker.services.registers import KINDS
 from tracker.services.registers.base import Reading, Register, RegisterQuery, Spec
+from tracker.services.registers.stats import Summary, summarize
 
 FORMATS: dict[str, str] = {
     "pdf": "application/pdf",
@@ -23,7 +24,7 @@ FORMATS: dict[str, str] = {
 # need-to-know (an approver outside a carrier's scope sees its serial and marking).
 # Staff and the system, security and audit administrators read no register.
 READERS: frozenset[Role] = frozenset({Role.CUSTODIAN, Role.OFFICER, Role.APPROVER})
-READERS_BY_KIND: dict[str, frozenset[Role]] = {kind: READERS for kind in KINDS}
+READERS_BY_KIND: dict[str, frozenset[Role]] = {kind: READERS for kind in [*KINDS, "summary"]}
 
 _ROLE_ZH = {
     "custodian": "机要员",
@@ -33,11 +34,18 @@ _ROLE_ZH = {
 }
 
 
+SUMMARY = "summary"  # the statistics with charts (PDF only), exported like a register
+
+
 class RegisterWriter(Protocol):
-    """Writes a register in one format to a binary stream (``tracker.reports``)."""
+    """Writes registers and the summary to a binary stream (``tracker.reports``)."""
 
     def write(self, register: Register, fmt: str, out: BinaryIO) -> None:
         """Write ``register`` as ``fmt`` (pdf / xlsx / csv) to ``out``."""
+        ...
+
+    def write_summary(self, summary: Summary, out: BinaryIO, lang: str) -> None:
+        """Write the statistics report (PDF with charts) to ``out``."""
         ...
 
 
@@ -79,9 +87,10 @@ def require_reader(person: Person | None, actor: str, kind: str) -> Person:
     if person is None:
         raise NotFound(f"no person {actor!r}", zh=f"没有人员 {actor!r}")
     if not may_read(person, kind):
+        name = KINDS[kind].zh if kind in KINDS else "统计报告"
         raise PermissionDenied(
             f"{actor} ({person.role.value}) may not read the {kind} register",
-            zh=f"{person.name}无权查阅{KINDS[kind].zh if kind in KINDS else '登记簿'}",
+            zh=f"{person.name}无权查阅{name}",
         )
     return person
 
@@ -104,8 +113,10 @@ def _filters(svc: Services, query: RegisterQuery, lang: str) -> str:
     return "; ".join(parts) if lang == "en" else "；".join(parts)
 
 
-def _check(svc: Services, kind: str, query: RegisterQuery, fmt: str) -> Spec:
-    found = spec(kind)
+def _check(svc: Services, kind: str, query: RegisterQuery, fmt: str) -> Spec | None:
+    found = None if kind == SUMMARY else spec(kind)
+    if kind == SUMMARY and fmt != "pdf":
+        raise InvalidInput("format", "the summary is a PDF report", zh="统计报告只有 PDF 格式")
     if fmt not in FORMATS:
         raise InvalidInput(
             "format",
@@ -150,10 +161,14 @@ def export_register(
     reads it (need-to-know decides each title). Every export of a register, from the
     command line or the API, goes through this function: it is where the export is
     recorded in the administration log (who, which register, which period, which
-    format) once that log exists."""
+    format) once that log exists. ``kind`` :data:`SUMMARY` writes the statistics."""
     found = _check(svc, kind, query, fmt)
     with svc.read() as uow:
         reader = require_reader(uow.people.get(actor), actor, kind)
+        if found is None:
+            writer.write_summary(summarize(uow, svc.site, query, svc.now()), out, lang)
+            # Item 5: the administration log records this export here too.
+            return _export(kind, fmt, query, actor, 0)
         reading = Reading(uow, svc.site, reader, query, svc.now(), lang)
         register = Register(
             kind=kind,
