@@ -42,6 +42,13 @@ def _level(value: str, lang: str) -> str:
     return lv.en if lang == "en" else lv.zh
 
 
+def _integers(*axes: Any, horizontal: bool = False) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
 def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.tight_layout()
@@ -64,6 +71,7 @@ def carriers_chart(s: Summary, lang: str = "zh") -> bytes:
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(_t(lang, "载体数量（按密级和状态）", "Carriers by level and state"))
     ax.set_ylabel(_t(lang, "件", "carriers"))
+    _integers(ax)
     if any(bottom):
         ax.legend(fontsize=7, ncol=2)
     return _png(fig)
@@ -88,6 +96,7 @@ def flow_chart(s: Summary, lang: str = "zh") -> bytes:
     )
     ax.set_xticks(xs, [_level(lv, lang) for lv in LEVELS])
     ax.set_title(_t(lang, "本期收文与销毁", "Received and destroyed"))
+    _integers(ax)
     ax.legend(fontsize=8)
     return _png(fig)
 

@@ -103,7 +103,7 @@ def summary_pdf(s: Summary, lang: str = "zh") -> bytes:
         + period
         + "　"
         + t("生成时间：", "made ")
-        + f"{s.made_at:%Y-%m-%d %H:%M} UTC",
+        + f"{s.made_at:%Y-%m-%d %H:%M}",
         align="C",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,

@@ -44,7 +44,7 @@ class Summary:
     unit: str
     start: date
     end: date
-    made_at: datetime
+    made_at: datetime  # in the site's time zone
     carriers: dict[str, dict[str, int]]  # level -> state -> count (now)
     received: dict[str, int]  # level -> count
     destroyed: dict[str, int]
@@ -130,7 +130,7 @@ def summarize(uow: UnitOfWork, site: Site, query: RegisterQuery, now: datetime) 
         unit=site.name,
         start=query.start,
         end=query.end,
-        made_at=now,
+        made_at=now.astimezone(site.calendar.tz),
         carriers=carriers,
         received={lv: received[lv] for lv in LEVELS},
         destroyed={lv: destroyed[lv] for lv in LEVELS},
