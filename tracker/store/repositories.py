@@ -16,7 +16,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
@@ -228,8 +239,13 @@ class SqlRepository(Generic[T]):
         while True:
             page_stmt = stmt
             if last is not None:
-                value, after = last
-                page_stmt = stmt.where(or_(column > value, and_(column == value, key > after)))
+                # A row-value comparison walks the (field, key) index from where the
+                # last page ended (SQLite >= 3.15, PostgreSQL).
+                after = tuple_(
+                    bindparam(None, last[0], type_=column.type),
+                    bindparam(None, last[1], type_=key.type),
+                )
+                page_stmt = stmt.where(tuple_(column, key) > after)
             with translating("reading records"):
                 rows = self._session.execute(page_stmt).all()
             for r in rows:

@@ -58,6 +58,7 @@ class CarrierRow(Base):
     """:class:`tracker.domain.model.Carrier`."""
 
     __tablename__ = "carriers"
+    __table_args__ = (Index(None, "received_on", "serial"),)  # the receipt register
 
     serial: Mapped[str] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -146,7 +147,11 @@ class BorrowRow(Base):
     """:class:`tracker.domain.model.Borrow`."""
 
     __tablename__ = "borrows"
-    __table_args__ = (Index(None, "state", "due_at"),)
+    __table_args__ = (
+        Index(None, "state", "due_at"),
+        Index(None, "checked_out_at", "id"),  # the borrow register, paged
+        Index(None, "due_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carrier: Mapped[str] = mapped_column(index=True)
@@ -171,6 +176,7 @@ class CirculationRow(Base):
     """:class:`tracker.domain.model.Circulation`."""
 
     __tablename__ = "circulations"
+    __table_args__ = (Index(None, "started_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carrier: Mapped[str] = mapped_column(index=True)
@@ -189,6 +195,7 @@ class CarryOutRow(Base):
     """:class:`tracker.domain.model.CarryOut`."""
 
     __tablename__ = "carry_outs"
+    __table_args__ = (Index(None, "requested_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
@@ -211,6 +218,7 @@ class CopyRequestRow(Base):
     """:class:`tracker.domain.model.CopyRequest`."""
 
     __tablename__ = "copy_requests"
+    __table_args__ = (Index(None, "requested_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     original: Mapped[str] = mapped_column(index=True)
@@ -246,6 +254,7 @@ class DestructionRow(Base):
     """:class:`tracker.domain.model.Destruction`."""
 
     __tablename__ = "destructions"
+    __table_args__ = (Index(None, "executed_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
@@ -266,6 +275,7 @@ class HandoverRow(Base):
     """:class:`tracker.domain.model.Handover`."""
 
     __tablename__ = "handovers"
+    __table_args__ = (Index(None, "at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     from_person: Mapped[str] = mapped_column(index=True)
@@ -313,7 +323,11 @@ class AlertRow(Base):
     """:class:`tracker.domain.model.Alert`."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index(None, "cause", "state"), Index(None, "state", "last_seen"))
+    __table_args__ = (
+        Index(None, "cause", "state"),
+        Index(None, "state", "last_seen"),
+        Index(None, "first_seen", "id"),  # the monthly statistics
+    )
 
     id: Mapped[str] = mapped_column(primary_key=True)
     type: Mapped[m.AlertType] = mapped_column(enum_column(m.AlertType))

@@ -1,4 +1,5 @@
-"""Notification attachments: files sent with a notification (the monthly report).
+"""Notification attachments (the monthly report's PDF), and the indexes the registers
+page through: each register reads its records in (time, key) order.
 
 Revision ID: 0008
 Revises: 0003
@@ -18,8 +19,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# table, columns: one index per register's paging order
+INDEXES = (
+    ("carriers", ("received_on", "serial")),
+    ("borrows", ("checked_out_at", "id")),
+    ("borrows", ("due_at", "id")),
+    ("circulations", ("started_at", "id")),
+    ("carry_outs", ("requested_at", "id")),
+    ("copy_requests", ("requested_at", "id")),
+    ("destructions", ("executed_at", "id")),
+    ("handovers", ("at", "id")),
+    ("alerts", ("first_seen", "id")),
+)
+
+
+def _name(table: str, columns: tuple[str, ...]) -> str:
+    return f"ix_{table}_{'_'.join(columns)}"
+
+
 def upgrade() -> None:
-    """Create notification_attachments."""
+    """Create notification_attachments and the registers' indexes."""
+    for table, columns in INDEXES:
+        op.create_index(op.f(_name(table, columns)), table, list(columns), unique=False)
     op.create_table(
         "notification_attachments",
         sa.Column("id", sa.String(), nullable=False),
@@ -40,7 +61,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop notification_attachments."""
+    """Drop notification_attachments and the registers' indexes."""
+    for table, columns in INDEXES:
+        op.drop_index(op.f(_name(table, columns)), table_name=table)
     op.drop_index(
         op.f("ix_notification_attachments_notification"), table_name="notification_attachments"
     )
