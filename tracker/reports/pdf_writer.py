@@ -4,7 +4,10 @@ foot, blank signature columns where the paper book has them, and after the last 
 count, the register's summary lines and its signature lines.
 
 Rows are laid out as they come (a row's height is that of its longest cell); fpdf2 keeps
-the finished pages until the document is written out, compressed page by page.
+the finished pages until the document is written out, so a PDF's memory grows with its
+length (about 1.7 KiB a row): a PDF register holds at most :data:`MAX_ROWS` rows, and a
+longer one is refused with a clear error before anything is delivered (the spreadsheet
+formats, written in constant memory, have no limit).
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from labels.fonts import FontFile, find_cjk_font
+from tracker.domain.errors import InvalidInput
 from tracker.reports.cells import cell_text
 from tracker.services.registers.base import Register
 
 FAMILY = "register-cjk"
+MAX_ROWS: int | None = 50_000  # about 3,300 pages and 90 MiB while it is made
 MARGIN = 10.0
 LINE = 4.6  # mm per text line in a row
 MIN_ROW = 7.0  # tall enough to sign in
@@ -186,6 +191,13 @@ def write_pdf(register: Register, out: BinaryIO, font: FontFile | None = None) -
     pdf.add_page()
     pdf.set_font(FAMILY, size=BODY_PT)
     for row in register.counted():
+        if MAX_ROWS is not None and register.count > MAX_ROWS:
+            raise InvalidInput(
+                "format",
+                f"a PDF register holds at most {MAX_ROWS:,} rows and this one has more: "
+                "ask for a shorter period, or for XLSX or CSV",
+                zh=f"PDF 登记簿最多 {MAX_ROWS} 条记录，本次超出：请缩短期间，或导出 XLSX / CSV",
+            )
         pdf.table_row([pdf.safe(cell_text(v)) for v in row])
     pdf.in_table = False
     _closing(pdf, register)

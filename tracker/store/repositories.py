@@ -248,8 +248,9 @@ class SqlRepository(Generic[T]):
                 page_stmt = stmt.where(tuple_(column, key) > after)
             with translating("reading records"):
                 rows = self._session.execute(page_stmt).all()
-            for r in rows:
-                yield self._entity(**{n: _fresh(v) for n, v in zip(self._fields, r, strict=True)})
+            fields, entity = self._fields, self._entity
+            for r in rows:  # fresh values from the driver: nothing shared, no copies needed
+                yield entity(**dict(zip(fields, r, strict=True)))
             if len(rows) < page_size:
                 return
             last = (rows[-1][at], rows[-1][ki])
