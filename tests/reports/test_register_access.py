@@ -148,7 +148,9 @@ def test_api_a_pdf_too_long_is_refused_whole(
     r = _get(client, auth, "carol", "/api/v1/registers/borrows?from=2026-11-01&to=2026-11-30")
     assert r.status_code == 422 and r.json()["error"]["field"] == "format"
     assert "XLSX" in r.json()["error"]["message"] or "XLSX" in r.text
-    r = _get(client, auth, "carol", "/api/v1/registers/borrows?from=2026-11-01&to=2026-11-30&format=xlsx")
+    r = _get(
+        client, auth, "carol", "/api/v1/registers/borrows?from=2026-11-01&to=2026-11-30&format=xlsx"
+    )
     assert r.status_code == 200  # the spreadsheet has no limit
 
 
