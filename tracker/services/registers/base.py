@@ -192,6 +192,20 @@ class Reading:
             out.update((c.serial, c) for c in self.uow.carriers.scan("serial", serial=chunk))
         return out
 
+    def each(
+        self, records: Iterable[T], serials: Callable[[T], Iterable[str]]
+    ) -> Iterator[tuple[T, str, Carrier | None]]:
+        """``(record, serial, carrier)`` for every carrier of every record that passes
+        the room and level filters; records and their carriers are read a page at a
+        time."""
+        for page in batched(records):
+            carriers = self.carriers(s for rec in page for s in serials(rec))
+            for rec in page:
+                for serial in serials(rec):
+                    c = carriers.get(serial)
+                    if self.selected(c):
+                        yield rec, serial, c
+
     def selected(self, c: Carrier | None) -> bool:
         """True when the carrier passes the room and level filters."""
         if c is None:

@@ -9,7 +9,6 @@ from tracker.services.registers.base import (
     Column,
     Reading,
     Spec,
-    batched,
     common,
     overdue_days,
     row,
@@ -36,28 +35,22 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
     register), oldest first."""
     start, end = r.bounds
     borrows = r.uow.borrows.scan("checked_out_at", start=start, end=end, circulation=None)
-    for page in batched(borrows):
-        carriers = r.carriers(b.carrier for b in page)
-        for b in page:
-            c = carriers.get(b.carrier)
-            if not r.selected(c):
-                continue
-            assert b.checked_out_at is not None  # scanned by it
-            yield row(
-                {
-                    "out": r.local(b.checked_out_at),
-                    "serial": b.carrier,
-                    "title": r.title(c),
-                    "marking": r.marking(c),
-                    "borrower": r.name(b.borrower),
-                    "approver": r.name(b.approver),
-                    "due": r.local(b.due_at),
-                    "returned": r.local(b.returned_at),
-                    "overdue_days": overdue_days(b.due_at, b.returned_at, r.now),
-                    "issued_by": r.name(b.checked_out_by),
-                },
-                COLUMNS,
-            )
+    for b, serial, c in r.each(borrows, lambda b: (b.carrier,)):
+        yield row(
+            {
+                "out": r.local(b.checked_out_at),
+                "serial": serial,
+                "title": r.title(c),
+                "marking": r.marking(c),
+                "borrower": r.name(b.borrower),
+                "approver": r.name(b.approver),
+                "due": r.local(b.due_at),
+                "returned": r.local(b.returned_at),
+                "overdue_days": overdue_days(b.due_at, b.returned_at, r.now),
+                "issued_by": r.name(b.checked_out_by),
+            },
+            COLUMNS,
+        )
 
 
 SPEC = Spec("borrows", "借阅登记簿", "Register of borrows", COLUMNS, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracker.domain.model import ApprovalState
-from tracker.services.registers.base import Cell, Column, Reading, Spec, batched, common, row
+from tracker.services.registers.base import Cell, Column, Reading, Spec, common, row
 
 COLUMNS = (
     Column("valid_from", "外出时间", "Out from", 1.1),
@@ -32,29 +32,23 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
         end=end,
         state=[ApprovalState.APPROVED, ApprovalState.DONE],
     )
-    for page in batched(found):
-        carriers = r.carriers(s for co in page for s in co.carriers)
-        for co in page:
-            for serial in co.carriers:
-                c = carriers.get(serial)
-                if not r.selected(c):
-                    continue
-                yield row(
-                    {
-                        "valid_from": r.local(co.valid_from),
-                        "valid_until": r.local(co.valid_until),
-                        "serial": serial,
-                        "title": r.title(c),
-                        "marking": r.marking(c),
-                        "carrier_person": r.name(co.carrier_person),
-                        "escorts": r.names(co.escorts),
-                        "vehicle": co.vehicle,
-                        "destination": co.destination,
-                        "approver": r.name(co.approver),
-                        "returned": r.local(co.returned_at),
-                    },
-                    COLUMNS,
-                )
+    for co, serial, c in r.each(found, lambda co: co.carriers):
+        yield row(
+            {
+                "valid_from": r.local(co.valid_from),
+                "valid_until": r.local(co.valid_until),
+                "serial": serial,
+                "title": r.title(c),
+                "marking": r.marking(c),
+                "carrier_person": r.name(co.carrier_person),
+                "escorts": r.names(co.escorts),
+                "vehicle": co.vehicle,
+                "destination": co.destination,
+                "approver": r.name(co.approver),
+                "returned": r.local(co.returned_at),
+            },
+            COLUMNS,
+        )
 
 
 SPEC = Spec("carry-outs", "外出携带登记簿", "Register of carry-outs", COLUMNS, rows)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tracker.domain.ledger import Action
 from tracker.services.base import SYSTEM
-from tracker.services.registers.base import Cell, Column, Reading, Spec, batched, common, row
+from tracker.services.registers.base import Cell, Column, Reading, Spec, common, row
 
 COLUMNS = (
     Column("at", "日期", "Date", 1.1),
@@ -27,37 +27,30 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
     entries = r.uow.ledger.scan(
         [Action.RECLASSIFY.value, Action.DECLASSIFY.value], start=start, end=end
     )
-    for page in batched(entries):
-        carriers = r.carriers(e.carrier for e in page if e.carrier)
-        for e in page:
-            c = carriers.get(e.carrier or "")
-            if not r.selected(c):
-                continue
-            if e.action == Action.RECLASSIFY.value:
-                change = r.text("密级变更", "level changed")
-                before, after = str(e.data.get("from", "")), str(e.data.get("to", ""))
-            else:
-                expiry = e.data.get("how") == "expiry"
-                change = (
-                    r.text("到期自行解密", "expired")
-                    if expiry
-                    else r.text("提前解密", "declassified")
-                )
-                before, after = str(e.data.get("marking", "")), r.text("解密", "declassified")
-            yield row(
-                {
-                    "at": r.local(e.at),
-                    "serial": e.carrier,
-                    "title": r.title(c),
-                    "change": change,
-                    "before": before,
-                    "after": after,
-                    "reason": r.free_text(e.reason, [c]),
-                    "approver": r.name(e.approver),
-                    "actor": r.text("系统", "system") if e.actor == SYSTEM else r.name(e.actor),
-                },
-                COLUMNS,
+    for e, serial, c in r.each(entries, lambda e: (e.carrier,) if e.carrier else ()):
+        if e.action == Action.RECLASSIFY.value:
+            change = r.text("密级变更", "level changed")
+            before, after = str(e.data.get("from", "")), str(e.data.get("to", ""))
+        else:
+            expiry = e.data.get("how") == "expiry"
+            change = (
+                r.text("到期自行解密", "expired") if expiry else r.text("提前解密", "declassified")
             )
+            before, after = str(e.data.get("marking", "")), r.text("解密", "declassified")
+        yield row(
+            {
+                "at": r.local(e.at),
+                "serial": serial,
+                "title": r.title(c),
+                "change": change,
+                "before": before,
+                "after": after,
+                "reason": r.free_text(e.reason, [c]),
+                "approver": r.name(e.approver),
+                "actor": r.text("系统", "system") if e.actor == SYSTEM else r.name(e.actor),
+            },
+            COLUMNS,
+        )
 
 
 SPEC = Spec(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracker.domain.model import ApprovalState
-from tracker.services.registers.base import Cell, Column, Reading, Spec, batched, common, row
+from tracker.services.registers.base import Cell, Column, Reading, Spec, common, row
 
 COLUMNS = (
     Column("requested", "申请时间", "Requested", 1.1),
@@ -31,27 +31,22 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
         end=end,
         state=[ApprovalState.APPROVED, ApprovalState.DONE],
     )
-    for page in batched(found):
-        carriers = r.carriers(q.original for q in page)
-        for q in page:
-            c = carriers.get(q.original)
-            if not r.selected(c):
-                continue
-            yield row(
-                {
-                    "requested": r.local(q.requested_at),
-                    "serial": q.original,
-                    "title": r.title(c),
-                    "marking": r.marking(c),
-                    "count": q.count,
-                    "copies": "、".join(q.copies),
-                    "requested_by": r.name(q.requested_by),
-                    "approver": r.name(q.approver),
-                    "decided": r.local(q.decided_at),
-                    "reason": r.free_text(q.reason, [c]),
-                },
-                COLUMNS,
-            )
+    for q, serial, c in r.each(found, lambda q: (q.original,)):
+        yield row(
+            {
+                "requested": r.local(q.requested_at),
+                "serial": serial,
+                "title": r.title(c),
+                "marking": r.marking(c),
+                "count": q.count,
+                "copies": "、".join(q.copies),
+                "requested_by": r.name(q.requested_by),
+                "approver": r.name(q.approver),
+                "decided": r.local(q.decided_at),
+                "reason": r.free_text(q.reason, [c]),
+            },
+            COLUMNS,
+        )
 
 
 SPEC = Spec("copies", "复制登记簿", "Register of copies", COLUMNS, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracker.domain.model import ApprovalState
-from tracker.services.registers.base import Cell, Column, Reading, Spec, batched, common, row
+from tracker.services.registers.base import Cell, Column, Reading, Spec, common, row
 
 COLUMNS = (
     Column("executed", "销毁时间", "Destroyed", 1.1),
@@ -26,27 +26,21 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
     """Destructions carried out in the period, one row per carrier."""
     start, end = r.bounds
     found = r.uow.destructions.scan("executed_at", start=start, end=end, state=ApprovalState.DONE)
-    for page in batched(found):
-        carriers = r.carriers(s for d in page for s in d.carriers)
-        for d in page:
-            for serial in d.carriers:
-                c = carriers.get(serial)
-                if not r.selected(c):
-                    continue
-                yield row(
-                    {
-                        "executed": r.local(d.executed_at),
-                        "serial": serial,
-                        "title": r.title(c),
-                        "marking": r.marking(c),
-                        "place": r.place(d.place),
-                        "method": d.method,
-                        "approver": r.name(d.approver),
-                        "executed_by": r.name(d.executed_by),
-                        "witnesses": r.names(d.witnesses),
-                    },
-                    COLUMNS,
-                )
+    for d, serial, c in r.each(found, lambda d: d.carriers):
+        yield row(
+            {
+                "executed": r.local(d.executed_at),
+                "serial": serial,
+                "title": r.title(c),
+                "marking": r.marking(c),
+                "place": r.place(d.place),
+                "method": d.method,
+                "approver": r.name(d.approver),
+                "executed_by": r.name(d.executed_by),
+                "witnesses": r.names(d.witnesses),
+            },
+            COLUMNS,
+        )
 
 
 SPEC = Spec("destructions", "销毁登记簿", "Register of destructions", COLUMNS, rows)

@@ -10,7 +10,6 @@ from tracker.services.registers.base import (
     Footer,
     Reading,
     Spec,
-    batched,
     common,
     row,
 )
@@ -32,28 +31,23 @@ COLUMNS = (
 def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
     """Handovers of the period, one row per carrier handed over."""
     start, end = r.bounds
-    for page in batched(r.uow.handovers.scan("at", start=start, end=end)):
-        carriers = r.carriers(s for h in page for s in h.carriers)
-        for h in page:
-            for serial in h.carriers:
-                c = carriers.get(serial)
-                if not r.selected(c):
-                    continue
-                yield row(
-                    {
-                        "at": r.local(h.at),
-                        "from_person": r.name(h.from_person),
-                        "to_person": r.name(h.to_person),
-                        "serial": serial,
-                        "title": r.title(c),
-                        "marking": r.marking(c),
-                        "copy": f"{c.copy_number}/{c.total_copies}" if c and c.copy_number else "",
-                        "pages": c.pages if c else None,
-                        "approver": r.name(h.approver),
-                        "recorded_by": r.name(h.recorded_by),
-                    },
-                    COLUMNS,
-                )
+    found = r.uow.handovers.scan("at", start=start, end=end)
+    for h, serial, c in r.each(found, lambda h: h.carriers):
+        yield row(
+            {
+                "at": r.local(h.at),
+                "from_person": r.name(h.from_person),
+                "to_person": r.name(h.to_person),
+                "serial": serial,
+                "title": r.title(c),
+                "marking": r.marking(c),
+                "copy": f"{c.copy_number}/{c.total_copies}" if c and c.copy_number else "",
+                "pages": c.pages if c else None,
+                "approver": r.name(h.approver),
+                "recorded_by": r.name(h.recorded_by),
+            },
+            COLUMNS,
+        )
 
 
 def footer(r: Reading) -> Footer:
