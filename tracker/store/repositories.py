@@ -225,8 +225,16 @@ class SqlRepository(Generic[T]):
         memory; changing a scanned object writes nothing."""
         self._uow.flush(self)
         column, key = self._column(order_by), getattr(self._row, self._key)
+        ordered = {order_by: eq.pop(order_by)} if order_by in eq else {}
+        others = self._filters(eq)
+        if self._session.get_bind().dialect.name == "sqlite":
+            # Without statistics SQLite takes an equality on any indexed column (say
+            # ``circulation IS NULL``, true of almost every borrow) for the better index,
+            # then sorts the whole table for every page. Marking the other filters as
+            # likely true keeps it on the (field, key) index the pages walk.
+            others = [func.likely(f) for f in others]
         stmt = select(*(self._columns[n] for n in self._fields)).where(
-            column.is_not(None), *self._filters(eq)
+            column.is_not(None), *self._filters(ordered), *others
         )
         if start is not None:
             stmt = stmt.where(column >= start)

@@ -24,6 +24,7 @@ from tracker.services.ports import UnitOfWork
 T = TypeVar("T")
 
 PAGE = 1000  # rows read from the database at a time
+CARRIER_CACHE = 5000  # carriers a register keeps at hand (a bound: memory stays flat)
 
 Cell = str | int | date | datetime | None
 
@@ -158,6 +159,7 @@ class Reading:
     def __post_init__(self) -> None:
         self._names = {p.id: p.name for p in self.uow.people.find()}
         self._places = {p.id: p.name for p in self.site.places}
+        self._carrier_cache: dict[str, Carrier] = {}
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -185,12 +187,17 @@ class Reading:
         return None if at is None else at.astimezone(self.site.calendar.tz)
 
     def carriers(self, serials: Iterable[str]) -> dict[str, Carrier]:
-        """The carriers with these serials, read in pages (not tracked)."""
-        wanted = sorted(set(serials))
-        out: dict[str, Carrier] = {}
-        for chunk in batched(wanted, 500):
-            out.update((c.serial, c) for c in self.uow.carriers.scan("serial", serial=chunk))
-        return out
+        """The carriers with these serials, read in pages (not tracked) and kept in a
+        bounded cache: the same carriers come back page after page in a busy book."""
+        wanted = set(serials)
+        cache = self._carrier_cache
+        missing = sorted(wanted - cache.keys())
+        if len(cache) + len(missing) > CARRIER_CACHE:
+            cache.clear()
+            missing = sorted(wanted)
+        for chunk in batched(missing, 500):
+            cache.update((c.serial, c) for c in self.uow.carriers.scan("serial", serial=chunk))
+        return {s: cache[s] for s in wanted if s in cache}
 
     def each(
         self, records: Iterable[T], serials: Callable[[T], Iterable[str]]
