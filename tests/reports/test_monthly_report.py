@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tests.db import only_sqlite
 from tests.notify.test_delivery import Inbox, smtp, subject
 from tests.reports.conftest import Office
 from tracker.domain.clock import ManualClock
@@ -115,3 +116,22 @@ def test_without_an_address_the_report_waits_visibly(svc: Services, clock: Manua
         files = uow.attachments.find(notification=[n.id for n in notes])
     assert [n.state.value for n in notes] == ["failed"]  # no SMTP server configured
     assert notes[0].last_error and len(files) == 1
+
+
+@only_sqlite
+def test_an_english_site_gets_the_report_in_english(
+    svc: Services, clock: ManualClock, smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = smtp
+    _configure(svc, port)
+    svc.site = replace(svc.site, notifications=replace(svc.site.notifications, language="en"))
+    run_due(svc)
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=SH))
+    run_due(svc)
+    deliver_due(svc, senders_for(svc.site.notifications))
+    (msg,) = [m for m in inbox.messages if "Monthly report" in subject(m)]
+    assert "November 2026" in subject(msg)
+    assert "overdue rate" in msg.get_body(preferencelist=("plain",)).get_content()
+    (att,) = list(msg.iter_attachments())
+    text = _pdf_text(att.get_content(), tmp_path)
+    assert "custodystatistics" in text and "Page1of" in text

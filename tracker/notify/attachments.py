@@ -20,14 +20,17 @@ class File:
     data: bytes
 
 
-def _summary_pdf(att: Attachment) -> bytes:
+def _summary_pdf(att: Attachment, lang: str = "zh") -> bytes:
     from tracker.reports.summary import summary_pdf
     from tracker.services.registers.stats import Summary
 
-    return summary_pdf(Summary.from_json(att.data))
+    return summary_pdf(Summary.from_json(att.data), lang)
 
 
-RENDERERS: dict[str, Callable[[Attachment], bytes]] = {"summary_pdf": _summary_pdf}
+RENDERERS: dict[str, Callable[[Attachment], bytes]] = {
+    "summary_pdf": _summary_pdf,
+    "summary_pdf_en": lambda att: _summary_pdf(att, "en"),
+}
 
 
 def render(att: Attachment) -> File:

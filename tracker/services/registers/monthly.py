@@ -13,7 +13,7 @@ from tracker.services.base import Tx
 from tracker.services.registers.base import RegisterQuery
 from tracker.services.registers.stats import LEVELS, Summary, summarize
 
-ATTACHMENT_KIND = "summary_pdf"
+ATTACHMENT_KIND = {"zh": "summary_pdf", "en": "summary_pdf_en"}  # by the site's language
 _LEVEL_ZH = {"top_secret": "绝密", "secret": "机密", "confidential": "秘密", "internal": "内部"}
 
 
@@ -34,8 +34,9 @@ def enqueue_monthly(tx: Tx, at: datetime) -> int:
     cal = tx.svc.site.calendar
     query = previous_month(cal.local_date(at).replace(day=1))
     summary = summarize(tx.uow, tx.svc.site, query, at)
-    subject, body = email_text(summary)
     cfg = tx.svc.site.notifications
+    lang = "en" if cfg.language == "en" else "zh"
+    subject, body = email_text(summary, lang)
     written = 0
     for person in tx.uow.people.find(role=Role.OFFICER, active=True, order_by="id"):
         state, error = DeliveryState.PENDING, ""
@@ -49,7 +50,7 @@ def enqueue_monthly(tx: Tx, at: datetime) -> int:
             recipient=f"person:{person.id}",
             target=person.email,
             subject=subject,
-            body=f"{person.name}：\n\n{body}",
+            body=(f"Dear {person.name},\n\n" if lang == "en" else f"{person.name}：\n\n") + body,
             alerts=(),
             created_at=tx.now,
             run=tx.run,
@@ -64,7 +65,7 @@ def enqueue_monthly(tx: Tx, at: datetime) -> int:
                 notification=note.id,
                 filename=f"monthly-{query.start:%Y-%m}.pdf",
                 content_type="application/pdf",
-                kind=ATTACHMENT_KIND,
+                kind=ATTACHMENT_KIND[lang],
                 data=summary.to_json(),
                 created_at=tx.now,
             )
@@ -73,11 +74,30 @@ def enqueue_monthly(tx: Tx, at: datetime) -> int:
     return written
 
 
-def email_text(s: Summary) -> tuple[str, str]:
-    """The email's subject and body (Chinese): the figures, the PDF has the charts."""
-    month = f"{s.start:%Y年%m月}"
+def email_text(s: Summary, lang: str = "zh") -> tuple[str, str]:
+    """The email's subject and body: the figures (the PDF has the charts)."""
     rate = "—" if s.overdue_rate is None else f"{s.overdue_rate:.1%}"
     held = {lv: sum(v for st, v in s.carriers[lv].items() if st not in _GONE) for lv in LEVELS}
+    if lang == "en":
+
+        def by_level(d: dict[str, int]) -> str:
+            return ", ".join(f"{lv.replace('_', ' ')} {d[lv]}" for lv in LEVELS)
+
+        month = f"{s.start:%B %Y}"
+        lines = [
+            f"Attached: the custody statistics of {s.unit} for {month} (PDF). In short:",
+            "",
+            f"Carriers held: {by_level(held)}",
+            f"Received: {by_level(s.received)}",
+            f"Destroyed: {by_level(s.destroyed)}",
+            f"Borrows: {s.borrows}; due {s.borrows_due}, late {s.borrows_late}, "
+            f"overdue rate {rate}",
+            f"Alerts: {sum(s.alerts.values())}.",
+            "",
+            "Sent by the custody system.",
+        ]
+        return f"[Monthly report] {s.unit} {month}", "\n".join(lines) + "\n"
+    month = f"{s.start:%Y年%m月}"
     lines = [
         f"附件为{s.unit}{month}涉密载体管理统计报告（PDF）。要点如下：",
         "",
