@@ -13,6 +13,8 @@ from tracker.services.registers import KINDS
 from tracker.services.registers.base import Reading, Register, RegisterQuery, Spec
 from tracker.services.registers.stats import Summary, summarize
 
+SUMMARY = "summary"  # the statistics with charts (PDF only), exported like a register
+
 FORMATS: dict[str, str] = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -24,7 +26,7 @@ FORMATS: dict[str, str] = {
 # need-to-know (an approver outside a carrier's scope sees its serial and marking).
 # Staff and the system, security and audit administrators read no register.
 READERS: frozenset[Role] = frozenset({Role.CUSTODIAN, Role.OFFICER, Role.APPROVER})
-READERS_BY_KIND: dict[str, frozenset[Role]] = {kind: READERS for kind in [*KINDS, "summary"]}
+READERS_BY_KIND: dict[str, frozenset[Role]] = {kind: READERS for kind in [*KINDS, SUMMARY]}
 
 _ROLE_ZH = {
     "custodian": "机要员",
@@ -32,9 +34,6 @@ _ROLE_ZH = {
     "approver": "审批领导",
     "staff": "涉密人员",
 }
-
-
-SUMMARY = "summary"  # the statistics with charts (PDF only), exported like a register
 
 
 class RegisterWriter(Protocol):
