@@ -44,6 +44,7 @@ from api.routers import (
     notifications,
     people,
     places,
+    registers,
     stream,
     system,
 )
@@ -79,6 +80,7 @@ ROUTERS = (
     events.router,
     stream.router,
     epcis.router,
+    registers.router,
 )
 
 DESCRIPTION = """

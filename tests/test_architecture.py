@@ -110,6 +110,12 @@ def test_reading_the_site_file_loads_no_driver_simulator_or_pyserial() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_reports_import_domain_services_and_the_label_fonts_only() -> None:
+    # An adapter: it lays out what the services decide (registers, statistics).
+    allowed = {"tracker.domain", "tracker.services", "tracker.reports", "labels.fonts"}
+    assert _violations("tracker/reports", allowed, True) == []
+
+
 def test_simulators_never_import_api() -> None:
     allowed = {
         "tracker.domain",

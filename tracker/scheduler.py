@@ -36,14 +36,15 @@ class Scheduler:
             try:
                 for report in run_due(self.svc):
                     self.reports.append(report)
-                    if report.raised or report.reminded or report.declassified:
+                    if report.raised or report.reminded or report.declassified or report.reports:
                         logger.info(
-                            "%s at %s: %d raised, %d reminded, %d declassified",
+                            "%s at %s: %d raised, %d reminded, %d declassified, %d reports",
                             report.job,
                             report.at.isoformat(),
                             report.raised,
                             report.reminded,
                             len(report.declassified),
+                            report.reports,
                         )
             except Exception:  # a failing round (database blip) must not stop the scheduler
                 logger.exception("scheduled run failed")

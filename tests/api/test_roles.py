@@ -107,6 +107,8 @@ ROLES = {
     ("POST", "/api/v1/events"): "D",
     ("GET", "/api/v1/stream"): "COAS",
     ("GET", "/api/v1/epcis/events"): "CO",
+    ("GET", "/api/v1/registers"): "COA",
+    ("GET", "/api/v1/registers/{kind}"): "COA",
 }
 LETTER = {"custodian": "C", "officer": "O", "approver": "A", "staff": "S", "device": "D"}
 WHO = {"C": "carol", "O": "oscar", "A": "ann", "S": "bob"}  # D: the gateway's token

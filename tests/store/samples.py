@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.attachments import Attachment
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 
@@ -221,6 +222,15 @@ def every_entity() -> list[Any]:
             next_attempt_at=T_CST,
             last_error="550 mailbox unavailable",
             sent_at=T,
+        ),
+        Attachment(
+            "att-1",
+            "n-1",
+            "monthly-2026-11.pdf",
+            "application/pdf",
+            "summary_pdf",
+            '{"a": "统计"}',
+            T_CST,
         ),
         acc.User("alice", "alice", "$argon2id$v=19$...", T, "root", False, T_CST),
         acc.Device("gw-1", ("d1", "safe-s1"), "ab" * 32, T, "root", False, True),

@@ -16,6 +16,7 @@ from tests.db import only_postgres
 from tests.store import samples
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.attachments import Attachment
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
 from tracker.domain.period import SecrecyPeriod
@@ -42,6 +43,7 @@ REPO = {
     m.Movement: "movements",
     m.Alert: "alerts",
     m.Notification: "notifications",
+    Attachment: "attachments",
     acc.User: "users",
     acc.Device: "devices",
 }

@@ -21,13 +21,14 @@ app = typer.Typer(
 
 def _register() -> None:
     # One line per command group; each module exposes a typer app named ``app``.
-    from tracker.cli import audit, carrier, db, person, site
+    from tracker.cli import audit, carrier, db, person, report, site
 
     app.add_typer(db.app, name="db")
     app.add_typer(site.app, name="site")
     app.add_typer(carrier.app, name="carrier")
     app.add_typer(person.app, name="person")
     app.add_typer(audit.app, name="audit")
+    app.command("report")(report.report)
     from tracker.cli import scan
 
     app.add_typer(scan.app, name="scan")

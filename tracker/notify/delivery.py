@@ -10,8 +10,11 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from tracker.domain.attachments import Attachment
+from tracker.domain.errors import TrackerError
 from tracker.domain.model import DeliveryState, Notification
-from tracker.notify.senders import DeliveryError, Sender
+from tracker.notify.attachments import render
+from tracker.notify.senders import Sender
 from tracker.services.base import Services
 
 logger = logging.getLogger(__name__)
@@ -34,9 +37,14 @@ def deliver_due(svc: Services, senders: Mapping[str, Sender], now: datetime | No
             for n in uow.notifications.find(state=DeliveryState.PENDING, order_by="created_at")
             if n.next_attempt_at is None or n.next_attempt_at <= now
         ]
+        files: dict[str, list[Attachment]] = {}
+        ids = [n.id for n in due]
+        for i in range(0, len(ids), 500):
+            for a in uow.attachments.find(notification=ids[i : i + 500], order_by="filename"):
+                files.setdefault(a.notification, []).append(a)
     sent = 0
     for note in due:
-        error = _try(note, senders)
+        error = _try(note, senders, files.get(note.id, []))
         with svc.transaction() as tx:
             row = tx.uow.notifications.get(note.id)
             if row is None or row.state is not DeliveryState.PENDING:
@@ -55,13 +63,15 @@ def deliver_due(svc: Services, senders: Mapping[str, Sender], now: datetime | No
     return sent
 
 
-def _try(note: Notification, senders: Mapping[str, Sender]) -> str | None:
+def _try(
+    note: Notification, senders: Mapping[str, Sender], attachments: list[Attachment]
+) -> str | None:
     sender = senders.get(note.channel)
     if sender is None:
         return f"no {note.channel} channel is configured"
     try:
-        sender.send(note)
-    except DeliveryError as exc:
+        sender.send(note, [render(a) for a in attachments])
+    except TrackerError as exc:
         logger.warning("delivery of %s to %s failed: %s", note.id, note.recipient, exc)
         return str(exc)
     return None

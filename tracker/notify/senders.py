@@ -11,6 +11,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from tracker.domain.errors import TrackerError
 from tracker.domain.model import Notification
 from tracker.domain.site import NotificationConfig
+from tracker.notify.attachments import File
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +35,9 @@ class DeliveryError(TrackerError):
 
 
 class Sender(Protocol):
-    """Delivers one notification or raises DeliveryError."""
+    """Delivers one notification (with its files) or raises DeliveryError."""
 
-    def send(self, note: Notification) -> None:
+    def send(self, note: Notification, files: Sequence[File] = ()) -> None:
         """Deliver ``note``."""
         ...
 
@@ -53,8 +55,8 @@ class SmtpSender:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, note: Notification) -> None:
-        """Send one email."""
+    def send(self, note: Notification, files: Sequence[File] = ()) -> None:
+        """Send one email, with ``files`` attached."""
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = note.target
@@ -62,6 +64,9 @@ class SmtpSender:
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(idstring=note.id[:12])
         msg.set_content(note.body)
+        for f in files:
+            main, _, sub = f.content_type.partition("/")
+            msg.add_attachment(f.data, maintype=main, subtype=sub, filename=f.filename)
         try:
             if self.tls:
                 ctx = ssl.create_default_context()
@@ -94,8 +99,10 @@ class WebhookSender:
         self.secrets = {h.url: h.secret_env for h in config.webhooks}
         self.timeout = timeout
 
-    def send(self, note: Notification) -> None:
-        """POST one notification; any non-2xx answer is a failure to retry."""
+    def send(self, note: Notification, files: Sequence[File] = ()) -> None:
+        """POST one notification (files are not sent to webhooks: the JSON body
+        says what happened); any non-2xx answer is a failure to retry."""
+        del files
         env = self.secrets.get(note.target)
         secret = os.environ.get(env or "", "")
         if not secret:

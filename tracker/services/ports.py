@@ -8,12 +8,13 @@ changing its fields), and nothing is written when it does not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, User
+from tracker.domain.attachments import Attachment
 from tracker.domain.ledger import Entry, EntryDraft, Verification
 from tracker.domain.model import (
     Alert,
@@ -64,6 +65,20 @@ class Repository(Protocol[T]):
 
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
+        ...
+
+    def scan(
+        self,
+        order_by: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        page_size: int = 1000,
+        **eq: Any,
+    ) -> Iterator[T]:
+        """Entities with ``order_by`` set and ``start <= order_by < end`` (bounds
+        optional) matching ``eq``, in that order, read a page at a time and not tracked
+        (read-only): registers of any length in constant memory."""
         ...
 
 
@@ -132,6 +147,17 @@ class Ledger(Protocol):
 
     def entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[Entry]:
         """Entries in order, from ``after_seq + 1``."""
+        ...
+
+    def scan(
+        self,
+        actions: Sequence[str],
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[Entry]:
+        """Entries of ``actions`` with ``start <= at < end``, in order, a page at a time."""
         ...
 
     def verify(self) -> Verification:
@@ -282,6 +308,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> Repository[Notification]: ...
+
+    @property
+    def attachments(self) -> Repository[Attachment]: ...
 
     @property
     def users(self) -> Repository[User]: ...

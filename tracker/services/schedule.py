@@ -7,10 +7,13 @@
 * ``daily`` (R9, R11), at every opening time: declassification due within the notice
   window, automatic declassification at expiry, inventories due;
 * ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
-  carriers staying in a passage longer than the site's transit time (R1).
+  carriers staying in a passage longer than the site's transit time (R1);
+* ``monthly``, at the opening time of each month's first day: last month's statistics
+  emailed to the secrecy officers (:mod:`tracker.services.registers.monthly`).
 
 Each job remembers the last instant it ran for (from the service's first start on).
-After downtime, missed instants are caught up with one run (the service down at close
+After downtime, missed instants are caught up with one run (the monthly report
+runs once for each month missed, since each month's report is its own) (the service down at close
 of business still sweeps when it comes back). A run claims its instant in the ingest
 log inside its own transaction, so two schedulers never run the same instant twice.
 """
@@ -53,10 +56,12 @@ from tracker.services.base import SYSTEM, Services, Tx
 from tracker.services.classification import declassify_expired
 from tracker.services.heartbeat import last_heard
 from tracker.services.inventory import due_levels
+from tracker.services.registers.monthly import enqueue_monthly, next_month
 
 logger = logging.getLogger(__name__)
 
-JOBS = ("overdue", "end_of_day", "daily", "watch")
+JOBS = ("overdue", "end_of_day", "daily", "watch", "monthly")
+EACH_INSTANT = frozenset({"monthly"})  # jobs that run once for every instant missed
 
 
 @dataclass
@@ -70,6 +75,7 @@ class RunReport:
     reminded: int = 0
     resolved: int = 0
     declassified: list[str] = field(default_factory=list)
+    reports: int = 0  # monthly reports written to the outbox
 
 
 def _mark(job: str) -> str:
@@ -92,6 +98,15 @@ def due_instants(svc: Services, job: str, last: datetime, now: datetime) -> list
         tick = _floor(now, every)
         return [tick] if tick > last else []
     start = last
+    if job == "monthly":
+        out = []
+        day = cal.local_date(start).replace(day=1)
+        while day <= cal.local_date(now):
+            opening = datetime.combine(day, cal.opens, cal.tz)
+            if start < opening <= now:
+                out.append(opening)
+            day = next_month(day)
+        return out
     if job == "end_of_day":
         return list(cal.closes_between(start, now))
     day, out = cal.local_date(start), []
@@ -116,12 +131,12 @@ def run_due(svc: Services, now: datetime | None = None) -> list[RunReport]:
             _start_marks(svc, job, now)
             continue
         instants = due_instants(svc, job, datetime.fromisoformat(text), now)
-        if not instants:
-            continue
-        try:
-            reports.append(_run(svc, job, instants))
-        except Conflict:
-            logger.info("%s run for %s already done elsewhere", job, instants[-1])
+        batches = [[at] for at in instants] if job in EACH_INSTANT else [instants]
+        for batch in batches if instants else []:
+            try:
+                reports.append(_run(svc, job, batch))
+            except Conflict:
+                logger.info("%s run for %s already done elsewhere", job, batch[-1])
     return reports
 
 
@@ -150,6 +165,7 @@ def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
                     "raised": report.raised,
                     "reminded": report.reminded,
                     "declassified": report.declassified,
+                    "reports": report.reports,
                 },
             )
     if report.missed:
@@ -283,9 +299,17 @@ def _watch(tx: Tx, at: datetime, report: RunReport) -> None:
             report.raised += 1
 
 
+# --- monthly: the report to the secrecy officers --------------------------------------
+
+
+def _monthly(tx: Tx, at: datetime, report: RunReport) -> None:
+    report.reports = enqueue_monthly(tx, at)
+
+
 _JOBS: dict[str, Callable[[Tx, datetime, RunReport], None]] = {
     "overdue": _overdue,
     "end_of_day": _end_of_day,
     "daily": _daily,
     "watch": _watch,
+    "monthly": _monthly,
 }

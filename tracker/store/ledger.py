@@ -17,7 +17,8 @@ import dataclasses
 import hmac
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, insert, select, update
@@ -34,7 +35,7 @@ from tracker.domain.ledger import (
     seal,
     verify_chain,
 )
-from tracker.store.errors import translated
+from tracker.store.errors import translated, translating
 from tracker.store.tables import LedgerEntryRow, LedgerHeadRow
 
 logger = logging.getLogger(__name__)
@@ -179,6 +180,34 @@ class SqlLedger:
         self.flush()
         stmt = select_entries().where(ENTRIES.c.seq > after_seq).order_by(ENTRIES.c.seq)
         return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit))]
+
+    def scan(
+        self,
+        actions: Sequence[str],
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[Entry]:
+        """Entries of the given actions with ``start <= at < end``, in order, read
+        ``page_size`` at a time (key-set paging on ``seq``: constant memory)."""
+        self.flush()
+        stmt = select_entries().where(ENTRIES.c.action.in_(list(actions)))
+        if start is not None:
+            stmt = stmt.where(ENTRIES.c.at >= start)
+        if end is not None:
+            stmt = stmt.where(ENTRIES.c.at < end)
+        after = 0
+        while True:
+            with translating("reading the register"):
+                page = self._conn().execute(
+                    stmt.where(ENTRIES.c.seq > after).order_by(ENTRIES.c.seq).limit(page_size)
+                )
+                entries = [entry_from_row(r) for r in page]
+            yield from entries
+            if len(entries) < page_size:
+                return
+            after = entries[-1].seq
 
     @translated
     def entry(self, seq: int) -> Entry | None:

@@ -12,17 +12,28 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
 from tracker.domain.rules import CUSTODY_FIELDS
-from tracker.store.errors import translated
+from tracker.store.errors import translated, translating
 from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
 
@@ -226,6 +237,60 @@ class SqlRepository(Generic[T]):
         self._uow.flush(self)
         stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
         return int(self._session.scalar(stmt) or 0)
+
+    def scan(
+        self,
+        order_by: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        page_size: int = 1000,
+        **eq: Any,
+    ) -> Iterator[T]:
+        """Entities whose ``order_by`` field is set and within ``start <= value < end``
+        (either bound optional) and that match ``eq`` (as in :meth:`find`), in that
+        field's order then the key's. Rows are read ``page_size`` at a time with key-set
+        paging and are not tracked, so a register of any length is read in constant
+        memory; changing a scanned object writes nothing."""
+        self._uow.flush(self)
+        column, key = self._column(order_by), getattr(self._row, self._key)
+        ordered = {order_by: eq.pop(order_by)} if order_by in eq else {}
+        others = self._filters(eq)
+        if self._session.get_bind().dialect.name == "sqlite":
+            # Without statistics SQLite takes an equality on any indexed column (say
+            # ``circulation IS NULL``, true of almost every borrow) for the better index,
+            # then sorts the whole table for every page. Marking the other filters as
+            # likely true keeps it on the (field, key) index the pages walk.
+            others = [func.likely(f) for f in others]
+        stmt = select(*(self._columns[n] for n in self._fields)).where(
+            column.is_not(None), *self._filters(ordered), *others
+        )
+        if start is not None:
+            stmt = stmt.where(column >= start)
+        if end is not None:
+            stmt = stmt.where(column < end)
+        stmt = stmt.order_by(column.asc(), key.asc()).limit(page_size)
+        at = self._fields.index(order_by)
+        ki = self._fields.index(self._key)
+        last: tuple[Any, Any] | None = None
+        while True:
+            page_stmt = stmt
+            if last is not None:
+                # A row-value comparison walks the (field, key) index from where the
+                # last page ended (SQLite >= 3.15, PostgreSQL).
+                after = tuple_(
+                    bindparam(None, last[0], type_=column.type),
+                    bindparam(None, last[1], type_=key.type),
+                )
+                page_stmt = stmt.where(tuple_(column, key) > after)
+            with translating("reading records"):
+                rows = self._session.execute(page_stmt).all()
+            fields, entity = self._fields, self._entity
+            for r in rows:  # fresh values from the driver: nothing shared, no copies needed
+                yield entity(**dict(zip(fields, r, strict=True)))
+            if len(rows) < page_size:
+                return
+            last = (rows[-1][at], rows[-1][ki])
 
     # --- helpers for subclasses ----------------------------------------------------
 

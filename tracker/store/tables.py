@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.attachments import Attachment
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 from tracker.store.errors import DESCRIPTIONS
@@ -57,6 +58,7 @@ class CarrierRow(Base):
     """:class:`tracker.domain.model.Carrier`."""
 
     __tablename__ = "carriers"
+    __table_args__ = (Index(None, "received_on", "serial"),)  # the receipt register
 
     serial: Mapped[str] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -145,7 +147,11 @@ class BorrowRow(Base):
     """:class:`tracker.domain.model.Borrow`."""
 
     __tablename__ = "borrows"
-    __table_args__ = (Index(None, "state", "due_at"),)
+    __table_args__ = (
+        Index(None, "state", "due_at"),
+        Index(None, "checked_out_at", "id"),  # the borrow register, paged
+        Index(None, "due_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carrier: Mapped[str] = mapped_column(index=True)
@@ -170,6 +176,7 @@ class CirculationRow(Base):
     """:class:`tracker.domain.model.Circulation`."""
 
     __tablename__ = "circulations"
+    __table_args__ = (Index(None, "started_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carrier: Mapped[str] = mapped_column(index=True)
@@ -190,6 +197,7 @@ class CarryOutRow(Base):
     """:class:`tracker.domain.model.CarryOut`."""
 
     __tablename__ = "carry_outs"
+    __table_args__ = (Index(None, "requested_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
@@ -213,6 +221,7 @@ class CopyRequestRow(Base):
     """:class:`tracker.domain.model.CopyRequest`."""
 
     __tablename__ = "copy_requests"
+    __table_args__ = (Index(None, "requested_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     original: Mapped[str] = mapped_column(index=True)
@@ -249,6 +258,7 @@ class DestructionRow(Base):
     """:class:`tracker.domain.model.Destruction`."""
 
     __tablename__ = "destructions"
+    __table_args__ = (Index(None, "executed_at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     carriers: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
@@ -289,6 +299,7 @@ class HandoverRow(Base):
     """:class:`tracker.domain.model.Handover`."""
 
     __tablename__ = "handovers"
+    __table_args__ = (Index(None, "at", "id"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
     from_person: Mapped[str] = mapped_column(index=True)
@@ -336,7 +347,11 @@ class AlertRow(Base):
     """:class:`tracker.domain.model.Alert`."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index(None, "cause", "state"), Index(None, "state", "last_seen"))
+    __table_args__ = (
+        Index(None, "cause", "state"),
+        Index(None, "state", "last_seen"),
+        Index(None, "first_seen", "id"),  # the monthly statistics
+    )
 
     id: Mapped[str] = mapped_column(primary_key=True)
     type: Mapped[m.AlertType] = mapped_column(enum_column(m.AlertType))
@@ -378,6 +393,20 @@ class NotificationRow(Base):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+
+
+class AttachmentRow(Base):
+    """:class:`tracker.domain.attachments.Attachment` (files sent with a notification)."""
+
+    __tablename__ = "notification_attachments"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    notification: Mapped[str] = mapped_column(index=True)
+    filename: Mapped[str]
+    content_type: Mapped[str]
+    kind: Mapped[str]
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 # --- logins --------------------------------------------------------------------------
@@ -516,6 +545,7 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     m.Movement: MovementRow,
     m.Alert: AlertRow,
     m.Notification: NotificationRow,
+    Attachment: AttachmentRow,
     acc.User: UserRow,
     acc.Device: DeviceRow,
 }

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.attachments import Attachment
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     movements: SqlMovementRepository
     alerts: SqlAlertRepository
     notifications: SqlRepository[m.Notification]
+    attachments: SqlRepository[Attachment]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
     ledger: SqlLedger
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
         self.movements = repo(m.Movement, SqlMovementRepository)
         self.alerts = repo(m.Alert, SqlAlertRepository)
         self.notifications = repo(m.Notification)
+        self.attachments = repo(Attachment)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
         self.ledger = SqlLedger(session, self._key, write=self.write)
