@@ -79,13 +79,14 @@ def office(svc: Services, clock: ManualClock) -> Office:
     clock.advance(timedelta(days=2))
     borrowing.return_carrier(svc, "carol", a.serial)
     # a circulation to two readers; the second not yet issued
-    circ = borrowing.start_circulation(svc, "carol", a.serial, ["alice", "erin"], "reading", "ann")
+    circ = borrowing.start_circulation(svc, "carol", a.serial, ["alice", "erin"], "reading")
+    borrowing.approve_circulation(svc, "ann", circ.id)
     borrowing.issue_next(svc, "carol", circ.id)
     clock.advance(timedelta(hours=1))
     borrowing.return_carrier(svc, "carol", a.serial)
     # two copies of a
     cr = copying.request_copy(svc, "carol", a.serial, 2, "分发甲项目各处")
-    copying.decide_copy(svc, "ann", cr.id, True)
+    copying.approve_copy(svc, "ann", cr.id)
     copies = copying.make_copies(svc, "carol", cr.id)
     # t carried out with two escorts
     now = clock.now()
@@ -101,7 +102,7 @@ def office(svc: Services, clock: ManualClock) -> Office:
         now + timedelta(hours=4),
         vehicle="京A-12345",
     )
-    carry_out.decide_carry_out(svc, "ann", co.id, True)
+    carry_out.approve_carry_out(svc, "ann", co.id)
     # gone destroyed, watched by two
     d = destruction.request_destruction(
         svc, "carol", [gone.serial], "secure", "碎纸机粉碎", "已过保存期"
