@@ -35,6 +35,7 @@ from api.routers import (
     classification,
     copies,
     destructions,
+    devices,
     epcis,
     events,
     handovers,
@@ -45,6 +46,7 @@ from api.routers import (
     places,
     stream,
     system,
+    users,
 )
 from api.security import Argon2Hasher, TokenIssuer, load_secret
 from api.settings import ApiSettings
@@ -63,6 +65,8 @@ ROUTERS = (
     classification.router,
     loss.router,
     people.router,
+    users.router,
+    devices.router,
     places.router,
     borrows.router,
     circulations.router,

@@ -9,9 +9,9 @@ InvalidInput (and batch)   422     the request is malformed; ``field`` names whe
 RuleViolation              409     a secrecy rule forbids it now; ``rule`` names it
 Conflict                   409     it does not fit the current state
 NotFound                   404
-Unauthenticated            401     no valid token
+Unauthenticated            401     no valid token, wrong user name or password
 PermissionDenied           403     the role or device scope does not allow it
-TooManyAttempts            429     too many failed logins for that user name
+TooManyAttempts            429     too many failed logins (user name and address)
 DeviceError, LabelError    502     a printer, reader or label read-back failed (said)
 TransientError             503     the database is unreachable; retry later
 anything else              500     logged with the request id; no details returned
@@ -40,32 +40,19 @@ from tracker.domain.errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
+    TooManyAttempts,
     TrackerError,
     TransientError,
 )
+from tracker.domain.errors import Unauthenticated as DomainUnauthenticated
 
 logger = logging.getLogger(__name__)
 
 
-class Unauthenticated(PermissionDenied):
+class Unauthenticated(DomainUnauthenticated):
     """No valid access token or device token was presented."""
 
-    code = "unauthenticated"
     challenge = "Bearer"
-
-
-class TooManyAttempts(PermissionDenied):
-    """Too many failed logins for one user name: refused for a while without checking."""
-
-    code = "too_many_attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, retry_after // 60)
-        super().__init__(
-            f"too many failed logins; try again in {minutes} min",
-            zh=f"登录失败次数过多，请{minutes}分钟后再试",
-        )
-        self.retry_after = retry_after
 
 
 class ScopeDenied(PermissionDenied):
@@ -108,7 +95,7 @@ def status_of(exc: TrackerError) -> int:
         (InvalidInput, 422),
         (RuleViolation, 409),
         (NotFound, 404),
-        (Unauthenticated, 401),
+        (DomainUnauthenticated, 401),
         (PermissionDenied, 403),
         (Conflict, 409),
         (DeviceError, 502),

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
-from tests.services.conftest import CAST, clock, item, receive_one, snapshot, svc
+from tests.services.conftest import ADMINS, CAST, clock, item, receive_one, snapshot, svc
 from tracker.services import accounts
 from tracker.services.base import Services
 
@@ -56,7 +56,7 @@ class Gateway:
 @pytest.fixture
 def app(svc: Services, settings: ApiSettings) -> FastAPI:
     hasher = Argon2Hasher.from_settings(settings)
-    for pid, *_ in CAST:
+    for pid, *_ in CAST + ADMINS:
         accounts.create_user(svc, "cli:test", pid, pid, password(pid), hasher)
     return create_app(svc, settings)
 

@@ -9,7 +9,7 @@ Two kinds of function live here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -27,6 +27,7 @@ from tracker.domain.model import (
     LossKind,
     Person,
     Place,
+    Role,
     RoomKind,
     Severity,
 )
@@ -37,7 +38,10 @@ from tracker.domain.period import add_months
 
 def may_know(person: Person, carrier: Carrier) -> bool:
     """True when ``person`` may learn the carrier's title and content (need-to-know):
-    custodians and officers, and people in its knowledge scope."""
+    custodians and officers, and people in its knowledge scope - never one of the three
+    administrators, whatever their department."""
+    if person.role.administrator:
+        return False
     return person.role.keeps_carriers or carrier.scope.includes(person)
 
 
@@ -414,3 +418,30 @@ def expired(carrier: Carrier, today: date) -> bool:
     """R11: the period has ended, so the carrier is declassified by itself."""
     end = carrier.expires_on
     return carrier.active and end is not None and end <= today
+
+
+SOD = "SoD"  # separation of duties (三员分立), SPEC §1
+
+
+def require_separation_of_duties(roles: Collection[Role]) -> None:
+    """Raise RuleViolation unless one person may hold all of ``roles`` together: nobody
+    holds two of the three administrators (system administrator, security administrator,
+    security auditor), and none of them holds a business role (custodian, officer,
+    approver, staff) at the same time."""
+    held = set(roles)
+    admins = sorted((r for r in held if r.administrator), key=lambda r: r.value)
+    business = sorted((r for r in held if not r.administrator), key=lambda r: r.value)
+    if len(admins) > 1:
+        a, b = admins[0], admins[1]
+        raise RuleViolation(
+            SOD,
+            f"nobody may be both {a.value} and {b.value}: the three administrators are kept apart",
+            zh=f"三员分立：同一人不得兼任{a.zh}和{b.zh}",
+        )
+    if admins and business:
+        a, b = admins[0], business[0]
+        raise RuleViolation(
+            SOD,
+            f"a {a.value} may not also be a {b.value}: administrators hold no business role",
+            zh=f"三员分立：{a.zh}不得兼任{b.zh}等业务角色",
+        )
