@@ -24,6 +24,7 @@ from api import errors
 from api.auth import RoleGuard
 from api.context import ApiContext
 from api.metrics import Metrics, RequestContext
+from api.protect import BodyLimit
 from api.routers import (
     alerts,
     audit,
@@ -181,5 +182,7 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
     for r in ROUTERS:
         declare_roles(r.routes)  # before inclusion, which copies the routes' metadata
         app.include_router(r)
+    # Added last, so outermost: the request id, headers and access log cover the 413.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

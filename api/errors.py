@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tracker.domain.errors import (
     Conflict,
@@ -254,18 +255,34 @@ def validation_response(request: Request, exc: RequestValidationError) -> JSONRe
 
 
 def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """Routing errors (unknown path, wrong method) in the same shape."""
+    """Routing errors (unknown path, wrong method) and oversized bodies in the same
+    shape. A 405 names every method the path answers to in ``Allow``."""
     lang = pick_language(request.headers.get("accept-language"))
     codes = {
         404: ("not_found", "no such resource", "没有该资源"),
         405: ("method_not_allowed", "method not allowed here", "不支持该请求方法"),
+        413: ("payload_too_large", str(exc.detail), str(exc.detail)),
     }
     code, en, zh = codes.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return JSONResponse(
         body(code, en if lang == "en" else zh, request_id(request)),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
+
+
+def allowed_methods(app: Any, scope: Any) -> list[str]:
+    """Every method some route answers at this request's path (the router itself only
+    names the methods of the first route whose path matched)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:

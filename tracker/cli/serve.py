@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 import typer
-import uvicorn
 
+from api import server
 from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
@@ -66,7 +66,7 @@ def serve(
     ).start()
     typer.echo(f"API on http://{host}:{port}  (documentation: http://{host}:{port}/docs)")
     try:
-        uvicorn.run(api, host=host, port=port, log_level=log_level, proxy_headers=False)
+        server.serve(api, host, port, log_level)
     finally:
         scheduler.stop()
         delivery.stop()
