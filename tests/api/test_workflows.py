@@ -194,9 +194,7 @@ def test_handover_holdings_and_leaving_a_post(api: Api) -> None:
     assert [x["serial"] for x in api.ok("carol", "GET", "/api/v1/people/erin/holdings")] == [
         c["serial"]
     ]
-    left = api.ok(
-        "secadmin", "POST", "/api/v1/people/alice/leave", json={"successor": "erin"}
-    )
+    left = api.ok("secadmin", "POST", "/api/v1/people/alice/leave", json={"successor": "erin"})
     assert left["active"] is False and left["decommission_until"]
     assert api.ok("oscar", "GET", "/api/v1/handovers")["total"] == 1
 
