@@ -278,10 +278,18 @@ def allowed_methods(app: Any, scope: Any) -> list[str]:
     """Every method some route answers at this request's path (the router itself only
     names the methods of the first route whose path matched)."""
     methods: set[str] = set()
-    for route in app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(scope)[0] is not Match.NONE:
-            methods |= set(route_methods)
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # an included router
+            if inner is not None:
+                walk(inner.routes)
+                continue
+            route_methods = getattr(route, "methods", None)
+            if route_methods and route.matches(scope)[0] is not Match.NONE:
+                methods.update(route_methods)
+
+    walk(app.router.routes)
     return sorted(methods)
 
 

@@ -4,12 +4,25 @@ route template instead, see :mod:`api.metrics`) and without a ``server`` banner.
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 from fastapi import FastAPI
 
 
+class _NoAccessLines(logging.Filter):
+    """Drops uvicorn's request lines even if a logging set-up gives its access logger a
+    handler again (uvicorn's ``access_log=False`` only removes the handlers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
 def config(app: FastAPI, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
     """The uvicorn configuration every ``tracker serve`` uses."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _NoAccessLines) for f in access.filters):
+        access.addFilter(_NoAccessLines())
     return uvicorn.Config(
         app,
         host=host,

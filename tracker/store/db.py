@@ -75,6 +75,13 @@ def safe_url(url: str | URL) -> str:
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default :func:`database_url`) with the project's settings."""
     parsed = parse_url(url if url is not None else database_url())
+    # Statement parameters and result rows hold titles, notes and password hashes: never
+    # in an error message, nor in a log line when the service runs at DEBUG (SQLAlchemy
+    # would log every statement's parameters at INFO and every row at DEBUG).
+    kwargs.setdefault("hide_parameters", True)
+    quiet = logging.getLogger("sqlalchemy")
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.WARNING)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
