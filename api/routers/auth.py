@@ -9,14 +9,28 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import PEOPLE, Principal, Role, client_address, password_login, require
 from api.deps import Ctx, Person
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import ERROR_RESPONSES, ErrorBody
 from api.schemas.system import MeOut, TokenOut
 from tracker.services import accounts
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-@router.post("/token", response_model=TokenOut, summary="Log in (OAuth2 password flow)")
+TOO_MANY = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed logins from this address for this user name: wait "
+        "for Retry-After seconds.",
+    }
+}
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in (OAuth2 password flow)",
+    responses=TOO_MANY,
+)
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: Ctx, request: Request
 ) -> TokenOut:

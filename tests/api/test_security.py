@@ -348,3 +348,13 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
     v = api.ok("auditor", "GET", f"{log}/verify")
     head = api.ok("auditor", "GET", f"{log}/head")
     assert v["ok"] and v["entries"] == head["count"] == everything["total"]
+
+
+def test_every_export_is_in_the_administration_log(api: Api) -> None:
+    received(api)
+    api.ok("carol", "GET", "/api/v1/epcis/events", params={"perPage": 1})
+    (entry,) = api.ok("auditor", "GET", "/api/v1/audit/admin-log", params={"action": "export"})[
+        "items"
+    ]
+    assert entry["actor"] == "carol" and entry["data"]["export"] == "epcis"
+    assert entry["data"]["events"] == 1 and entry["data"]["more"] is True

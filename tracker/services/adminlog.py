@@ -26,6 +26,14 @@ def record(tx: Tx, action: AdminAction, actor: str, **fields: Any) -> Entry:
     return tx.uow.admin_log.append(EntryDraft(action=action, at=tx.now, actor=actor, data=fields))
 
 
+def exported(svc: Services, actor: str, what: str, **fields: Any) -> None:
+    """Record an export (a register, an EPCIS page) in a transaction of its own, for
+    exports that are read-only otherwise. ``fields`` say what was exported, by id and
+    count - never the exported content."""
+    with svc.transaction() as tx:
+        record(tx, AdminAction.EXPORT, actor, export=what, **fields)
+
+
 @dataclass(frozen=True)
 class Page:
     """A page of entries, newest first, and how many match in all."""
