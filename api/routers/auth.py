@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
@@ -16,7 +16,7 @@ from tracker.services import accounts
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-TOO_MANY = {
+TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
         "model": ErrorBody,
         "description": "Too many failed logins from this address for this user name: wait "
