@@ -358,3 +358,23 @@ def test_every_export_is_in_the_administration_log(api: Api) -> None:
     ]
     assert entry["actor"] == "carol" and entry["data"]["export"] == "epcis"
     assert entry["data"]["events"] == 1 and entry["data"]["more"] is True
+
+
+def test_the_administrators_see_no_title(api: Api) -> None:
+    c = received(api, scope_people=["alice"], scope_departments=["security", "it", "audit"])
+    b = api.ok(
+        "alice",
+        "POST",
+        "/api/v1/borrows",
+        json={"serial": c["serial"], "destination": "reading", "purpose": "阅办"},
+    )
+    api.ok("ann", "POST", f"/api/v1/borrows/{b['id']}/approve", json={})
+    api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out")
+    # The security administrator checks what alice holds before she leaves her post: the
+    # serial, never the title - even with the administrators' departments in its scope.
+    (held,) = api.ok("secadmin", "GET", "/api/v1/people/alice/holdings")
+    assert held["serial"] == c["serial"] and held["restricted"] is True
+    assert held["title"] is None
+    for who in ("sysadmin", "secadmin", "auditor"):
+        api.refused(who, "GET", f"/api/v1/carriers/{c['serial']}", 403)
+        api.refused(who, "GET", "/api/v1/carriers", 403, params={"q": c["serial"]})
