@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import server
 from tests.api.conftest import Api, Gateway, password, receipt
 from tests.api.test_ingest import crossing, post
 from tracker.domain.clock import ManualClock
@@ -137,27 +131,6 @@ def test_a_whole_workflow_logs_no_title_note_search_or_secret(
     for what, secret in {**s, "token": issued}.items():
         assert secret not in logged, f"the {what} is in the administration log"
     assert '"client": "testclient"' in logged
-
-
-@pytest.fixture
-def served(app: FastAPI) -> Iterator[str]:
-    """``app`` on a real uvicorn server configured as ``tracker serve`` does."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(server.config(app, "127.0.0.1", port, "debug"))
-    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert srv.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        t.join(5)
-        sock.close()
 
 
 def test_the_real_server_logs_templates_only_and_shows_no_banner(

@@ -10,6 +10,7 @@ import base64
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -19,9 +20,12 @@ from tests.api.conftest import Api, Gateway, password, received
 from tests.api.test_ingest import crossing, movements, post
 from tests.factories import T0
 from tracker.domain.clock import ManualClock
+from tracker.domain.errors import InvalidInput
 from tracker.domain.model import AlertType
+from tracker.gateway.sinks import HttpSink
 from tracker.services import accounts
 from tracker.services.base import Services
+from tracker.services.movement import Observation
 
 
 def at(client: TestClient | FastAPI, address: str) -> TestClient:
@@ -378,3 +382,18 @@ def test_the_administrators_see_no_title(api: Api) -> None:
     for who in ("sysadmin", "secadmin", "auditor"):
         api.refused(who, "GET", f"/api/v1/carriers/{c['serial']}", 403)
         api.refused(who, "GET", "/api/v1/carriers", 403, params={"q": c["serial"]})
+
+
+def test_1_a_gateway_buries_a_reused_event_id_instead_of_retrying_forever(
+    served: str, api: Api, gateway: Gateway
+) -> None:
+    c = received(api, scope_people=["alice"])
+    sink = HttpSink(served, gateway.token)
+    first = Observation("gw-9", "crossing", T0, c["epc"], "door-secure", "out")
+    sink.send([first])
+    sink.send([first])  # a retry after a lost answer: the same event, accepted again
+    reused = Observation(
+        "gw-9", "crossing", T0 + timedelta(seconds=5), c["epc"], "door-secure", "in"
+    )
+    with pytest.raises(InvalidInput, match="event_id_reused"):  # permanent: the outbox buries it
+        sink.send([reused])
