@@ -24,6 +24,7 @@ from api import errors
 from api.auth import RoleGuard
 from api.context import ApiContext
 from api.metrics import Metrics, RequestContext
+from api.protect import BodyLimit
 from api.routers import (
     alerts,
     audit,
@@ -35,6 +36,7 @@ from api.routers import (
     classification,
     copies,
     destructions,
+    devices,
     epcis,
     events,
     handovers,
@@ -47,6 +49,7 @@ from api.routers import (
     registers,
     stream,
     system,
+    users,
 )
 from api.security import Argon2Hasher, TokenIssuer, load_secret
 from api.settings import ApiSettings
@@ -66,6 +69,8 @@ ROUTERS = (
     level_changes.router,
     loss.router,
     people.router,
+    users.router,
+    devices.router,
     places.router,
     borrows.router,
     circulations.router,
@@ -181,5 +186,7 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
     for r in ROUTERS:
         declare_roles(r.routes)  # before inclusion, which copies the routes' metadata
         app.include_router(r)
+    # Added last, so outermost: the request id, headers and access log cover the 413.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

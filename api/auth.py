@@ -21,10 +21,12 @@ from fastapi.security import OAuth2PasswordBearer
 from api.context import ApiContext
 from api.errors import Unauthenticated
 from tracker.domain.accounts import Device
-from tracker.domain.errors import PermissionDenied
+from tracker.domain.errors import PermissionDenied, TooManyAttempts
+from tracker.domain.errors import Unauthenticated as WrongPassword
 from tracker.domain.model import Carrier, Person
+from tracker.domain.model import Role as PersonRole
 from tracker.services import accounts, knowledge
-from tracker.services.accounts import DeviceScope
+from tracker.services.accounts import DeviceScope, Login
 
 logger = logging.getLogger(__name__)
 
@@ -38,21 +40,20 @@ class Role(str, Enum):
     OFFICER = "officer"
     APPROVER = "approver"
     STAFF = "staff"
+    SYSTEM_ADMIN = "system_admin"
+    SECURITY_ADMIN = "security_admin"
+    SECURITY_AUDITOR = "security_auditor"
     DEVICE = "device"
 
     @property
     def zh(self) -> str:
         """The role's Chinese name."""
-        return {
-            "custodian": "机要员",
-            "officer": "保密干部",
-            "approver": "审批领导",
-            "staff": "涉密人员",
-            "device": "网关设备",
-        }[self.value]
+        return "网关设备" if self is Role.DEVICE else PersonRole(self.value).zh
 
 
-USERS = (Role.CUSTODIAN, Role.OFFICER, Role.APPROVER, Role.STAFF)
+USERS = (Role.CUSTODIAN, Role.OFFICER, Role.APPROVER, Role.STAFF)  # the business roles
+ADMINS = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.SECURITY_AUDITOR)  # 三员
+PEOPLE = USERS + ADMINS  # everyone who logs in with a password
 KEEPERS = (Role.CUSTODIAN, Role.OFFICER)
 
 
@@ -105,8 +106,8 @@ def _from_bearer(ctx: ApiContext, token: str) -> Principal | None:
             return None
         scope = accounts.device_scope(ctx.services.site, device)
         return Principal(Role.DEVICE, device.id, device=device, scope=scope)
-    username = ctx.issuer.subject(token)
-    found = accounts.principal(ctx.services, username) if username else None
+    claims = ctx.issuer.subject(token)
+    found = accounts.principal(ctx.services, *claims) if claims else None
     if found is None:
         ctx.metrics.auth_failures.labels("token").inc()
         return None
@@ -141,14 +142,39 @@ def docs_principal(request: Request) -> Principal:
             username, _, password = base64.b64decode(value.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             username, password = "", ""
-        user = accounts.authenticate(ctx.services, username, password, ctx.hasher)
-        if user is None:
-            ctx.metrics.auth_failures.labels("password").inc()
-        else:
-            found = Principal(Role(user[1].role.value), user[0].username, person=user[1])
+        try:
+            done = password_login(ctx, request, username, password)
+        except WrongPassword as exc:
+            raise _basic_challenge() from exc
+        found = Principal(Role(done.person.role.value), done.user.username, person=done.person)
     if found is None:
         raise _basic_challenge()
     return found
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP address as the server saw it (no proxy headers are trusted)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def password_login(ctx: ApiContext, request: Request, username: str, password: str) -> Login:
+    """:func:`tracker.services.accounts.login` for an HTTP request, counting refusals
+    in the metrics; raises Unauthenticated (401) or TooManyAttempts (429)."""
+    try:
+        return accounts.login(
+            ctx.services,
+            username,
+            password,
+            client_address(request),
+            hasher=ctx.hasher,
+            policy=ctx.throttle,
+        )
+    except TooManyAttempts:
+        ctx.metrics.auth_failures.labels("throttled").inc()
+        raise
+    except WrongPassword:
+        ctx.metrics.auth_failures.labels("password").inc()
+        raise
 
 
 class _DocsUnauthenticated(Unauthenticated):

@@ -1,5 +1,6 @@
 """What every request handler may need, made once per app: the services, settings, the
-password hasher, the token issuer, metrics and the live-stream hub."""
+password hasher, the token issuer, metrics, the live-stream hub and the login throttle's
+policy (the counts themselves are in the database)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from api.metrics import Metrics
 from api.security import Argon2Hasher, TokenIssuer
 from api.settings import ApiSettings
 from api.stream import StreamHub
-from api.throttle import LoginThrottle
 from tracker.services.base import Services
+from tracker.services.throttling import ThrottlePolicy
 
 
 @dataclass
@@ -23,4 +24,4 @@ class ApiContext:
     issuer: TokenIssuer
     metrics: Metrics
     hub: StreamHub
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)

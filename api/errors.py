@@ -9,9 +9,9 @@ InvalidInput (and batch)   422     the request is malformed; ``field`` names whe
 RuleViolation              409     a secrecy rule forbids it now; ``rule`` names it
 Conflict                   409     it does not fit the current state
 NotFound                   404
-Unauthenticated            401     no valid token
+Unauthenticated            401     no valid token, wrong user name or password
 PermissionDenied           403     the role or device scope does not allow it
-TooManyAttempts            429     too many failed logins for that user name
+TooManyAttempts            429     too many failed logins (user name and address)
 DeviceError, LabelError    502     a printer, reader or label read-back failed (said)
 TransientError             503     the database is unreachable; retry later
 anything else              500     logged with the request id; no details returned
@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tracker.domain.errors import (
     Conflict,
@@ -40,32 +41,19 @@ from tracker.domain.errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
+    TooManyAttempts,
     TrackerError,
     TransientError,
 )
+from tracker.domain.errors import Unauthenticated as DomainUnauthenticated
 
 logger = logging.getLogger(__name__)
 
 
-class Unauthenticated(PermissionDenied):
+class Unauthenticated(DomainUnauthenticated):
     """No valid access token or device token was presented."""
 
-    code = "unauthenticated"
     challenge = "Bearer"
-
-
-class TooManyAttempts(PermissionDenied):
-    """Too many failed logins for one user name: refused for a while without checking."""
-
-    code = "too_many_attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, retry_after // 60)
-        super().__init__(
-            f"too many failed logins; try again in {minutes} min",
-            zh=f"登录失败次数过多，请{minutes}分钟后再试",
-        )
-        self.retry_after = retry_after
 
 
 class ScopeDenied(PermissionDenied):
@@ -108,7 +96,7 @@ def status_of(exc: TrackerError) -> int:
         (InvalidInput, 422),
         (RuleViolation, 409),
         (NotFound, 404),
-        (Unauthenticated, 401),
+        (DomainUnauthenticated, 401),
         (PermissionDenied, 403),
         (Conflict, 409),
         (DeviceError, 502),
@@ -267,18 +255,42 @@ def validation_response(request: Request, exc: RequestValidationError) -> JSONRe
 
 
 def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """Routing errors (unknown path, wrong method) in the same shape."""
+    """Routing errors (unknown path, wrong method) and oversized bodies in the same
+    shape. A 405 names every method the path answers to in ``Allow``."""
     lang = pick_language(request.headers.get("accept-language"))
     codes = {
         404: ("not_found", "no such resource", "没有该资源"),
         405: ("method_not_allowed", "method not allowed here", "不支持该请求方法"),
+        413: ("payload_too_large", str(exc.detail), str(exc.detail)),
     }
     code, en, zh = codes.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return JSONResponse(
         body(code, en if lang == "en" else zh, request_id(request)),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
+
+
+def allowed_methods(app: Any, scope: Any) -> list[str]:
+    """Every method some route answers at this request's path (the router itself only
+    names the methods of the first route whose path matched)."""
+    methods: set[str] = set()
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # an included router
+            if inner is not None:
+                walk(inner.routes)
+                continue
+            route_methods = getattr(route, "methods", None)
+            if route_methods and route.matches(scope)[0] is not Match.NONE:
+                methods.update(route_methods)
+
+    walk(app.router.routes)
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:

@@ -1,6 +1,12 @@
 """Prometheus metrics of the API (text exposition format via prometheus-client), and the
-request-context middleware that stamps every request with an id, times it, and turns an
-unexpected exception into a logged 500 that shows the client only the request id."""
+request-context middleware that stamps every request with an id, times it, adds the
+protective headers, writes the access log, and turns an unexpected exception into a
+logged 500 that shows the client only the request id.
+
+The access log (logger ``tracker.access``) has the method, the route *template*, the
+status, the time taken and the request id - never the path's values, the query string
+(a title search), a body or a token. uvicorn's own access log is off (see
+:mod:`api.server`)."""
 
 from __future__ import annotations
 
@@ -15,8 +21,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import body, pick_language
+from api.protect import protected_headers
 
 logger = logging.getLogger(__name__)
+access = logging.getLogger("tracker.access")
 
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -85,14 +93,16 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 started = True
                 status = int(message["status"])
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = protected_headers(
+                    [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                )
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:  # the last line: never a stack trace to the client
             logger.exception(
-                "unhandled error in %s %s (request id %s)", scope["method"], scope["path"], rid
+                "unhandled error in %s %s (request id %s)", scope["method"], _template(scope), rid
             )
             if not started:
                 lang = pick_language(headers.get("accept-language"))
@@ -100,10 +110,23 @@ class RequestContext:
                 await _send_json(send, 500, body("internal", msg, rid), rid)
             status = 500
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _template(scope)
+            seconds = time.perf_counter() - t0
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], template).observe(time.perf_counter() - t0)
+            self.metrics.latency.labels(scope["method"], template).observe(seconds)
+            access.info(
+                "%s %s %d %.1f ms (request id %s)",
+                scope["method"],
+                template,
+                status,
+                seconds * 1000,
+                rid,
+            )
+
+
+def _template(scope: Scope) -> str:
+    # The matched route's template (``/api/v1/carriers/{serial}``), never the path itself.
+    return getattr(scope.get("route"), "path", None) or "unmatched"
 
 
 async def _send_json(send: Send, status: int, doc: dict[str, Any], rid: str) -> None:
@@ -112,11 +135,13 @@ async def _send_json(send: Send, status: int, doc: dict[str, Any], rid: str) -> 
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-request-id", rid.encode()),
-            ],
+            "headers": protected_headers(
+                [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"x-request-id", rid.encode()),
+                ]
+            ),
         }
     )
     await send({"type": "http.response.body", "body": payload})

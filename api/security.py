@@ -109,11 +109,15 @@ class TokenIssuer:
         self._secret = secret
         self._lifetime = timedelta(minutes=minutes)
 
-    def issue(self, username: str, now: datetime | None = None) -> IssuedToken:
-        """A token for ``username`` valid for the configured lifetime."""
+    def issue(
+        self, username: str, now: datetime | None = None, *, generation: int = 0
+    ) -> IssuedToken:
+        """A token for ``username`` valid for the configured lifetime, in the login's
+        ``generation`` (a token of an older generation is refused)."""
         at = now or datetime.now(UTC)
         claims = {
             "sub": username,
+            "gen": generation,
             "iss": ISSUER,
             "aud": AUDIENCE,
             "iat": int(at.timestamp()),
@@ -125,8 +129,9 @@ class TokenIssuer:
             int(self._lifetime.total_seconds()),
         )
 
-    def subject(self, token: str) -> str | None:
-        """The username a valid, unexpired token was issued to; None otherwise."""
+    def subject(self, token: str) -> tuple[str, int] | None:
+        """The username a valid, unexpired token was issued to and its login
+        generation; None otherwise."""
         try:
             claims = jwt.decode(
                 token,
@@ -134,9 +139,11 @@ class TokenIssuer:
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub"]},
+                options={"require": ["exp", "iat", "sub", "gen"]},
             )
         except jwt.PyJWTError:
             return None
-        sub = claims.get("sub")
-        return sub if isinstance(sub, str) else None
+        sub, gen = claims.get("sub"), claims.get("gen")
+        if not isinstance(sub, str) or not isinstance(gen, int) or isinstance(gen, bool):
+            return None
+        return sub, gen

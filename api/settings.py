@@ -24,3 +24,8 @@ class ApiSettings(BaseSettings):
     stream_heartbeat: float = Field(default=15.0, gt=0)
     stream_queue: int = Field(default=1000, ge=1)
     max_batch: int = Field(default=1000, ge=1, le=1000)  # events a batch (schema caps 1000)
+    # Gateway events dated further ahead of the server clock, or older, are refused.
+    event_max_ahead_seconds: float = Field(default=300.0, ge=0)
+    event_max_age_hours: float = Field(default=7 * 24.0, gt=0)
+    # Request bodies larger than this are refused (413) before they are read whole.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

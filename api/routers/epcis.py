@@ -16,6 +16,7 @@ from api.schemas.common import ERROR_RESPONSES, When
 from tracker.domain import epc as epc_codec
 from tracker.domain.errors import InvalidInput
 from tracker.domain.ledger import Entry
+from tracker.services import adminlog
 from tracker.services.base import Services
 
 router = APIRouter(prefix="/api/v1/epcis", tags=["epcis"], responses=ERROR_RESPONSES)
@@ -125,6 +126,9 @@ def events(
             if last - after >= SCAN_LIMIT and source is None:
                 more = True
                 break
+    adminlog.exported(
+        svc, me.actor, "epcis", events=len(out), after_seq=after, last_seq=last, more=more
+    )
     headers = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
     if more:
         url = request.url.include_query_params(nextPageToken=str(last))

@@ -4,11 +4,16 @@ A device may only report on its own doors and safes and their readers and camera
 batch naming anything else is refused whole (403). A malformed item rejects the whole
 batch (422, with a problem per item) and records nothing. The same batch posted again
 records nothing new and gets the same body back (the ``X-Duplicates`` header says how
-many events had been seen before)."""
+many events had been seen before). Event ids are the device's own: idempotency is per
+(device, event id), and the same id sent again with other content is refused (409
+``event_id_reused``), also within one batch. Events dated more than
+``TRACKER_EVENT_MAX_AHEAD_SECONDS`` ahead of the server clock or older than
+``TRACKER_EVENT_MAX_AGE_HOURS`` are refused (422 naming the event and the limit)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -20,6 +25,7 @@ from api.schemas.common import ERROR_RESPONSES
 from api.schemas.system import EventBatchIn, EventBatchOut, EventIn, EventResultOut
 from tracker.domain.errors import InvalidInput
 from tracker.services.accounts import DeviceScope
+from tracker.services.ingest import TimeLimits
 from tracker.services.movement import BatchRejected, Observation, Outcome, apply_batch
 from tracker.store.errors import ConcurrentUpdate
 
@@ -49,6 +55,13 @@ def _outside(
     return None
 
 
+def _limits(ctx: ApiContext) -> TimeLimits:
+    s = ctx.settings
+    return TimeLimits(
+        timedelta(seconds=s.event_max_ahead_seconds), timedelta(hours=s.event_max_age_hours)
+    )
+
+
 RETRIES = 3  # a batch that lost an optimistic-locking race is applied again from scratch
 
 
@@ -57,7 +70,7 @@ def _apply(ctx: ApiContext, source: str, batch: list[Observation]) -> list[Outco
     # transaction changed the same carriers first is safe; the gateway need not retry.
     for attempt in range(1, RETRIES + 1):
         try:
-            return apply_batch(ctx.services, source, batch)
+            return apply_batch(ctx.services, source, batch, _limits(ctx))
         except BatchRejected:
             ctx.metrics.events.labels("rejected").inc(len(batch))
             raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import AnyUser, Svc
+from api.deps import SiteReader, Svc
 from api.schemas.common import ERROR_RESPONSES, IdPath
 from api.schemas.people import DoorOut, PlaceOut, SafeOut
 from tracker.domain.errors import NotFound
@@ -13,13 +13,13 @@ router = APIRouter(prefix="/api/v1", tags=["places"], responses=ERROR_RESPONSES)
 
 
 @router.get("/places", response_model=list[PlaceOut], summary="List places")
-def list_places(me: AnyUser, svc: Svc) -> list[PlaceOut]:
+def list_places(me: SiteReader, svc: Svc) -> list[PlaceOut]:
     """Site, buildings, rooms and safes with the highest level each allows."""
     return [PlaceOut.model_validate(p) for p in svc.site.places]
 
 
 @router.get("/places/{place_id}", response_model=PlaceOut, summary="Show a place")
-def show_place(place_id: IdPath, me: AnyUser, svc: Svc) -> PlaceOut:
+def show_place(place_id: IdPath, me: SiteReader, svc: Svc) -> PlaceOut:
     """One place."""
     for p in svc.site.places:
         if p.id == place_id:
@@ -28,7 +28,7 @@ def show_place(place_id: IdPath, me: AnyUser, svc: Svc) -> PlaceOut:
 
 
 @router.get("/doors", response_model=list[DoorOut], summary="List doors")
-def list_doors(me: AnyUser, svc: Svc) -> list[DoorOut]:
+def list_doors(me: SiteReader, svc: Svc) -> list[DoorOut]:
     """Doors with their readers and cameras."""
     return [
         DoorOut(
@@ -47,7 +47,7 @@ def list_doors(me: AnyUser, svc: Svc) -> list[DoorOut]:
 
 
 @router.get("/safes", response_model=list[SafeOut], summary="List safes")
-def list_safes(me: AnyUser, svc: Svc) -> list[SafeOut]:
+def list_safes(me: SiteReader, svc: Svc) -> list[SafeOut]:
     """Safes with their readers and cameras."""
     return [
         SafeOut(

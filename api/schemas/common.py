@@ -114,6 +114,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "The caller's role (or device scope) may not do this."),
         (404, "No such record (or the caller may not know it exists)."),
         (409, "Refused by a secrecy rule (see `rule`) or by the record's current state."),
+        (413, "The request body is larger than the limit (1 MiB by default)."),
         (422, "The request is malformed; `field` names where."),
         (503, "The database is unavailable; retry later."),
     )

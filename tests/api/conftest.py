@@ -5,17 +5,22 @@ stays fast; the password flow itself is exercised in ``test_auth.py``."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api import server
 from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
-from tests.services.conftest import CAST, clock, item, receive_one, snapshot, svc
+from tests.services.conftest import ADMINS, CAST, clock, item, receive_one, snapshot, svc
 from tracker.services import accounts
 from tracker.services.base import Services
 
@@ -56,7 +61,7 @@ class Gateway:
 @pytest.fixture
 def app(svc: Services, settings: ApiSettings) -> FastAPI:
     hasher = Argon2Hasher.from_settings(settings)
-    for pid, *_ in CAST:
+    for pid, *_ in CAST + ADMINS:
         accounts.create_user(svc, "cli:test", pid, pid, password(pid), hasher)
     return create_app(svc, settings)
 
@@ -143,3 +148,24 @@ def received(api: Api, level: str = "secret", store: bool = True, **kw: Any) -> 
     if store:
         c = api.ok("carol", "POST", f"/api/v1/carriers/{c['serial']}/store", json={})
     return c
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` on a real uvicorn server configured as ``tracker serve`` does."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    srv = uvicorn.Server(server.config(app, "127.0.0.1", port, "debug"))
+    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert srv.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        t.join(5)
+        sock.close()

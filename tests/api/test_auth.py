@@ -66,7 +66,7 @@ def test_a_disabled_login_or_a_person_who_left_stops_working_at_once(
     assert client.get("/api/v1/auth/me", headers=h).status_code == 401
     assert login(client, "dave", password("dave"))["status"] == 401
     h = auth("erin")
-    r = client.post("/api/v1/people/erin/leave", json={}, headers=auth("carol"))
+    r = client.post("/api/v1/people/erin/leave", json={}, headers=auth("secadmin"))
     assert r.status_code == 200 and r.json()["active"] is False
     assert client.get("/api/v1/auth/me", headers=h).status_code == 401
 

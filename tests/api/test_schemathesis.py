@@ -108,5 +108,7 @@ schema = schemathesis.openapi.from_dict(_document())
 def test_no_5xx_and_answers_match_the_schema(case: Any, fuzzed: Fuzzed) -> None:
     if case.path == "/api/v1/stream":
         pytest.skip("an admitted stream never ends")
+    if case.path == "/api/v1/auth/logout":
+        pytest.skip("it would end the token every other case uses (see test_security.py)")
     headers = fuzzed.device if case.path == "/api/v1/events" else fuzzed.user
     case.call_and_validate(app=fuzzed.app, headers=headers, checks=CHECKS)

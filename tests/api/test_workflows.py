@@ -181,7 +181,7 @@ def test_handover_holdings_and_leaving_a_post(api: Api) -> None:
     )
     api.ok("ann", "POST", f"/api/v1/borrows/{b['id']}/approve", json={})
     api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out")
-    err = api.refused("carol", "POST", "/api/v1/people/alice/leave", 409, json={})
+    err = api.refused("secadmin", "POST", "/api/v1/people/alice/leave", 409, json={})
     assert err["rule"] == "R12"
     h = api.ok(
         "carol",
@@ -194,7 +194,7 @@ def test_handover_holdings_and_leaving_a_post(api: Api) -> None:
     assert [x["serial"] for x in api.ok("carol", "GET", "/api/v1/people/erin/holdings")] == [
         c["serial"]
     ]
-    left = api.ok("carol", "POST", "/api/v1/people/alice/leave", json={"successor": "erin"})
+    left = api.ok("secadmin", "POST", "/api/v1/people/alice/leave", json={"successor": "erin"})
     assert left["active"] is False and left["decommission_until"]
     assert api.ok("oscar", "GET", "/api/v1/handovers")["total"] == 1
 
@@ -307,18 +307,18 @@ def test_loss_report_raises_an_alert_that_is_acknowledged_and_resolved(
 
 def test_people_badges_places(api: Api) -> None:
     p = api.ok(
-        "carol",
+        "secadmin",
         "POST",
         "/api/v1/people",
         json={"id": "zoe", "name": "新人", "department": "policy", "clearance": "general"},
     )
     assert p["role"] == "staff"
-    api.ok("carol", "PATCH", "/api/v1/people/zoe", json={"clearance": "important"})
-    api.ok("carol", "POST", "/api/v1/people/zoe/badges", json={"code": "0100073FFF"})
+    api.ok("secadmin", "PATCH", "/api/v1/people/zoe", json={"clearance": "important"})
+    api.ok("secadmin", "POST", "/api/v1/people/zoe/badges", json={"code": "0100073FFF"})
     assert [b["code"] for b in api.ok("carol", "GET", "/api/v1/people/zoe/badges")] == [
         "0100073FFF"
     ]
-    assert api.ok("carol", "POST", "/api/v1/badges/0100073FFF/revoke")["active"] is False
+    assert api.ok("secadmin", "POST", "/api/v1/badges/0100073FFF/revoke")["active"] is False
     assert api.ok("bob", "GET", "/api/v1/people")["total"] == 1  # staff see themselves only
     api.refused("bob", "GET", "/api/v1/people/zoe", 404)
     assert api.ok("carol", "GET", "/api/v1/people/zoe")["clearance"] == "important"

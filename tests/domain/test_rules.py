@@ -12,6 +12,8 @@ from tracker.config import load_site
 from tracker.domain.errors import RuleViolation
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.model import (
+    ADMIN_ROLES,
+    BUSINESS_ROLES,
     AlertType,
     ApprovalState,
     Borrow,
@@ -38,6 +40,7 @@ from tracker.domain.rules import (
     require_copy_allowed,
     require_may_hold,
     require_no_holdings,
+    require_separation_of_duties,
     require_witnesses,
 )
 
@@ -217,3 +220,33 @@ def test_r13_computer_leak_within_24_hours_other_losses_at_once() -> None:
     assert not loss_report_late(LossKind.COMPUTER_LEAK, T0, T0 + timedelta(hours=23))
     assert loss_report_late(LossKind.COMPUTER_LEAK, T0, T0 + timedelta(hours=25))
     assert loss_report_late(LossKind.LOSS, T0, T0 + timedelta(hours=3))
+
+
+def test_sod_nobody_holds_two_of_the_three_administrators() -> None:
+    admins = sorted(ADMIN_ROLES, key=lambda r: r.value)
+    for i, a in enumerate(admins):
+        require_separation_of_duties({a})  # each alone is fine
+        for b in admins[i + 1 :]:
+            with pytest.raises(RuleViolation, match="SoD: nobody may be both") as err:
+                require_separation_of_duties({a, b})
+            assert err.value.rule == "SoD" and "三员分立" in err.value.zh
+    with pytest.raises(RuleViolation, match="SoD"):
+        require_separation_of_duties(admins)
+
+
+def test_sod_no_administrator_holds_a_business_role() -> None:
+    for a in ADMIN_ROLES:
+        for b in BUSINESS_ROLES:
+            with pytest.raises(
+                RuleViolation, match=f"SoD: a {a.value} may not also be a {b.value}"
+            ):
+                require_separation_of_duties({a, b})
+    require_separation_of_duties(BUSINESS_ROLES)  # business roles may go together
+    require_separation_of_duties(set())
+
+
+def test_sod_administrators_never_know_a_title_whatever_their_department() -> None:
+    c = carrier()  # in the policy department's scope
+    assert may_know(person(department="policy"), c)
+    for a in ADMIN_ROLES:
+        assert not may_know(person(role=a, department="policy"), c)

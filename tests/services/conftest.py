@@ -38,6 +38,12 @@ CAST = [
     ("e1", "护送甲", "security", Clearance.CORE, Role.STAFF, "0100073EAF"),
     ("e2", "护送乙", "security", Clearance.CORE, Role.STAFF, "0100073EB0"),
 ]
+# The three administrators (三员): id, name, department, clearance, role (no badges).
+ADMINS = [
+    ("sysadmin", "孙系统", "it", Clearance.IMPORTANT, Role.SYSTEM_ADMIN),
+    ("secadmin", "钟安全", "security", Clearance.CORE, Role.SECURITY_ADMIN),
+    ("auditor", "陶审计", "audit", Clearance.IMPORTANT, Role.SECURITY_AUDITOR),
+]
 
 
 @pytest.fixture
@@ -55,6 +61,8 @@ def svc(uow_factory: Callable[[], Any], clock: ManualClock) -> Services:
     for pid, name, dept, clr, role, badge in CAST:
         people.add_person(services, "cli:test", pid, name, dept, clr, role)
         people.add_badge(services, "cli:test", pid, badge, BadgeKind.EM4100)
+    for pid, name, dept, clr, role in ADMINS:
+        people.add_person(services, "cli:test", pid, name, dept, clr, role)
     return services
 
 

@@ -77,7 +77,7 @@ CASES: list[tuple[str, Call, str]] = [
     ),
     ("transfer", lambda s, c: custody.transfer(s, "carol", c, "office-b"), "R1"),
     ("handover", lambda s, c: custody.handover(s, "carol", "alice", "alice", [c]), "to_person"),
-    ("leave_post", lambda s, c: custody.leave_post(s, "carol", "ghost"), "ghost"),
+    ("leave_post", lambda s, c: custody.leave_post(s, "secadmin", "ghost"), "ghost"),
     ("start_inventory", lambda s, c: inventory.start_inventory(s, "carol", ["attic"]), "places[0]"),
     ("submit_scans", lambda s, c: inventory.submit_scans(s, "carol", "nope", [c]), "inventory"),
     (

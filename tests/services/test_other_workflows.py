@@ -242,12 +242,12 @@ def test_r12_leaving_a_post_needs_everything_back_or_handed_over(svc: Services) 
     borrowing.check_out(svc, "carol", req.id)
     assert [x.serial for x in custody.holdings(svc, "alice")] == [c.serial]
     with pytest.raises(RuleViolation, match=f"R12: alice still holds 1 carrier.*{c.serial}"):
-        custody.leave_post(svc, "carol", "alice")
+        custody.leave_post(svc, "secadmin", "alice")
     with pytest.raises(RuleViolation, match="R12.*outside the knowledge scope"):
         custody.handover(svc, "carol", "alice", "bob", [c.serial])  # bob: finance, not in scope
     custody.handover(svc, "carol", "alice", "erin", [c.serial])  # erin: policy department
     assert custody.holdings(svc, "alice") == []
-    custody.leave_post(svc, "carol", "alice", successor="erin")
+    custody.leave_post(svc, "secadmin", "alice", successor="erin")
     with svc.read() as uow:
         p = uow.people.get("alice")
         assert p is not None and not p.active and str(p.decommission_until) == "2029-11-24"

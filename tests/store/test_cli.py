@@ -131,3 +131,39 @@ def test_chinese_output_by_default(
     fill(uow_factory, 2)
     result = runner.invoke(audit.app, ["verify"])
     assert result.exit_code == 0 and "台账完整" in result.output
+
+
+def fill_admin(uow_factory: Factory, n: int) -> None:
+    from tracker.domain.adminlog import AdminAction
+
+    with uow_factory() as uow:
+        for i in range(n):
+            uow.admin_log.append(
+                EntryDraft(AdminAction.LOGIN, T + timedelta(seconds=i), "carol", data={"i": i})
+            )
+        uow.commit()
+
+
+def test_verify_and_head_of_the_administration_log(
+    env: str, engine: Engine, uow_factory: Factory
+) -> None:
+    fill(uow_factory, 2)
+    fill_admin(uow_factory, 4)
+    head = json.loads(runner.invoke(audit.app, ["head", "--log", "admin", "--json"]).output)
+    assert head["count"] == 4
+    assert "--log admin" in runner.invoke(audit.app, ["head", "--log", "admin"]).output
+    ok = runner.invoke(
+        audit.app,
+        ["verify", "--log", "admin", "--expect-count", "4", "--expect-hash", head["last_hash"]],
+    )
+    assert ok.exit_code == 0 and "checked 4 entries" in ok.output, ok.output
+    assert "administration log intact" in ok.output
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER admin_log_entries_no_update ON admin_log_entries"))
+        else:
+            conn.execute(text("DROP TRIGGER admin_log_entries_no_update"))
+        conn.execute(text("UPDATE admin_log_entries SET actor = 'mallory' WHERE seq = 2"))
+    bad = runner.invoke(audit.app, ["verify", "--log", "admin"])
+    assert bad.exit_code == 1 and "(edited) at entry #2" in bad.output
+    assert runner.invoke(audit.app, ["verify"]).exit_code == 0  # the ledger is untouched

@@ -1,4 +1,5 @@
-"""``tracker audit``: check the custody ledger (R14) and print its head for the record.
+"""``tracker audit``: check the custody ledger (R14) or, with ``--log admin``, the
+administration log, and print a chain's head for the record.
 
 ``verify`` walks the whole hash chain and exits 0 when it is intact, 1 naming the first
 entry that was edited, removed, inserted or reordered (or a cut-off end, a changed head,
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -21,6 +23,7 @@ from tracker.domain.errors import InvalidInput, TrackerError
 from tracker.domain.ledger import Verification
 from tracker.store.db import database_url, make_engine
 from tracker.store.keys import ledger_key
+from tracker.store.ledger import SqlLedger
 from tracker.store.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,23 @@ logger = logging.getLogger(__name__)
 app = typer.Typer(help="Custody ledger: verify the chain, print its head.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class Log(str, Enum):
+    """Which chain: the custody ledger or the administration log."""
+
+    LEDGER = "ledger"
+    ADMIN = "admin"
+
+
+LogOpt = Annotated[
+    Log, typer.Option("--log", help="ledger (the custody register) or admin (administration log).")
+]
+
+
+def _chain(uow: SqlUnitOfWork, log: Log) -> SqlLedger:
+    return uow.admin_log if log is Log.ADMIN else uow.ledger
+
 
 _KIND_ZH = {
     "edited": "被修改",
@@ -66,6 +86,7 @@ def _report(result: Verification) -> dict[str, object]:
 @app.command()
 def verify(
     as_json: JsonOpt = False,
+    log: LogOpt = Log.LEDGER,
     expect_count: Annotated[
         int | None,
         typer.Option(help="Entry count of a head recorded earlier (with --expect-hash)."),
@@ -74,7 +95,8 @@ def verify(
         str | None, typer.Option(help="Last hash of that recorded head.")
     ] = None,
 ) -> None:
-    """Walk the whole ledger; exit 0 when intact, 1 naming the first problem."""
+    """Walk the whole ledger (or administration log); exit 0 when intact, 1 naming the
+    first problem."""
     try:
         if (expect_count is None) != (expect_hash is None):
             raise InvalidInput(
@@ -87,7 +109,7 @@ def verify(
         engine = make_engine(database_url())
         try:
             with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
-                result = uow.ledger.verify(expect_count=expect_count, expect_hash=expect_hash)
+                result = _chain(uow, log).verify(expect_count=expect_count, expect_hash=expect_hash)
         finally:
             engine.dispose()
     except TrackerError as exc:
@@ -107,25 +129,31 @@ def verify(
                 f"checked {result.entries} entries in {result.seconds:.3f} s ({speed} entries/s)"
             )
         p = result.problem
+        zh_name = "管理日志" if log is Log.ADMIN else "台账"
+        en_name = "administration log" if log is Log.ADMIN else "ledger"
         if p is None:
-            typer.echo("台账完整" if _zh() else "ledger intact")
+            typer.echo(f"{zh_name}完整" if _zh() else f"{en_name} intact")
         elif _zh():
-            typer.echo(f"台账已被篡改：第 {p.seq} 条{_KIND_ZH.get(p.kind, p.kind)}（{p.kind}）")
+            typer.echo(
+                f"{zh_name}已被篡改：第 {p.seq} 条{_KIND_ZH.get(p.kind, p.kind)}（{p.kind}）"
+            )
             typer.echo(p.message)
         else:
-            typer.echo(f"LEDGER BROKEN ({p.kind}) at entry #{p.seq}: {p.message}")
+            typer.echo(f"{en_name.upper()} BROKEN ({p.kind}) at entry #{p.seq}: {p.message}")
     raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command()
-def head(as_json: JsonOpt = False) -> None:
-    """Print the ledger head (entry count, last hash, time of the last entry) to record."""
+def head(as_json: JsonOpt = False, log: LogOpt = Log.LEDGER) -> None:
+    """Print the ledger's (or administration log's) head - entry count, last hash, time
+    of the last entry - to record."""
     try:
         engine = make_engine(database_url())
         try:
             with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
-                count, last = uow.ledger.head()
-                entry = uow.ledger.entry(count) if count else None
+                chain = _chain(uow, log)
+                count, last = chain.head()
+                entry = chain.entry(count) if count else None
         finally:
             engine.dispose()
     except TrackerError as exc:
@@ -139,13 +167,14 @@ def head(as_json: JsonOpt = False) -> None:
             )
         )
         return
+    again = "" if log is Log.LEDGER else " --log admin"
     if _zh():
         typer.echo(f"条数: {count}")
         typer.echo(f"末条哈希: {last}")
         typer.echo(f"末条时间: {last_at or '-'}")
         typer.echo(f"打印时间: {now.isoformat()}")
         typer.echo(
-            f"请在系统外记录；日后校验: tracker audit verify --expect-count {count} "
+            f"请在系统外记录；日后校验: tracker audit verify{again} --expect-count {count} "
             f"--expect-hash {last}"
         )
     else:
@@ -154,6 +183,6 @@ def head(as_json: JsonOpt = False) -> None:
         typer.echo(f"last entry at: {last_at or '-'}")
         typer.echo(f"printed at: {now.isoformat()}")
         typer.echo(
-            f"record this outside the system; check later with: tracker audit verify "
+            f"record this outside the system; check later with: tracker audit verify{again} "
             f"--expect-count {count} --expect-hash {last}"
         )

@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Every file the service writes (database, keys,
+    outboxes, sockets, labels) is for its user alone: 0600 files in 0700 folders."""
+    os.umask(0o077)
     logging.basicConfig(
         level=os.environ.get("TRACKER_LOG_LEVEL", "WARNING"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

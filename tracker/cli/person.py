@@ -21,7 +21,11 @@ def add(
     name: str = typer.Option(..., help="Full name."),
     department: str = typer.Option("", help="Department (for knowledge scopes)."),
     clearance: str = typer.Option(..., help="core | important | general (核心/重要/一般)."),
-    role: Role = typer.Option(Role.STAFF, help="custodian | officer | approver | staff."),
+    role: Role = typer.Option(
+        Role.STAFF,
+        help="custodian | officer | approver | staff | system_admin | security_admin | "
+        "security_auditor.",
+    ),
     email: str = typer.Option("", help="Email address for alert notifications."),
     as_json: bool = JsonOption,
 ) -> None:

@@ -29,8 +29,7 @@ def serve(
 ) -> None:
     """Serve the API. The database is ``TRACKER_DATABASE_URL`` (default: the SQLite file
     ``./data/tracker.db``), migrated on first start; ``/docs`` shows every endpoint."""
-    import uvicorn
-
+    from api import server
     from api.app import create_app
     from api.security import Argon2Hasher
     from api.settings import ApiSettings
@@ -68,7 +67,7 @@ def serve(
     ).start()
     typer.echo(f"API on http://{host}:{port}  (documentation: http://{host}:{port}/docs)")
     try:
-        uvicorn.run(api, host=host, port=port, log_level=log_level, proxy_headers=False)
+        server.serve(api, host, port, log_level)
     finally:
         scheduler.stop()
         delivery.stop()

@@ -33,7 +33,12 @@ def _hasher() -> Argon2Hasher:
 @app.command("add")
 def add(
     username: str = typer.Argument(..., help="Login name; also the person's id."),
-    role: Role = typer.Option(..., "--role", help="custodian | officer | approver | staff."),
+    role: Role = typer.Option(
+        ...,
+        "--role",
+        help="custodian | officer | approver | staff, or one of the three administrators: "
+        "system_admin | security_admin | security_auditor.",
+    ),
     name: str | None = typer.Option(None, "--name", help="Create the person with this name."),
     department: str = typer.Option("", "--department", help="Department of a new person."),
     clearance: str | None = typer.Option(None, "--clearance", help="core | important | general."),
@@ -43,7 +48,8 @@ def add(
     as_json: bool = JsonOption,
 ) -> None:
     """Give a person a login. With --name/--clearance the person is created too; otherwise
-    USERNAME must be an existing person, whose role must be --role."""
+    USERNAME must be an existing person, whose role must be --role. This is how the first
+    system and security administrators are made (recorded in the administration log)."""
     built = build_app()
     svc = built.services
     pw = _password(password_stdin)
@@ -93,7 +99,7 @@ def passwd(
     username: str,
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read it from stdin."),
 ) -> None:
-    """Set a new password."""
+    """Set a new password; every token of the login stops working at once."""
     accounts.set_password(
         build_app().services, cli_actor(), username, _password(password_stdin), _hasher()
     )
@@ -112,6 +118,13 @@ def enable(username: str) -> None:
     """Let a disabled login work again."""
     accounts.set_user_active(build_app().services, cli_actor(), username, True)
     typer.echo(f"user {username} enabled")
+
+
+@app.command("unlock")
+def unlock(username: str) -> None:
+    """Forget a login's failed attempts from every address."""
+    cleared = accounts.unlock(build_app().services, cli_actor(), username)
+    typer.echo(f"user {username} unlocked ({cleared} address(es) were held up)")
 
 
 @app.command("list")

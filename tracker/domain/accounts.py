@@ -19,6 +19,9 @@ class User:
     created_by: str
     active: bool = True
     password_changed_at: datetime | None = None
+    # Bumped when the password changes or the login is disabled or logs out everywhere:
+    # tokens carry the generation they were issued in and stop working when it moves.
+    generation: int = 0
 
 
 @dataclass
@@ -35,3 +38,15 @@ class Device:
     created_by: str
     active: bool = True
     metrics: bool = False
+
+
+@dataclass
+class ThrottleBucket:
+    """Failed password logins for one (case-folded user name, client address), and until
+    when the next attempt from there is refused without checking."""
+
+    username: str
+    client: str
+    failures: int
+    last_at: datetime
+    blocked_until: datetime

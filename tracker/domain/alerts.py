@@ -53,6 +53,9 @@ CATALOGUE: dict[AlertType, AlertKind] = {
     AlertType.SHIELDED_TAG: AlertKind(
         "标签疑似被屏蔽", "possibly shielded tag", Severity.CRITICAL, (_C, _O)
     ),
+    AlertType.LOGIN_FAILURES: AlertKind(
+        "登录失败过多", "burst of failed logins", Severity.CRITICAL, (_O,)
+    ),
 }
 
 

@@ -94,6 +94,28 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class Unauthenticated(PermissionDenied):
+    """No valid credentials: a wrong user name or password, or no valid token."""
+
+    code = "unauthenticated"
+
+
+class TooManyAttempts(PermissionDenied):
+    """Too many failed logins from one address for one user name: refused for
+    ``retry_after`` seconds without checking the password."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        wait = f"{retry_after} s" if retry_after < 120 else f"{retry_after // 60} min"
+        wait_zh = f"{retry_after}秒" if retry_after < 120 else f"{retry_after // 60}分钟"
+        super().__init__(
+            f"too many failed logins; try again in {wait}",
+            zh=f"登录失败次数过多，请{wait_zh}后再试",
+        )
+        self.retry_after = retry_after
+
+
 # --- configuration ---------------------------------------------------------
 
 

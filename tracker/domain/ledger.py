@@ -1,4 +1,6 @@
 """The custody register (R14) as a hash chain: pure encoding, hashing and verification.
+The administration log (:mod:`tracker.domain.adminlog`) is a second chain of the same
+entries, sealed and verified by the same functions under a key of its own.
 
 Each entry carries the SHA-256 of the previous entry, so editing, removing, inserting or
 reordering any entry breaks a link; an HMAC under a key kept outside the database makes
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
+
+from tracker.domain.adminlog import AdminAction
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
@@ -85,7 +89,7 @@ class EntryDraft:
     """What a use case asks the ledger to record: what, which carrier, who, approver,
     from where to where, when, why, and any further details."""
 
-    action: Action
+    action: Action | AdminAction
     at: datetime
     actor: str
     carrier: str | None = None
@@ -135,6 +139,18 @@ def effective_action(action: str, data: dict[str, Any]) -> str:
     if action in _REJECTED_AS_APPROVE and data.get("approved") is False:
         return _REJECTED_AS_APPROVE[action]
     return action
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries to read: by actor, by action, in ``[since, until)``; entries by
+    ``exclude_actors`` left out."""
+
+    actor: str | None = None
+    actions: frozenset[str] = frozenset()
+    exclude_actors: frozenset[str] = frozenset()
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def iso(at: datetime) -> str:
@@ -233,6 +249,12 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
 def mac_of(key: bytes, digest: str) -> str:
     """HMAC-SHA256 of an entry hash under the ledger key."""
     return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def derive_key(key: bytes, purpose: str) -> bytes:
+    """A key for ``purpose`` derived from ``key`` (HMAC-SHA256), so two chains sealed
+    from one master key cannot vouch for each other's entries."""
+    return hmac.new(key, f"tracker-chain:{purpose}".encode(), hashlib.sha256).digest()
 
 
 def head_mac(key: bytes, count: int, last_hash: str) -> str:

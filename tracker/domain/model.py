@@ -159,11 +159,39 @@ class Role(str, Enum):
     OFFICER = "officer"  # 保密干部
     APPROVER = "approver"  # 分管领导
     STAFF = "staff"  # 涉密人员
+    # The three administrators (三员): kept apart from each other and from the business
+    # roles above (see tracker.domain.rules.require_separation_of_duties).
+    SYSTEM_ADMIN = "system_admin"  # 系统管理员
+    SECURITY_ADMIN = "security_admin"  # 安全保密管理员
+    SECURITY_AUDITOR = "security_auditor"  # 安全审计员
 
     @property
     def keeps_carriers(self) -> bool:
         """Custodians and officers handle every carrier as part of their work."""
         return self in (Role.CUSTODIAN, Role.OFFICER)
+
+    @property
+    def administrator(self) -> bool:
+        """One of the three administrators, who handle no carriers and see no titles."""
+        return self in ADMIN_ROLES
+
+    @property
+    def zh(self) -> str:
+        """The role's Chinese name."""
+        return _ROLE_ZH[self]
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.SECURITY_AUDITOR})
+BUSINESS_ROLES = frozenset({Role.CUSTODIAN, Role.OFFICER, Role.APPROVER, Role.STAFF})
+_ROLE_ZH = {
+    Role.CUSTODIAN: "机要员",
+    Role.OFFICER: "保密干部",
+    Role.APPROVER: "审批领导",
+    Role.STAFF: "涉密人员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全保密管理员",
+    Role.SECURITY_AUDITOR: "安全审计员",
+}
 
 
 @dataclass
@@ -518,6 +546,7 @@ class AlertType(str, Enum):
     INVENTORY_DUE = "inventory_due"
     LOSS_REPORTED = "loss_reported"
     SHIELDED_TAG = "shielded_tag"
+    LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
 
 
 class Severity(str, Enum):
@@ -546,6 +575,7 @@ class SubjectKind(str, Enum):
     TAG = "tag"
     BORROW = "borrow"
     INVENTORY = "inventory"
+    LOGIN = "login"  # a login name or a client address
 
 
 @dataclass

@@ -59,7 +59,11 @@ class HttpSink:
                 resp.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:2000]
-            if exc.code in (400, 403, 404, 422):
+            # Refusals that a retry cannot cure; a 409 is a race unless an event id was
+            # reused for other content.
+            if exc.code in (400, 403, 404, 413, 422) or (
+                exc.code == 409 and "event_id_reused" in detail
+            ):
                 raise InvalidInput(
                     "events", f"the service refused the batch ({exc.code}): {detail}"
                 ) from exc

@@ -17,18 +17,22 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tracker.domain.accounts import Device, User
-from tracker.domain.errors import Conflict, InvalidInput, NotFound
+from tracker.domain.adminlog import AdminAction
+from tracker.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from tracker.domain.ledger import Action
 from tracker.domain.model import Person, Role
 from tracker.domain.site import Site
+from tracker.services import adminlog, throttling
 from tracker.services.base import Services, Tx
+from tracker.services.throttling import ThrottlePolicy
 
 TOKEN_PREFIX = "dev_"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 would hash a megabyte happily; nobody needs that
+MAX_CLIENT = 64  # an IPv6 address with a zone fits
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -44,11 +48,14 @@ class PasswordHasher(Protocol):
         ...
 
 
-def _admin(tx: Tx, actor: str) -> None:
-    # The server's own command line is trusted; through the system only an officer
-    # manages logins.
-    if not actor.startswith("cli:"):
-        tx.require_role(actor, Role.OFFICER)
+def _logins_admin(tx: Tx, actor: str) -> None:
+    # Logins are the security administrator's (or the server's command line's).
+    tx.require_admin(actor, Role.SECURITY_ADMIN)
+
+
+def _devices_admin(tx: Tx, actor: str) -> None:
+    # Gateways and other devices are the system administrator's.
+    tx.require_admin(actor, Role.SYSTEM_ADMIN)
 
 
 def _check_password(password: str) -> None:
@@ -76,14 +83,17 @@ def create_user(
     _check_password(password)
     hashed = hasher.hash(password)  # slow: do it before taking the write lock
     with svc.transaction() as tx:
-        _admin(tx, actor)
-        tx.person(person_id, "person")
+        _logins_admin(tx, actor)
+        person = tx.person(person_id, "person")
         if tx.uow.users.get(username) is not None:
             raise Conflict(f"user {username} already exists", zh=f"用户 {username} 已存在")
         user = User(username, person_id, hashed, tx.now, actor)
         tx.uow.users.add(user)
         tx.record(
             Action.PERSON, actor, data={"person": person_id, "op": "user_add", "user": username}
+        )
+        adminlog.record(
+            tx, AdminAction.USER_ADD, actor, user=username, person=person_id, role=person.role
         )
         return user
 
@@ -95,26 +105,56 @@ def set_password(
     _check_password(password)
     hashed = hasher.hash(password)
     with svc.transaction() as tx:
-        _admin(tx, actor)
+        _logins_admin(tx, actor)
         user = _user(tx, username)
         user.password_hash, user.password_changed_at = hashed, tx.now
+        user.generation += 1  # every token issued before stops working
         tx.record(
             Action.PERSON,
             actor,
             data={"person": user.person, "op": "user_password", "user": username},
         )
+        adminlog.record(tx, AdminAction.USER_PASSWORD, actor, user=username, person=user.person)
         return user
 
 
 def set_user_active(svc: Services, actor: str, username: str, active: bool) -> User:
-    """Enable or disable a login (the person stays)."""
+    """Enable or disable a login (the person stays); disabling ends its tokens."""
     with svc.transaction() as tx:
-        _admin(tx, actor)
+        _logins_admin(tx, actor)
         user = _user(tx, username)
         user.active = active
+        user.generation += 1
         op = "user_enable" if active else "user_disable"
         tx.record(Action.PERSON, actor, data={"person": user.person, "op": op, "user": username})
+        adminlog.record(
+            tx,
+            AdminAction.USER_ENABLE if active else AdminAction.USER_DISABLE,
+            actor,
+            user=username,
+            person=user.person,
+        )
         return user
+
+
+def unlock(svc: Services, actor: str, username: str) -> int:
+    """Forget the failed logins of ``username`` from every address (the security
+    administrator, after checking who was locked out); returns how many addresses
+    were waiting."""
+    with svc.transaction() as tx:
+        _logins_admin(tx, actor)
+        _user(tx, username)
+        cleared = tx.uow.throttle.clear(throttling.fold(username))
+        adminlog.record(tx, AdminAction.UNLOCK, actor, user=username, addresses=cleared)
+        return cleared
+
+
+def logout(svc: Services, username: str, client: str = "") -> None:
+    """End every token of ``username`` at once (its generation moves on)."""
+    with svc.transaction() as tx:
+        user = _user(tx, username)
+        user.generation += 1
+        adminlog.record(tx, AdminAction.LOGOUT, user.person, user=username, client=client)
 
 
 def _user(tx: Tx, username: str) -> User:
@@ -135,31 +175,90 @@ def list_users(svc: Services) -> list[User]:
 _dummy: dict[int, str] = {}
 
 
-def authenticate(
+def _check(
     svc: Services, username: str, password: str, hasher: PasswordHasher
-) -> tuple[User, Person] | None:
-    """The active user and their active person for a correct password; None otherwise."""
+) -> tuple[User | None, Person | None, bool]:
+    # (the user if it exists, its person, whether the password opens an active login)
     with svc.read() as uow:
         user = uow.users.get(username) if _NAME.match(username) else None
         person = uow.people.get(user.person) if user is not None else None
-    if user is None:
+    if user is None or len(password) > MAX_PASSWORD:
         key = id(hasher)
         if key not in _dummy:
             _dummy[key] = hasher.hash(secrets.token_urlsafe(16))
-        hasher.verify(_dummy[key], password)
-        return None
-    if not hasher.verify(user.password_hash, password):
-        return None
-    if not user.active or person is None or not person.active:
-        return None
-    return user, person
+        hasher.verify(_dummy[key], password[:MAX_PASSWORD])
+        return user, person, False
+    ok = hasher.verify(user.password_hash, password)
+    return user, person, ok and user.active and person is not None and person.active
 
 
-def principal(svc: Services, username: str) -> tuple[User, Person] | None:
-    """The active user ``username`` and their active person (for a token already issued)."""
+def authenticate(
+    svc: Services, username: str, password: str, hasher: PasswordHasher
+) -> tuple[User, Person] | None:
+    """The active user and their active person for a correct password; None otherwise.
+    Neither throttled nor logged: callers serving a login use :func:`login`."""
+    user, person, ok = _check(svc, username, password, hasher)
+    return (user, person) if ok and user is not None and person is not None else None
+
+
+@dataclass(frozen=True)
+class Login:
+    """A successful login: the user and their person. ``user.generation`` is what a
+    token or session must carry to stay valid (see :func:`principal`)."""
+
+    user: User
+    person: Person
+
+
+def login(
+    svc: Services,
+    username: str,
+    password: str,
+    client: str,
+    *,
+    hasher: PasswordHasher,
+    policy: ThrottlePolicy | None = None,
+) -> Login:
+    """Log ``username`` in from ``client`` (an IP address): the one way in by password,
+    for the token endpoint, HTTP Basic on the documentation and the web console.
+
+    Throttled per (case-folded user name, client address) in the database: after
+    ``policy.free`` failures each attempt from there waits a doubling delay (capped),
+    refused with :class:`TooManyAttempts` without checking the password; the same user
+    from another address is not held up. Every success, failure and refusal goes into
+    the administration log with the address; a burst of failures for one name or from
+    one address raises an alert to the secrecy officer. Raises
+    :class:`~tracker.domain.errors.Unauthenticated` for a wrong name or password (the
+    same answer for both)."""
+    policy = policy or ThrottlePolicy()
+    client = (client or "unknown")[:MAX_CLIENT]
+    throttling.attempt(svc, username, client, policy)  # TooManyAttempts, or it counts
+    user, person, ok = _check(svc, username, password, hasher)
+    with svc.transaction() as tx:
+        if ok and user is not None and person is not None:
+            throttling.succeeded(tx, username, client)
+            adminlog.record(tx, AdminAction.LOGIN, person.id, user=user.username, client=client)
+        else:
+            who = user.person if user is not None else throttling.UNKNOWN
+            fields: dict[str, Any] = {"client": client}
+            if user is not None:
+                fields["user"] = user.username
+            else:  # never the text typed: it may be a password typed in the wrong box
+                fields["user_hash"] = throttling.name_hash(throttling.fold(username))
+            adminlog.record(tx, AdminAction.LOGIN_FAILED, who, **fields)
+            throttling.failed(tx, username, client, policy)
+    if not ok or user is None or person is None:
+        raise Unauthenticated("wrong user name or password", zh="用户名或密码错误")
+    return Login(user, person)
+
+
+def principal(svc: Services, username: str, generation: int) -> tuple[User, Person] | None:
+    """The active user ``username`` and their active person, for a token or session
+    issued in login generation ``generation``; None when the login was disabled, its
+    password changed or it logged out since, or the person left the post."""
     with svc.read() as uow:
         user = uow.users.get(username)
-        if user is None or not user.active:
+        if user is None or not user.active or user.generation != generation:
             return None
         person = uow.people.get(user.person)
     if person is None or not person.active:
@@ -236,7 +335,7 @@ def create_device(
     _check_places(svc.site, places, metrics)
     token, hashed = _new_token(device_id)
     with svc.transaction() as tx:
-        _admin(tx, actor)
+        _devices_admin(tx, actor)
         if tx.uow.devices.get(device_id) is not None:
             raise Conflict(f"device {device_id} already exists", zh=f"设备 {device_id} 已存在")
         device = Device(
@@ -253,6 +352,14 @@ def create_device(
                 "metrics": metrics,
             },
         )
+        adminlog.record(
+            tx,
+            AdminAction.DEVICE_ADD,
+            actor,
+            device=device_id,
+            places=list(device.places),
+            metrics=metrics,
+        )
         return device, token
 
 
@@ -260,20 +367,22 @@ def rotate_device_token(svc: Services, actor: str, device_id: str) -> tuple[Devi
     """Give a device a new token; the old one stops working at once."""
     token, hashed = _new_token(device_id)
     with svc.transaction() as tx:
-        _admin(tx, actor)
+        _devices_admin(tx, actor)
         device = _device(tx, device_id)
         device.token_hash, device.active = hashed, True
         tx.record(Action.PERSON, actor, data={"op": "device_rotate", "device": device_id})
+        adminlog.record(tx, AdminAction.DEVICE_ROTATE, actor, device=device_id)
         return device, token
 
 
 def revoke_device(svc: Services, actor: str, device_id: str) -> Device:
     """Stop a device's token from working."""
     with svc.transaction() as tx:
-        _admin(tx, actor)
+        _devices_admin(tx, actor)
         device = _device(tx, device_id)
         device.active = False
         tx.record(Action.PERSON, actor, data={"op": "device_revoke", "device": device_id})
+        adminlog.record(tx, AdminAction.DEVICE_REVOKE, actor, device=device_id)
         return device
 
 

@@ -24,6 +24,7 @@ from tracker.services.ports import UnitOfWork
 logger = logging.getLogger(__name__)
 
 SYSTEM = "system"  # the actor of entries the service makes by itself (R11, sweeps)
+CLI_PREFIX = "cli:"  # actors of commands run on the server itself: ``cli:<os user>``
 
 
 @dataclass(frozen=True)
@@ -159,5 +160,25 @@ class Tx:
             raise PermissionDenied(
                 f"{actor} is a {p.role.value}; this needs the role {names}",
                 zh=f"{p.name}的角色无权执行此操作（需要：{names}）",
+            )
+        return p
+
+    def require_admin(self, actor: str, role: Role) -> Person | None:
+        """For administration: the server's own command line (actor ``cli:<os user>``,
+        trusted - whoever runs it administers the host; None then) or an active person
+        holding exactly ``role``. Unlike :meth:`require_role`, officers are not let
+        through: no business role administers the system (三员分立)."""
+        if actor.startswith(CLI_PREFIX):
+            return None
+        p = self.uow.people.get(actor)
+        if p is None or not p.active:
+            raise PermissionDenied(
+                f"{actor!r} is not an active person in this system",
+                zh=f"{actor!r} 不是本系统中的在岗人员",
+            )
+        if p.role is not role:
+            raise PermissionDenied(
+                f"{actor} is a {p.role.value}; only the {role.value} may do this",
+                zh=f"{p.name}（{p.role.zh}）无权执行此操作，仅{role.zh}可以",
             )
         return p

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from tracker.domain import lifecycle
-from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
+from tracker.domain.adminlog import AdminAction
+from tracker.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
     BorrowState,
@@ -25,6 +26,7 @@ from tracker.domain.rules import (
     r12_require_no_holdings,
     require_not_self,
 )
+from tracker.services import adminlog
 from tracker.services.base import Services
 
 
@@ -137,10 +139,13 @@ def leave_post(
     svc: Services, actor: str, person_id: str, on: date | None = None, successor: str | None = None
 ) -> None:
     """Record that a person leaves a classified post: nothing may still be held (R12);
-    the decommissioning period (脱密期) starts."""
+    the decommissioning period (脱密期) starts. Done by the security administrator (or
+    the server's command line), never by the person leaving."""
     with svc.transaction() as tx:
-        tx.require_role(actor, Role.CUSTODIAN)
+        tx.require_admin(actor, Role.SECURITY_ADMIN)
         p = tx.person(person_id)
+        if actor == person_id:
+            raise PermissionDenied("nobody takes themselves off post", zh="不得自行办理离岗")
         if not p.active:
             raise Conflict(f"{person_id} has already left", zh=f"{p.name}已离岗")
         held = tx.uow.carriers.find(
@@ -165,4 +170,7 @@ def leave_post(
                 "decommission_until": p.decommission_until.isoformat(),
                 "successor": successor,
             },
+        )
+        adminlog.record(
+            tx, AdminAction.LEAVE_POST, actor, person=person_id, left_on=left, successor=successor
         )

@@ -41,6 +41,7 @@ from tracker.domain.rules import (
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
+from tracker.services.ingest import EventIdReused, TimeLimits, check_time, digest
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,14 @@ class Outcome:
         )
 
 
-def validate(obs: Observation, svc: Services) -> None:
-    """Check an observation names real doors, safes and readers; InvalidInput otherwise."""
+def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) -> None:
+    """Check an observation names real doors, safes and readers and lies within the time
+    limits; InvalidInput otherwise."""
     if not obs.event_id or len(obs.event_id) > 128:
         raise InvalidInput("event_id", "must be 1-128 characters", zh="事件编号应为1至128个字符")
     if obs.at.tzinfo is None:
         raise InvalidInput("at", "the time needs a UTC offset", zh="时间须带时区")
+    check_time(obs, svc.now(), limits or TimeLimits())
     doors = {d.door.id for d in svc.site.doors}
     if obs.kind in ("crossing", "shielded"):
         if obs.door not in doors:
@@ -130,17 +133,24 @@ def validate(obs: Observation, svc: Services) -> None:
         raise InvalidInput("code", "the tag or barcode is empty", zh="标签或条码为空")
 
 
-def apply_batch(svc: Services, source: str, batch: Sequence[Observation]) -> list[Outcome]:
+def apply_batch(
+    svc: Services, source: str, batch: Sequence[Observation], limits: TimeLimits | None = None
+) -> list[Outcome]:
     """Apply a gateway's batch in one transaction, in event-time order; answers in the
-    order given. Validation of every item happens before anything is written."""
+    order given. Validation of every item happens before anything is written; an event
+    id used twice in the batch for different content refuses the batch (Conflict)."""
     problems = []
     for i, obs in enumerate(batch):
         try:
-            validate(obs, svc)
+            validate(obs, svc, limits)
         except InvalidInput as exc:
             problems.append((i, exc))
     if problems:
         raise BatchRejected(problems)
+    seen: dict[str, str] = {}
+    for i, obs in enumerate(batch):
+        if obs.kind != "heartbeat" and seen.setdefault(obs.event_id, digest(obs)) != digest(obs):
+            raise EventIdReused(obs.event_id, f"events[{i}].event_id")
     with svc.transaction() as tx:
         results: dict[int, Outcome] = {}
         for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
@@ -163,9 +173,13 @@ def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
         assert obs.reader is not None
         heard(tx, obs.reader, obs.at)
         return Outcome(obs.event_id, "recorded", note="heartbeat")
-    stored = tx.uow.ingest.get(obs.event_id)
+    content = digest(obs)
+    stored = tx.uow.ingest.get(obs.event_id, source)
     if stored is not None:
-        return Outcome.duplicate(obs.event_id, stored)
+        answer, known = stored
+        if known and known != content:
+            raise EventIdReused(obs.event_id)
+        return Outcome.duplicate(obs.event_id, answer)
     out = Outcome(obs.event_id, "recorded")
     if obs.kind == "reader":
         _reader_status(tx, obs, out)
@@ -179,7 +193,7 @@ def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
             _safe(tx, source, obs, carrier, out)
         else:
             _shielded(tx, obs, carrier, out)
-    tx.uow.ingest.put(obs.event_id, source, out.to_json())
+    tx.uow.ingest.put(obs.event_id, source, out.to_json(), content)
     return out
 
 

@@ -1,14 +1,18 @@
-"""People and their badges. Added and changed by officers and custodians, or by an
-administrator at the server's command line (actor ``cli:<user>``)."""
+"""People, their roles, clearances and badges: the security administrator's (or, to make
+the first administrators, the server's command line: actor ``cli:<user>``). Every change
+goes into the administration log; roles obey the separation of duties (三员分立)."""
 
 from __future__ import annotations
 
 import re
 
+from tracker.domain.adminlog import AdminAction
 from tracker.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Clearance
-from tracker.domain.model import Badge, BadgeKind, Person, Role
+from tracker.domain.model import Badge, BadgeKind, CarrierState, Person, Role
+from tracker.domain.rules import require_separation_of_duties
+from tracker.services import adminlog
 from tracker.services.base import Services, Tx
 
 _PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -25,21 +29,29 @@ def _email(text: str) -> str:
     return text
 
 
-def _may_change_role(tx: Tx, actor: str, person_id: str) -> None:
-    # Roles decide who approves and who oversees: only the secrecy officer (or the
-    # server's administrator) changes them, and nobody changes their own.
-    if actor.startswith("cli:"):
-        return
-    if actor == person_id:
-        raise PermissionDenied("nobody may change their own role", zh="不得变更本人的角色")
-    tx.require_role(actor, Role.OFFICER)
-
-
 def _admin(tx: Tx, actor: str) -> None:
-    # The server's own command line is trusted: whoever runs it administers the host.
-    if actor.startswith("cli:"):
-        return
-    tx.require_role(actor, Role.CUSTODIAN)
+    # People, roles, clearances and badges are the security administrator's alone.
+    tx.require_admin(actor, Role.SECURITY_ADMIN)
+
+
+def _not_self(actor: str, person_id: str) -> None:
+    if actor == person_id:
+        raise PermissionDenied(
+            "nobody may change their own role or clearance", zh="不得变更本人的角色或涉密等级"
+        )
+
+
+def _roles_held(tx: Tx, p: Person, new: Role) -> set[Role]:
+    # What the person would hold with ``new``: a carrier in hand is a business duty
+    # (staff) until it is returned, and an administrator moved straight to another of
+    # the three would hold both (their open work, their tokens' trust) at once.
+    held = {new}
+    if p.role.administrator and new.administrator:
+        held.add(p.role)
+    holding = tx.uow.carriers.count(holder=p.id, state=[CarrierState.OUT, CarrierState.IN_TRANSIT])
+    if holding and new.administrator:
+        held.add(Role.STAFF)
+    return held
 
 
 def add_person(
@@ -67,6 +79,7 @@ def add_person(
             raise Conflict(f"person {person_id} already exists", zh=f"人员 {person_id} 已存在")
         p = Person(person_id, name.strip(), department.strip(), clearance, role)
         p.email = _email(email)
+        require_separation_of_duties({role})
         tx.uow.people.add(p)
         tx.record(
             Action.PERSON,
@@ -78,6 +91,15 @@ def add_person(
                 "role": role.value,
                 "department": p.department,
             },
+        )
+        adminlog.record(
+            tx,
+            AdminAction.PERSON_ADD,
+            actor,
+            person=person_id,
+            role=role,
+            clearance=clearance,
+            department=p.department,
         )
         return p
 
@@ -99,13 +121,28 @@ def update_person(
         if p is None:
             raise NotFound(f"no person {person_id!r}", zh=f"没有人员 {person_id!r}")
         changes: dict[str, str] = {}
+        if (role is not None and role is not p.role) or (
+            clearance is not None and clearance is not p.clearance
+        ):
+            _not_self(actor, person_id)
         if role is not None and role is not p.role:
-            _may_change_role(tx, actor, person_id)
+            require_separation_of_duties(_roles_held(tx, p, role))
         if clearance is not None and clearance is not p.clearance:
             changes["clearance"] = f"{p.clearance.value}->{clearance.value}"
+            adminlog.record(
+                tx,
+                AdminAction.CLEARANCE_CHANGE,
+                actor,
+                person=person_id,
+                old=p.clearance,
+                new=clearance,
+            )
             p.clearance = clearance
         if role is not None and role is not p.role:
             changes["role"] = f"{p.role.value}->{role.value}"
+            adminlog.record(
+                tx, AdminAction.ROLE_CHANGE, actor, person=person_id, old=p.role, new=role
+            )
             p.role = role
         if department is not None and department.strip() != p.department:
             changes["department"] = f"{p.department}->{department.strip()}"
@@ -115,6 +152,9 @@ def update_person(
             p.email = _email(email)
         if changes:
             tx.record(Action.PERSON, actor, data={"person": person_id, "op": "update", **changes})
+        other = sorted(k for k in changes if k not in ("role", "clearance"))
+        if other:
+            adminlog.record(tx, AdminAction.PERSON_UPDATE, actor, person=person_id, changed=other)
         return p
 
 
@@ -148,6 +188,7 @@ def add_badge(svc: Services, actor: str, person_id: str, code: str, kind: BadgeK
             actor,
             data={"person": person_id, "op": "badge", "badge": code, "kind": kind.value},
         )
+        adminlog.record(tx, AdminAction.BADGE_ADD, actor, person=person_id, badge=code, kind=kind)
         return b
 
 
@@ -162,4 +203,5 @@ def revoke_badge(svc: Services, actor: str, code: str) -> Badge:
         tx.record(
             Action.PERSON, actor, data={"person": b.person, "op": "revoke_badge", "badge": b.code}
         )
+        adminlog.record(tx, AdminAction.BADGE_REVOKE, actor, person=b.person, badge=b.code)
         return b

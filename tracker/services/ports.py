@@ -13,9 +13,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
-from tracker.domain.accounts import Device, User
+from tracker.domain.accounts import Device, ThrottleBucket, User
 from tracker.domain.attachments import Attachment
-from tracker.domain.ledger import Entry, EntryDraft, Verification
+from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import (
     Alert,
     Badge,
@@ -164,6 +164,14 @@ class Ledger(Protocol):
         """Walk the whole chain (see :func:`tracker.domain.ledger.verify_chain`)."""
         ...
 
+    def find(self, f: EntryFilter, *, limit: int = 100, offset: int = 0) -> list[Entry]:
+        """Entries matching ``f``, newest first."""
+        ...
+
+    def count(self, f: EntryFilter) -> int:
+        """How many entries match ``f``."""
+        ...
+
 
 class Counters(Protocol):
     """Gap-free counters: serial numbers per prefix and year, EPC references."""
@@ -241,15 +249,45 @@ class LabelStation(Protocol):
 
 
 class IngestLog(Protocol):
-    """Gateway event ids already applied, with the answer given, so a batch posted twice
-    is recorded once and answered the same."""
+    """Gateway event ids already applied, per device, with the answer given, so a batch
+    posted twice is recorded once and answered the same."""
 
-    def get(self, event_id: str) -> str | None:
-        """The stored answer (JSON text) for ``event_id``, or None if never seen."""
+    def get(self, event_id: str, source: str) -> tuple[str, str] | None:
+        """``(answer, digest)`` stored for ``event_id`` from ``source`` (a device id), or
+        None. The answer is JSON text; the digest is "" for events recorded before
+        digests were kept."""
         ...
 
-    def put(self, event_id: str, source: str, answer: str) -> None:
-        """Remember ``event_id`` from ``source`` (a device id) and its answer."""
+    def put(self, event_id: str, source: str, answer: str, digest: str = "") -> None:
+        """Remember ``event_id`` from ``source``, its answer and its content digest."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Failed-login counts kept in the database, shared by every server on it."""
+
+    def get(self, username: str, client: str) -> ThrottleBucket | None:
+        """The bucket, or None when there were no recent failures."""
+        ...
+
+    def put(self, bucket: ThrottleBucket) -> None:
+        """Store ``bucket`` (insert or replace)."""
+        ...
+
+    def clear(self, username: str, client: str | None = None) -> int:
+        """Forget the failures of ``username`` (from ``client``, or from everywhere);
+        returns how many buckets were removed."""
+        ...
+
+    def failures_since(
+        self, since: datetime, *, username: str | None = None, client: str | None = None
+    ) -> tuple[int, int]:
+        """Failures counted in buckets touched since ``since`` for ``username`` or
+        ``client``: (failures, buckets)."""
+        ...
+
+    def purge(self, before: datetime) -> int:
+        """Remove buckets untouched since ``before`` whose wait is over."""
         ...
 
 
@@ -329,6 +367,12 @@ class UnitOfWork(Protocol):
 
     @property
     def ingest(self) -> IngestLog: ...
+
+    @property
+    def admin_log(self) -> Ledger: ...
+
+    @property
+    def throttle(self) -> LoginThrottle: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

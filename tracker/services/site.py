@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import hashlib
 
+from tracker.domain.adminlog import AdminAction
 from tracker.domain.errors import ConfigError
 from tracker.domain.ledger import Action
+from tracker.domain.model import Role
 from tracker.domain.site import Site
-from tracker.services.base import Services
+from tracker.services import adminlog
+from tracker.services.base import SYSTEM, Services
 
 SITE_SETTING = "site.toml"
 
 
 def apply_site(svc: Services, actor: str, site: Site, text: str) -> dict[str, int]:
     """Upsert the site's places and doors and store its text. Places still used by carriers
-    cannot disappear; returns counts of what was added and updated."""
+    cannot disappear; returns counts of what was added and updated. The site is the
+    system administrator's (or the server's own: actor ``system`` or ``cli:<user>``)."""
     with svc.transaction() as tx:
+        if actor != SYSTEM:
+            tx.require_admin(actor, Role.SYSTEM_ADMIN)
         wanted = {p.id: p for p in site.places}
         counts = {"added": 0, "updated": 0, "doors": 0}
         for old in tx.uow.places.find():
@@ -51,10 +57,14 @@ def apply_site(svc: Services, actor: str, site: Site, text: str) -> dict[str, in
                 cur_d.name, cur_d.inner, cur_d.outer, cur_d.exit = d.name, d.inner, d.outer, d.exit
             counts["doors"] += 1
         tx.uow.settings.put(SITE_SETTING, text)
-        tx.record(
-            Action.SITE_LOAD,
+        sha256 = hashlib.sha256(text.encode()).hexdigest()
+        tx.record(Action.SITE_LOAD, actor, reason=site.source, data={"sha256": sha256, **counts})
+        adminlog.record(
+            tx,
+            AdminAction.SITE_LOAD,
             actor,
-            reason=site.source,
-            data={"sha256": hashlib.sha256(text.encode()).hexdigest(), **counts},
+            site=site.id,
+            sha256=sha256,
+            **counts,
         )
         return counts

@@ -175,26 +175,31 @@ class SqlSettings:
 
 
 class SqlIngestLog:
-    """The :class:`~tracker.services.ports.IngestLog` port: gateway events already applied."""
+    """The :class:`~tracker.services.ports.IngestLog` port: gateway events already
+    applied, keyed by (source device, event id)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
     @translated
-    def get(self, event_id: str) -> str | None:
-        """The stored answer (JSON text) for ``event_id``, or None if never seen."""
+    def get(self, event_id: str, source: str) -> tuple[str, str] | None:
+        """``(answer, digest)`` stored for ``event_id`` from ``source``, or None."""
         conn = self._session.connection()
-        return conn.execute(
-            select(_INGEST.c.answer).where(_INGEST.c.event_id == event_id)
-        ).scalar_one_or_none()
+        row = conn.execute(
+            select(_INGEST.c.answer, _INGEST.c.digest).where(
+                _INGEST.c.source == source, _INGEST.c.event_id == event_id
+            )
+        ).first()
+        return None if row is None else (str(row.answer), str(row.digest))
 
     @translated
-    def put(self, event_id: str, source: str, answer: str) -> None:
-        """Remember ``event_id`` from ``source`` and its answer; a second put for the
-        same event (a concurrent duplicate) is a Conflict, rolling that one back."""
+    def put(self, event_id: str, source: str, answer: str, digest: str = "") -> None:
+        """Remember ``event_id`` from ``source``, its answer and content digest; a second
+        put for the same event (a concurrent duplicate) is a Conflict, rolling that one
+        back."""
         conn = self._session.connection()
         stmt = dialect_insert(conn, _INGEST).values(
-            event_id=event_id, source=source, answer=answer, at=datetime.now(UTC)
+            event_id=event_id, source=source, answer=answer, at=datetime.now(UTC), digest=digest
         )
         # rowcount is -1 for INSERT … ON CONFLICT on psycopg 3; RETURNING tells for sure.
         inserted = conn.execute(stmt.on_conflict_do_nothing().returning(_INGEST.c.event_id)).first()

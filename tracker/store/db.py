@@ -40,7 +40,7 @@ def database_url() -> str:
     if url:
         return url
     data = Path.cwd() / "data"
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{data / 'tracker.db'}"
 
 
@@ -75,16 +75,17 @@ def safe_url(url: str | URL) -> str:
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default :func:`database_url`) with the project's settings."""
     parsed = parse_url(url if url is not None else database_url())
+    # Statement parameters and result rows hold titles, notes and password hashes: never
+    # in an error message, nor in a log line when the service runs at DEBUG (SQLAlchemy
+    # would log every statement's parameters at INFO and every row at DEBUG).
+    kwargs.setdefault("hide_parameters", True)
+    quiet = logging.getLogger("sqlalchemy")
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.WARNING)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            try:
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreUnavailable(
-                    f"cannot create the directory of the database {database}: {exc}",
-                    zh=f"无法创建数据库 {database} 所在目录：{exc}",
-                ) from exc
+            private_file(Path(database))
         engine = create_engine(parsed, **kwargs)
         _setup_sqlite(engine)
     else:
@@ -93,6 +94,35 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     logger.debug("engine for %s", safe_url(parsed))
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Make sure the SQLite file ``path`` exists readable by its owner only, in a folder
+    made 0700: it holds titles and password hashes. SQLite gives the ``-wal`` and
+    ``-shm`` files the database file's mode, so they are 0600 too. Warns when an
+    existing file or folder is open to other users (an upgrade from an older install,
+    or a copy); the files are not changed behind the operator's back."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"cannot create the database {path}: {exc}", zh=f"无法创建数据库 {path}：{exc}"
+        ) from exc
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), path.parent):
+        try:
+            mode = p.stat().st_mode
+        except OSError:
+            continue
+        if mode & 0o077:
+            logger.warning(
+                "%s is open to other users (mode %o): it holds titles and password hashes; "
+                "chmod %s it",
+                p,
+                mode & 0o777,
+                "700" if p == path.parent else "600",
+            )
 
 
 def _setup_sqlite(engine: Engine) -> None:

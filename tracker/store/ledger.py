@@ -1,4 +1,7 @@
-"""The custody ledger (R14) on the database: append, read, and verify the chain.
+"""The custody ledger (R14) and the administration log on the database: append, read,
+and verify a chain. Both are the same code over their own pair of tables
+(:class:`ChainTables`); the administration log is sealed under a key derived from the
+ledger key.
 
 Sealing and checking are pure (:mod:`tracker.domain.ledger`); this module keeps the
 entries and the head. Appending locks the head row for the rest of the transaction
@@ -18,10 +21,11 @@ import hmac
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, insert, select, update
+from sqlalchemy import Connection, Row, Select, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import LedgerError
@@ -29,6 +33,7 @@ from tracker.domain.ledger import (
     GENESIS,
     Entry,
     EntryDraft,
+    EntryFilter,
     Problem,
     Verification,
     head_mac,
@@ -36,12 +41,38 @@ from tracker.domain.ledger import (
     verify_chain,
 )
 from tracker.store.errors import translated, translating
-from tracker.store.tables import LedgerEntryRow, LedgerHeadRow
+from tracker.store.tables import AdminLogEntryRow, AdminLogHeadRow, LedgerEntryRow, LedgerHeadRow
 
 logger = logging.getLogger(__name__)
 
-ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
-HEAD: Table = LedgerHeadRow.__table__  # type: ignore[assignment]
+
+@dataclass(frozen=True)
+class ChainTables:
+    """Where one chain lives, and what messages call it."""
+
+    entries: Table
+    head: Table
+    name: str  # "ledger" / "administration log"
+    zh: str
+    verify_command: str  # how an operator checks it
+
+
+LEDGER = ChainTables(
+    LedgerEntryRow.__table__,  # type: ignore[arg-type]
+    LedgerHeadRow.__table__,  # type: ignore[arg-type]
+    "ledger",
+    "台账",
+    "tracker audit verify",
+)
+ADMIN_LOG = ChainTables(
+    AdminLogEntryRow.__table__,  # type: ignore[arg-type]
+    AdminLogHeadRow.__table__,  # type: ignore[arg-type]
+    "administration log",
+    "管理日志",
+    "tracker audit verify --log admin",
+)
+ENTRIES: Table = LEDGER.entries
+HEAD: Table = LEDGER.head
 # Entry's fields in order: rows selected in this order become entries positionally
 # (by name costs ~40 % more when streaming millions).
 _COLUMNS = tuple(f.name for f in dataclasses.fields(Entry))
@@ -53,9 +84,9 @@ def entry_from_row(row: Row[Any]) -> Entry:
     return Entry(*row)  # type: ignore[call-arg]  # a row of all 13 fields, in order
 
 
-def select_entries() -> Select[Any]:
-    """SELECT of ``ledger_entries`` with the columns in :class:`Entry`'s field order."""
-    return select(*(ENTRIES.c[name] for name in _COLUMNS))
+def select_entries(table: Table = ENTRIES) -> Select[Any]:
+    """SELECT of a chain's entries with the columns in :class:`Entry`'s field order."""
+    return select(*(table.c[name] for name in _COLUMNS))
 
 
 def _row_values(e: Entry) -> dict[str, Any]:
@@ -70,12 +101,19 @@ def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
 
 
 class SqlLedger:
-    """The :class:`~tracker.services.ports.Ledger` port on the unit of work's session."""
+    """The :class:`~tracker.services.ports.Ledger` port on the unit of work's session,
+    for the custody ledger or (``tables=ADMIN_LOG``, with its own key) the
+    administration log."""
 
-    def __init__(self, session: Session, key: bytes, *, write: bool) -> None:
+    def __init__(
+        self, session: Session, key: bytes, *, write: bool, tables: ChainTables = LEDGER
+    ) -> None:
         self._session = session
         self._key = key
         self._write = write
+        self._t = tables
+        self._entries = tables.entries
+        self._head_table = tables.head
         self._head: tuple[int, str] | None = None  # locked and current, once appending
         self._pending: list[Entry] = []
         self._appended = 0  # entries appended in this transaction (R14), flushed or not
@@ -85,15 +123,17 @@ class SqlLedger:
         return self._session.connection()
 
     def _read_head(self, *, lock: bool) -> tuple[int, str, str]:
-        stmt = select(HEAD.c.count, HEAD.c.last_hash, HEAD.c.mac).where(HEAD.c.id == 1)
+        head = self._head_table
+        stmt = select(head.c.count, head.c.last_hash, head.c.mac).where(head.c.id == 1)
         if lock:
             stmt = stmt.with_for_update()
         row = self._conn().execute(stmt).first()
         if row is None:
             raise LedgerError(
-                "the ledger head row is missing: the database was not migrated "
+                f"the {self._t.name} head row is missing: the database was not migrated "
                 "(run `tracker db upgrade`) or the head was deleted",
-                zh="台账头记录缺失：数据库未升级（请运行 tracker db upgrade）或头记录被删除",
+                zh=f"{self._t.zh}头记录缺失：数据库未升级（请运行 tracker db upgrade）"
+                "或头记录被删除",
             )
         count, last, mac = tuple(row)
         return int(count), str(last), str(mac)
@@ -106,12 +146,13 @@ class SqlLedger:
         if self._head is None:
             count, last, mac = self._read_head(lock=True)
             if not head_ok(self._key, count, last, mac):
+                name, zh, command = self._t.name, self._t.zh, self._t.verify_command
                 raise LedgerError(
-                    "the ledger head does not carry the ledger key's seal: either the key "
-                    "is not the one this ledger was made with, or the head was changed; "
-                    "nothing can be recorded until `tracker audit verify` is clean",
-                    zh="台账头的密钥校验失败：密钥不匹配或台账头被篡改；"
-                    "在 tracker audit verify 通过前不能记录新的台账",
+                    f"the {name} head does not carry the ledger key's seal: either the key "
+                    f"is not the one this {name} was made with, or the head was changed; "
+                    f"nothing can be recorded until `{command}` is clean",
+                    zh=f"{zh}头的密钥校验失败：密钥不匹配或{zh}头被篡改；"
+                    f"在 {command} 通过前不能记录新的{zh}",
                 )
             self._head = (count, last)
         count, last = self._head
@@ -129,11 +170,11 @@ class SqlLedger:
         if not self._pending:
             return
         conn = self._conn()
-        conn.execute(insert(ENTRIES), [_row_values(e) for e in self._pending])
+        conn.execute(insert(self._entries), [_row_values(e) for e in self._pending])
         last = self._pending[-1]
         conn.execute(
-            update(HEAD)
-            .where(HEAD.c.id == 1)
+            update(self._head_table)
+            .where(self._head_table.c.id == 1)
             .values(
                 count=last.seq, last_hash=last.hash, mac=head_mac(self._key, last.seq, last.hash)
             )
@@ -171,14 +212,16 @@ class SqlLedger:
     def for_carrier(self, serial: str, limit: int = 1000) -> list[Entry]:
         """Entries about one carrier, oldest first."""
         self.flush()
-        stmt = select_entries().where(ENTRIES.c.carrier == serial).order_by(ENTRIES.c.seq)
+        t = self._entries
+        stmt = select_entries(t).where(t.c.carrier == serial).order_by(t.c.seq)
         return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit))]
 
     @translated
     def entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[Entry]:
         """Entries in order, from ``after_seq + 1``."""
         self.flush()
-        stmt = select_entries().where(ENTRIES.c.seq > after_seq).order_by(ENTRIES.c.seq)
+        t = self._entries
+        stmt = select_entries(t).where(t.c.seq > after_seq).order_by(t.c.seq)
         return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit))]
 
     def scan(
@@ -192,16 +235,17 @@ class SqlLedger:
         """Entries of the given actions with ``start <= at < end``, in order, read
         ``page_size`` at a time (key-set paging on ``seq``: constant memory)."""
         self.flush()
-        stmt = select_entries().where(ENTRIES.c.action.in_(list(actions)))
+        t = self._entries
+        stmt = select_entries(t).where(t.c.action.in_(list(actions)))
         if start is not None:
-            stmt = stmt.where(ENTRIES.c.at >= start)
+            stmt = stmt.where(t.c.at >= start)
         if end is not None:
-            stmt = stmt.where(ENTRIES.c.at < end)
+            stmt = stmt.where(t.c.at < end)
         after = 0
         while True:
             with translating("reading the register"):
                 page = self._conn().execute(
-                    stmt.where(ENTRIES.c.seq > after).order_by(ENTRIES.c.seq).limit(page_size)
+                    stmt.where(t.c.seq > after).order_by(t.c.seq).limit(page_size)
                 )
                 entries = [entry_from_row(r) for r in page]
             yield from entries
@@ -213,8 +257,38 @@ class SqlLedger:
     def entry(self, seq: int) -> Entry | None:
         """Entry number ``seq``, or None."""
         self.flush()
-        row = self._conn().execute(select_entries().where(ENTRIES.c.seq == seq)).first()
+        t = self._entries
+        row = self._conn().execute(select_entries(t).where(t.c.seq == seq)).first()
         return None if row is None else entry_from_row(row)
+
+    def _filtered(self, stmt: Select[Any], f: EntryFilter) -> Select[Any]:
+        t = self._entries
+        if f.actor is not None:
+            stmt = stmt.where(t.c.actor == f.actor)
+        if f.actions:
+            stmt = stmt.where(t.c.action.in_(sorted(f.actions)))
+        if f.exclude_actors:
+            stmt = stmt.where(t.c.actor.not_in(sorted(f.exclude_actors)))
+        if f.since is not None:
+            stmt = stmt.where(t.c.at >= f.since)
+        if f.until is not None:
+            stmt = stmt.where(t.c.at < f.until)
+        return stmt
+
+    @translated
+    def find(self, f: EntryFilter, *, limit: int = 100, offset: int = 0) -> list[Entry]:
+        """Entries matching ``f``, newest first."""
+        self.flush()
+        t = self._entries
+        stmt = self._filtered(select_entries(t), f).order_by(t.c.seq.desc())
+        return [entry_from_row(r) for r in self._conn().execute(stmt.limit(limit).offset(offset))]
+
+    @translated
+    def count(self, f: EntryFilter) -> int:
+        """How many entries match ``f``."""
+        self.flush()
+        stmt = self._filtered(select(func.count()).select_from(self._entries), f)
+        return int(self._conn().execute(stmt).scalar_one())
 
     # --- verifying -------------------------------------------------------------------
 
@@ -235,19 +309,22 @@ class SqlLedger:
         conn = self._conn()
         # In a writing transaction, hold appends off while walking so the head and the
         # entries agree; a read-only one reads a snapshot instead.
-        stmt = select(HEAD.c.count, HEAD.c.last_hash, HEAD.c.mac).where(HEAD.c.id == 1)
+        ht, t = self._head_table, self._entries
+        stmt = select(ht.c.count, ht.c.last_hash, ht.c.mac).where(ht.c.id == 1)
         if self._write:
             stmt = stmt.with_for_update(read=True)
         head = conn.execute(stmt).first()
         if head is None:
-            raise LedgerError("the ledger head row is missing", zh="台账头记录缺失")
+            raise LedgerError(
+                f"the {self._t.name} head row is missing", zh=f"{self._t.zh}头记录缺失"
+            )
         count, last, mac = tuple(head)
         head_count, head_hash, mac = int(count), str(last), str(mac)
         seen: dict[str, str] = {}
 
         def walk() -> Iterator[Entry]:
             result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
-                select_entries().order_by(ENTRIES.c.seq)
+                select_entries(t).order_by(t.c.seq)
             )
             for row in result:
                 e = entry_from_row(row)
@@ -256,7 +333,7 @@ class SqlLedger:
                 yield e
 
         def locate(digest: str) -> int | None:
-            found = conn.execute(select(ENTRIES.c.seq).where(ENTRIES.c.hash == digest)).first()
+            found = conn.execute(select(t.c.seq).where(t.c.hash == digest)).first()
             return None if found is None else int(found.seq)
 
         result = verify_chain(walk(), self._key, head_count, head_hash, locate)
@@ -264,7 +341,7 @@ class SqlLedger:
             result.problem = Problem(
                 "head",
                 head_count,
-                f"the stored head ({head_count} entries) does not carry the ledger key's "
+                f"the stored head ({head_count} entries) does not carry the key's "
                 "seal: it was changed without the key",
             )
         if result.ok and expect_count is not None:
@@ -273,7 +350,8 @@ class SqlLedger:
             )
         result.seconds = time.perf_counter() - started
         logger.info(
-            "ledger verified: %d entries in %.3f s, %s",
+            "%s verified: %d entries in %.3f s, %s",
+            self._t.name,
             result.entries,
             result.seconds,
             "intact" if result.ok else result.problem,

@@ -340,7 +340,7 @@ class MovementRow(Base):
     holder: Mapped[str | None]
     people: Mapped[tuple[str, ...]] = mapped_column(StrTuple)
     source: Mapped[m.MovementSource] = mapped_column(enum_column(m.MovementSource))
-    event_id: Mapped[str | None] = mapped_column(index=True, unique=True)
+    event_id: Mapped[str | None] = mapped_column(index=True)  # unique per device only
 
 
 class AlertRow(Base):
@@ -424,6 +424,7 @@ class UserRow(Base):
     created_by: Mapped[str]
     active: Mapped[bool]
     password_changed_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class DeviceRow(Base):
@@ -443,10 +444,8 @@ class DeviceRow(Base):
 # --- the ledger, counters and settings ------------------------------------------------
 
 
-class LedgerEntryRow(Base):
-    """One sealed entry of the custody ledger (never updated or deleted)."""
-
-    __tablename__ = "ledger_entries"
+class _ChainEntry:
+    """The columns of a sealed chain entry (:class:`tracker.domain.ledger.Entry`)."""
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     action: Mapped[str]
@@ -463,16 +462,54 @@ class LedgerEntryRow(Base):
     mac: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerHeadRow(Base):
-    """The chain head (single row, id 1): count, last hash and their HMAC."""
-
-    __tablename__ = "ledger_head"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+class _ChainHead:
+    """The head of a chain (single row, id 1): count, last hash and their HMAC."""
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     count: Mapped[int]
     last_hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerEntryRow(_ChainEntry, Base):
+    """One sealed entry of the custody ledger (never updated or deleted)."""
+
+    __tablename__ = "ledger_entries"
+
+
+class LedgerHeadRow(_ChainHead, Base):
+    """The custody ledger's head."""
+
+    __tablename__ = "ledger_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class AdminLogEntryRow(_ChainEntry, Base):
+    """One sealed entry of the administration log (never updated or deleted); read by
+    actor, action and time."""
+
+    __tablename__ = "admin_log_entries"
+    __table_args__ = (Index(None, "actor", "seq"), Index(None, "action", "seq"), Index(None, "at"))
+
+
+class AdminLogHeadRow(_ChainHead, Base):
+    """The administration log's head."""
+
+    __tablename__ = "admin_log_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LoginThrottleRow(Base):
+    """Failed password logins per (case-folded user name, client address): shared by
+    every worker and server on the database."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(primary_key=True)
+    failures: Mapped[int]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime]
 
 
 class SerialCounterRow(Base):
@@ -510,10 +547,12 @@ class IngestRow(Base):
 
     __tablename__ = "ingest_log"
 
+    # Event ids are the gateway's own: unique per device, not across devices.
+    source: Mapped[str] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(primary_key=True)
-    source: Mapped[str]
     answer: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(index=True)
+    digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class SettingRow(Base):
@@ -558,12 +597,19 @@ DESCRIPTIONS.update(
         "badges.code": ("a badge with this code", "该卡号的证卡"),
         "places.id": ("a place with this id", "该编号的场所"),
         "doors.id": ("a door with this id", "该编号的门"),
-        "movements.event_id": ("a movement for this gateway event", "该网关事件对应的移动记录"),
         "epc_registry.epc": ("this EPC (EPCs are never reused)", "该EPC（EPC不可重复使用）"),
         "ledger_entries.seq": ("a ledger entry with this number", "该序号的台账记录"),
         "ledger_entries.hash": ("a ledger entry with this hash", "该哈希的台账记录"),
         "settings.name": ("a setting with this name", "该名称的设置"),
-        "ingest_log.event_id": ("this gateway event", "该网关事件"),
+        "ingest_log.source,event_id": ("this gateway event", "该网关事件"),
+        "admin_log_entries.seq": (
+            "an administration-log entry with this number",
+            "该序号的管理日志",
+        ),
+        "admin_log_entries.hash": (
+            "an administration-log entry with this hash",
+            "该哈希的管理日志",
+        ),
         "users.username": ("a user with this name", "该用户名的用户"),
         "devices.id": ("a device with this id", "该编号的设备"),
     }

@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
 from tracker.domain.errors import StoreError, TrackerError
+from tracker.domain.ledger import derive_key
 from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
-from tracker.store.ledger import SqlLedger
+from tracker.store.ledger import ADMIN_LOG, SqlLedger
 from tracker.store.repositories import (
     SqlAlertRepository,
     SqlBorrowRepository,
@@ -34,6 +36,7 @@ from tracker.store.repositories import (
     SqlRepository,
 )
 from tracker.store.tables import ENTITY_ROWS
+from tracker.store.throttle import SqlLoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ class SqlUnitOfWork:
     counters: SqlCounters
     settings: SqlSettings
     ingest: SqlIngestLog
+    admin_log: SqlLedger
+    throttle: SqlLoginThrottle
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -72,6 +77,7 @@ class SqlUnitOfWork:
         self.engine = engine
         self.write = write
         self._key = ledger_key
+        self._admin_key = derive_key(ledger_key, KEY_PURPOSE)
         self._session: Session | None = None
         self._repos: list[SqlRepository[Any]] = []
 
@@ -123,6 +129,8 @@ class SqlUnitOfWork:
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
         self.ingest = SqlIngestLog(session)
+        self.admin_log = SqlLedger(session, self._admin_key, write=self.write, tables=ADMIN_LOG)
+        self.throttle = SqlLoginThrottle(session)
 
     def __exit__(
         self,
@@ -186,11 +194,12 @@ class SqlUnitOfWork:
                 session.flush()
         if repo is None:
             self.ledger.flush()
+            self.admin_log.flush()
 
     def has_changes(self) -> bool:
         """True when committing would write something."""
         session = self.session
-        if self.ledger.pending or session.new:
+        if self.ledger.pending or self.admin_log.pending or session.new:
             return True
         return sum(r.sync() for r in self._repos) > 0 or bool(session.dirty)
 
@@ -213,6 +222,7 @@ class SqlUnitOfWork:
             self._discard(session)
             raise translate(error, "committing") from error
         self.ledger.reset()
+        self.admin_log.reset()
 
     def rollback(self) -> None:
         """Discard every change; objects handed out before are no longer tracked."""
@@ -227,3 +237,4 @@ class SqlUnitOfWork:
         for r in self._repos:
             r.forget()
         self.ledger.reset()
+        self.admin_log.reset()

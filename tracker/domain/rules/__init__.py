@@ -40,6 +40,7 @@ from tracker.domain.rules.custody import (
     r13_loss_report_late,
     r15_require_count,
 )
+from tracker.domain.rules.duties import SOD, require_separation_of_duties
 from tracker.domain.rules.findings import Finding
 from tracker.domain.rules.holding import r3_may_hold, r3_may_know, r3_require_may_hold
 from tracker.domain.rules.places import (
@@ -88,6 +89,7 @@ loss_report_late = r13_loss_report_late
 
 __all__ = [
     "CUSTODY_FIELDS",
+    "SOD",
     "Authorizations",
     "CustodyChanges",
     "Finding",
@@ -142,5 +144,6 @@ __all__ = [
     "require_no_holdings",
     "require_not_self",
     "require_place_allows",
+    "require_separation_of_duties",
     "require_witnesses",
 ]

@@ -8,7 +8,10 @@ from tracker.domain.model import Carrier, Person
 
 def r3_may_know(person: Person, carrier: Carrier) -> bool:
     """True when ``person`` may learn the carrier's title and content (need-to-know):
-    custodians and officers, and people in its knowledge scope."""
+    custodians and officers, and people in its knowledge scope - never one of the three
+    administrators, whatever their department."""
+    if person.role.administrator:
+        return False
     return person.role.keeps_carriers or carrier.scope.includes(person)
 
 
