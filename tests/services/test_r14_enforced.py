@@ -326,7 +326,7 @@ def transfer(s: Services) -> UseCase:
 @case
 def leave_post(s: Services) -> UseCase:
     _borrow(s, approve=False)  # leaving cancels the request
-    return lambda: custody.leave_post(s, "carol", "alice")
+    return lambda: custody.leave_post(s, "secadmin", "alice")
 
 
 @case
