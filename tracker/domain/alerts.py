@@ -53,6 +53,12 @@ CATALOGUE: dict[AlertType, AlertKind] = {
     AlertType.SHIELDED_TAG: AlertKind(
         "标签疑似被屏蔽", "possibly shielded tag", Severity.CRITICAL, (_C, _O)
     ),
+    AlertType.OUTPUT_OFFLINE: AlertKind(
+        "报警输出离线", "alarm output offline", Severity.CRITICAL, (_C,)
+    ),
+    AlertType.TABLE_STALE: AlertKind(
+        "网关授权表过期", "gateway table stale", Severity.WARNING, (_C, _O)
+    ),
 }
 
 

@@ -486,6 +486,8 @@ class AlertType(str, Enum):
     INVENTORY_DUE = "inventory_due"
     LOSS_REPORTED = "loss_reported"
     SHIELDED_TAG = "shielded_tag"
+    OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
+    TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
 
 
 class Severity(str, Enum):
