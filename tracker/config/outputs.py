@@ -18,6 +18,7 @@ from typing import Any
 
 from tracker.config.checks import Problems, array, positive, table
 from tracker.config.urls import check_device_url
+from tracker.domain.evidence import AlarmPolicy as AlarmPolicy  # re-exported
 
 PATTERNS = ("steady", "flashing")
 
@@ -63,19 +64,6 @@ class DoorAlarm:
     def channels(self) -> tuple[int, ...]:
         """Every relay channel the alarm drives."""
         return self.light + ((self.buzzer,) if self.buzzer is not None else ())
-
-
-@dataclass(frozen=True)
-class AlarmPolicy:
-    """The site's alarm settings: a gateway deciding on an authorization table older than
-    ``table_max_age`` seconds raises an alert; an alarm keeps ``stills`` JPEG stills,
-    ``still_spacing`` seconds apart around the decisive read; stills are kept
-    ``evidence_days`` days (0: for ever)."""
-
-    table_max_age: float = 900.0
-    stills: int = 3
-    still_spacing: float = 0.4
-    evidence_days: int = 365
 
 
 Claim = Callable[[str, int, Any], str | None]

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, User
+from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, Verification
 from tracker.domain.model import (
     Alert,
@@ -225,6 +226,34 @@ class IngestLog(Protocol):
         ...
 
 
+class EvidenceStore(Protocol):
+    """Alarm stills: bytes content-addressed by SHA-256, a record per still."""
+
+    def add(self, still: Still, data: bytes) -> None:
+        """Keep ``data`` and the still's record."""
+        ...
+
+    def for_alert(self, alert: str) -> list[Still]:
+        """The stills kept with ``alert``, deleted ones included."""
+        ...
+
+    def get(self, still_id: str) -> Still | None:
+        """One still's record."""
+        ...
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The bytes with this SHA-256, if still kept."""
+        ...
+
+    def expired(self, before: datetime, limit: int = 500) -> list[Still]:
+        """Kept stills stored before ``before``, oldest first."""
+        ...
+
+    def delete(self, still_id: str, at: datetime) -> None:
+        """Mark a still deleted and drop its bytes once no kept still shares them."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.
 
@@ -295,6 +324,9 @@ class UnitOfWork(Protocol):
 
     @property
     def ingest(self) -> IngestLog: ...
+
+    @property
+    def evidence(self) -> EvidenceStore: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

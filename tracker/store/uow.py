@@ -23,6 +23,7 @@ from tracker.domain.errors import StoreError, TrackerError
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
+from tracker.store.evidence import SqlEvidence
 from tracker.store.ledger import SqlLedger
 from tracker.store.repositories import (
     SqlAlertRepository,
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
     counters: SqlCounters
     settings: SqlSettings
     ingest: SqlIngestLog
+    evidence: SqlEvidence
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -117,6 +119,7 @@ class SqlUnitOfWork:
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
         self.ingest = SqlIngestLog(session)
+        self.evidence = SqlEvidence(session)
 
     def __exit__(
         self,
