@@ -19,9 +19,10 @@ from tracker.config.devices import (
     Smoothing,
     printer_for,
 )
-from tracker.config.outputs import AlarmPolicy, DoorAlarm, OutputConfig
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.config.site_file import load_site, parse_site, stored_site
 from tracker.config.urls import check_device_url
+from tracker.domain.evidence import AlarmPolicy
 
 __all__ = [
     "AlarmPolicy",

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from tracker.config.outputs import AlarmPolicy, DoorAlarm, OutputConfig
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.domain.errors import ConfigError
+from tracker.domain.evidence import AlarmPolicy
 from tracker.domain.site import Sensor, Site
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from tracker.config.checks import Problems, array, positive, table
 from tracker.config.urls import check_device_url
-from tracker.domain.evidence import AlarmPolicy as AlarmPolicy  # re-exported
+from tracker.domain.evidence import AlarmPolicy
 
 PATTERNS = ("steady", "flashing")
 
