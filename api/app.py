@@ -37,6 +37,7 @@ from api.routers import (
     destructions,
     epcis,
     events,
+    gateway,
     handovers,
     inventories,
     loss,
@@ -75,6 +76,7 @@ ROUTERS = (
     notifications.router,
     audit.router,
     events.router,
+    gateway.router,
     stream.router,
     epcis.router,
 )

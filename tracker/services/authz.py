@@ -178,6 +178,9 @@ class TableFeed:
             with self._lock:
                 if fn in self._subs:
                     self._subs.remove(fn)
+                last = not self._subs
+            if last:
+                self.stop()  # nobody listens: stop watching until someone subscribes again
 
         return unsubscribe
 
@@ -186,6 +189,7 @@ class TableFeed:
         with self._lock:
             if self._thread is not None:
                 return self
+            self._stop.clear()
             self._unsubscribe_bus = self.svc.bus.subscribe(self._on_event)
             self._thread = threading.Thread(target=self._run, name="table-feed", daemon=True)
             self._thread.start()
@@ -197,9 +201,10 @@ class TableFeed:
         self._wake.set()
         if self._unsubscribe_bus is not None:
             self._unsubscribe_bus()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+            self._unsubscribe_bus = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
 
     def _on_event(self, ev: Event) -> None:
         self._wake.set()
