@@ -80,7 +80,7 @@ async def stream(
                     continue
                 if isinstance(msg, Silence):
                     if msg.door in doors:
-                        data = {"door": msg.door, "alarms": list(msg.alarms)}
+                        data: dict[str, Any] = {"door": msg.door, "alarms": list(msg.alarms)}
                         data |= {"alert": msg.alert, "why": msg.why}
                         yield f"event: silence\ndata: {json.dumps(data)}\n\n"
                 else:
