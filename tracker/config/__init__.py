@@ -19,11 +19,16 @@ from tracker.config.devices import (
     Smoothing,
     printer_for,
 )
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.config.site_file import load_site, parse_site, stored_site
 from tracker.config.urls import check_device_url
+from tracker.domain.evidence import AlarmPolicy
 
 __all__ = [
+    "AlarmPolicy",
     "CameraConfig",
+    "DoorAlarm",
+    "OutputConfig",
     "PrinterConfig",
     "ReaderConfig",
     "SiteConfig",

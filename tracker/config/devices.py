@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.domain.errors import ConfigError
+from tracker.domain.evidence import AlarmPolicy
 from tracker.domain.site import Sensor, Site
 
 
@@ -80,6 +82,13 @@ class SiteConfig(Site):
     readers: tuple[ReaderConfig, ...]
     cameras: tuple[CameraConfig, ...]
     printers: tuple[PrinterConfig, ...] = ()
+    outputs: tuple[OutputConfig, ...] = ()  # relay boards of door alarms
+    alarms: tuple[DoorAlarm, ...] = ()  # the doors that have an alarm
+    alarm_policy: AlarmPolicy = field(default_factory=AlarmPolicy)
+
+    def alarm(self, door: str) -> DoorAlarm | None:
+        """The alarm of ``door``, if it has one."""
+        return next((a for a in self.alarms if a.door == door), None)
 
     def reader(self, reader_id: str) -> ReaderConfig:
         """The reader with ``reader_id``; KeyError when unknown."""

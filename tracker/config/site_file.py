@@ -15,6 +15,7 @@ from tracker import protocols
 from tracker.config import sections
 from tracker.config.checks import ID, Problems, array, enum, level, positive, ref, refs, table
 from tracker.config.devices import CameraConfig, PrinterConfig, ReaderConfig, SiteConfig, Smoothing
+from tracker.config.outputs import parse_alarms, parse_outputs, parse_policy
 from tracker.config.urls import check_device_url, check_printer_url
 from tracker.domain.errors import ConfigError
 from tracker.domain.model import Door, Place, PlaceKind, RoomKind
@@ -85,6 +86,9 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
     doors = _doors(data, known)
 
     printers = _printers(data, probs, claim)
+    outputs = parse_outputs(data, probs, claim)
+    alarms = parse_alarms(data, probs, outputs, {d.door.id: d.door.exit for d in doors})
+    alarm_policy = parse_policy(data, probs)
     calendar = sections.calendar(table(data, "calendar", probs), probs)
     policy = sections.policy(table(data, "policy", probs), site_tab, probs)
     labels = sections.labels(table(data, "labels", probs), {p.id for p in printers}, probs)
@@ -99,6 +103,9 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
         readers=tuple(readers),
         cameras=tuple(cameras),
         printers=tuple(printers),
+        outputs=tuple(outputs),
+        alarms=tuple(alarms),
+        alarm_policy=alarm_policy,
         calendar=calendar,
         policy=policy,
         labels=labels,

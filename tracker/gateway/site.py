@@ -26,7 +26,8 @@ class SiteLogic:
     ``per_point`` maps read points to their reader's smoothing (the default for the
     rest); ``tuning`` is every door's. ``is_badge(epc)``: which UHF EPCs are badges.
     ``known_side(door, epc)``: on which side of ``door`` a carrier currently is, if the
-    caller knows (see :class:`~tracker.gateway.door.DoorLogic`).
+    caller knows (see :class:`~tracker.gateway.door.DoorLogic`). ``on_outer(door, epc,
+    at)``: a carrier's first outer-zone read at a door (the alarm's hook).
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class SiteLogic:
         tuning: DoorTuning | None = None,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str, str], Zone | None] | None = None,
+        on_outer: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.doors: dict[str, DoorLogic] = {}
         self.safes: dict[str, SafeLogic] = {}
@@ -50,7 +52,12 @@ class SiteLogic:
             if known_side is not None:
                 side = _bind(known_side, door)
             logic = DoorLogic(
-                cfg, per_point=per_point, tuning=tuning, is_badge=is_badge, known_side=side
+                cfg,
+                per_point=per_point,
+                tuning=tuning,
+                is_badge=is_badge,
+                known_side=side,
+                on_outer=_bind_outer(on_outer, door) if on_outer is not None else None,
             )
             self.doors[door] = logic
             for point in logic.read_points:
@@ -93,3 +100,10 @@ def _bind(fn: Callable[[str, str], Zone | None], door: str) -> Callable[[str], Z
         return fn(door, epc)
 
     return side
+
+
+def _bind_outer(fn: Callable[[str, str, float], None], door: str) -> Callable[[str, float], None]:
+    def outer(epc: str, at: float) -> None:
+        fn(door, epc, at)
+
+    return outer

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, ThrottleBucket, User
 from tracker.domain.attachments import Attachment
+from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import (
     Alert,
@@ -291,6 +292,34 @@ class LoginThrottle(Protocol):
         ...
 
 
+class EvidenceStore(Protocol):
+    """Alarm stills: bytes content-addressed by SHA-256, a record per still."""
+
+    def add(self, still: Still, data: bytes) -> None:
+        """Keep ``data`` and the still's record."""
+        ...
+
+    def for_alert(self, alert: str) -> list[Still]:
+        """The stills kept with ``alert``, deleted ones included."""
+        ...
+
+    def get(self, still_id: str) -> Still | None:
+        """One still's record."""
+        ...
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The bytes with this SHA-256, if still kept."""
+        ...
+
+    def expired(self, before: datetime, limit: int = 500) -> list[Still]:
+        """Kept stills stored before ``before``, oldest first."""
+        ...
+
+    def delete(self, still_id: str, at: datetime) -> None:
+        """Mark a still deleted and drop its bytes once no kept still shares them."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.
 
@@ -373,6 +402,9 @@ class UnitOfWork(Protocol):
 
     @property
     def throttle(self) -> LoginThrottle: ...
+
+    @property
+    def evidence(self) -> EvidenceStore: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -614,3 +614,6 @@ DESCRIPTIONS.update(
         "devices.id": ("a device with this id", "该编号的设备"),
     }
 )
+
+# Tables kept in their own modules, imported here so the metadata knows every table.
+from tracker.store import evidence as _evidence  # noqa: E402, F401

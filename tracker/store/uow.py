@@ -27,6 +27,7 @@ from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
+from tracker.store.evidence import SqlEvidence
 from tracker.store.ledger import ADMIN_LOG, SqlLedger
 from tracker.store.repositories import (
     SqlAlertRepository,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     ingest: SqlIngestLog
     admin_log: SqlLedger
     throttle: SqlLoginThrottle
+    evidence: SqlEvidence
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -131,6 +133,7 @@ class SqlUnitOfWork:
         self.ingest = SqlIngestLog(session)
         self.admin_log = SqlLedger(session, self._admin_key, write=self.write, tables=ADMIN_LOG)
         self.throttle = SqlLoginThrottle(session)
+        self.evidence = SqlEvidence(session)
 
     def __exit__(
         self,
