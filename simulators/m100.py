@@ -17,50 +17,16 @@ next polling round — the finite, known set that "exactly once" tests count.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 from drivers import m100
 from simulators.device import Faults, SerialDeviceSimulator
-from tracker.domain.errors import InvalidInput
+from simulators.field import TagPopulation, parse_epc
+
+__all__ = ["M100Simulator", "parse_epc"]
 
 logger = logging.getLogger(__name__)
-
-
-def parse_epc(epc: str) -> bytes:
-    """EPC hex (any case) → bytes; raise :class:`InvalidInput` if not even-length hex."""
-    try:
-        raw = bytes.fromhex(epc)
-    except ValueError as exc:
-        raise InvalidInput("epc", f"{epc!r} is not hex", zh=f"{epc!r} 不是十六进制") from exc
-    if not raw or len(raw) % 2 or len(raw) > 62 or len(epc) != 2 * len(raw):
-        raise InvalidInput("epc", f"{epc!r} must be 4..124 hex digits, a whole number of words")
-    return raw
-
-
-@dataclass
-class _Tag:
-    epc: bytes
-    rssi: int
-    start: float = 0.0
-    end: float | None = None  # None: stays until removed
-    sweep: tuple[int, int] | None = None  # (low, high) dBm for a pass
-
-    def rssi_at(self, now: float) -> int:
-        """RSSI the module reports for this tag at ``now`` (before noise)."""
-        if self.sweep is None or self.end is None:
-            return self.rssi
-        low, high = self.sweep
-        span = self.end - self.start
-        frac = (now - self.start) / span if span > 0 else 0.5
-        # A triangle: low at the edges of the field, high in its middle.
-        return round(low + (high - low) * (1.0 - abs(2.0 * frac - 1.0)))
-
-    def in_field(self, now: float) -> bool:
-        """True while the tag is within the antenna's field."""
-        return self.start <= now and (self.end is None or now < self.end)
 
 
 class M100Simulator(SerialDeviceSimulator):
@@ -83,7 +49,8 @@ class M100Simulator(SerialDeviceSimulator):
         self.rssi_noise = rssi_noise
         self.miss_prob = miss_prob
         self._framer = m100.M100Framer()
-        self._tags: dict[bytes, _Tag] = {}
+        self._field = TagPopulation()
+        self._tags = self._field.tags
         self._once: deque[m100.TagNotification] = deque()
         self._polling = False
         self._rounds_left = 0
@@ -94,15 +61,11 @@ class M100Simulator(SerialDeviceSimulator):
 
     def add_tag(self, epc: str, rssi: int = -50) -> None:
         """Put a tag in the field at a steady RSSI until :meth:`remove_tag`."""
-        raw = parse_epc(epc)
-        with self._lock:
-            self._tags[raw] = _Tag(raw, rssi)
+        self._field.add(epc, rssi)
 
     def remove_tag(self, epc: str) -> None:
         """Take a tag out of the field."""
-        raw = parse_epc(epc)
-        with self._lock:
-            self._tags.pop(raw, None)
+        self._field.remove(epc)
 
     def pass_tag(
         self,
@@ -116,15 +79,11 @@ class M100Simulator(SerialDeviceSimulator):
     ) -> None:
         """A tag carried through the field: in it from ``delay`` s for ``duration`` s,
         RSSI rising ``low`` → ``high`` at the middle → ``low``."""
-        raw = parse_epc(epc)
-        start = (time.monotonic() if now is None else now) + delay
-        with self._lock:
-            self._tags[raw] = _Tag(raw, low, start, start + duration, (low, high))
+        self._field.carry(epc, duration, delay=delay, low=low, high=high, now=now)
 
     def tags_in_field(self, now: float) -> list[str]:
         """EPCs (upper-case hex) in the field at ``now``."""
-        with self._lock:
-            return [t.epc.hex().upper() for t in self._tags.values() if t.in_field(now)]
+        return self._field.in_field(now)
 
     def emit_once(self, epc: str, rssi: int = -50) -> None:
         """Queue one notification, sent exactly once during the next polling round."""
@@ -185,17 +144,8 @@ class M100Simulator(SerialDeviceSimulator):
         return self._next_round - now
 
     def _notifications(self, now: float) -> list[m100.TagNotification]:
-        with self._lock:
-            tags = [t for t in self._tags.values() if t.in_field(now)]
-            for t in [t for t in self._tags.values() if t.end is not None and now >= t.end]:
-                del self._tags[t.epc]
-        notes = []
-        for tag in tags:
-            if self.miss_prob and self.rng.random() < self.miss_prob:
-                continue
-            rssi = tag.rssi_at(now) + self.rng.randint(-self.rssi_noise, self.rssi_noise)
-            notes.append(m100.TagNotification.build(tag.epc, max(-128, min(127, rssi))))
-        return notes
+        reads = self._field.reads(now, self.rng, noise=self.rssi_noise, miss=self.miss_prob)
+        return [m100.TagNotification.build(epc, rssi) for epc, rssi in reads]
 
     def _corrupt(self, frame: bytes) -> bytes:
         bad = bytearray(frame)
