@@ -309,7 +309,9 @@ class AddROSpec(LLRPMessage):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _ROSpecCommand(LLRPMessage):
+class ROSpecCommand(LLRPMessage):
+    """Host → reader: a command naming one ROSpec (0: every ROSpec)."""
+
     rospec_id: int
 
     def body(self) -> bytes:
@@ -318,35 +320,35 @@ class _ROSpecCommand(LLRPMessage):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeleteROSpec(_ROSpecCommand):
+class DeleteROSpec(ROSpecCommand):
     """Host → reader (§17.1.23): delete an ROSpec (0: all)."""
 
     MSG_TYPE: ClassVar[int] = DELETE_ROSPEC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StartROSpec(_ROSpecCommand):
+class StartROSpec(ROSpecCommand):
     """Host → reader (§17.1.25): start an enabled ROSpec."""
 
     MSG_TYPE: ClassVar[int] = START_ROSPEC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StopROSpec(_ROSpecCommand):
+class StopROSpec(ROSpecCommand):
     """Host → reader (§17.1.27): stop an active ROSpec."""
 
     MSG_TYPE: ClassVar[int] = STOP_ROSPEC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EnableROSpec(_ROSpecCommand):
+class EnableROSpec(ROSpecCommand):
     """Host → reader (§17.1.29): enable an ROSpec."""
 
     MSG_TYPE: ClassVar[int] = ENABLE_ROSPEC
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DisableROSpec(_ROSpecCommand):
+class DisableROSpec(ROSpecCommand):
     """Host → reader (§17.1.31): disable an ROSpec."""
 
     MSG_TYPE: ClassVar[int] = DISABLE_ROSPEC
@@ -379,7 +381,7 @@ class ReaderEventNotification(LLRPMessage):
 _EMPTY: dict[int, type[LLRPMessage]] = {
     c.MSG_TYPE: c for c in (Keepalive, KeepaliveAck, CloseConnection, GetSupportedVersion)
 }
-_ROSPEC_COMMANDS: dict[int, type[_ROSpecCommand]] = {
+_ROSPEC_COMMANDS: dict[int, type[ROSpecCommand]] = {
     c.MSG_TYPE: c for c in (DeleteROSpec, StartROSpec, StopROSpec, EnableROSpec, DisableROSpec)
 }
 

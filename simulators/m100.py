@@ -6,7 +6,12 @@ driver's own codec, which is itself tested against the golden bytes):
 - single inventory → one notification per tag in the field, or ``BB 01 FF 00 01 15 16 7E``;
 - multi-poll (count) → a round every ``round_interval`` s (± jitter), each sending one
   notification per tag in the field, until stopped or the count runs out;
-- stop → ``BB 01 28 00 01 00 2A 7E``.
+- stop → ``BB 01 28 00 01 00 2A 7E``;
+- module information, set / get region, set / get transmit power → the answers of the
+  vendor's manual (:mod:`drivers.m100_setup`); a power above the board's rating is
+  clipped to it, as a real board does; anything else → error ``17``.
+
+:attr:`M100Simulator.silent` makes a module that answers nothing at all.
 
 Tags are put in the field with :meth:`M100Simulator.add_tag` (fixed RSSI) or
 :meth:`M100Simulator.pass_tag` (RSSI sweeping low → high → low as a person walks by).
@@ -21,10 +26,15 @@ from collections import deque
 from pathlib import Path
 
 from drivers import m100
+from drivers import m100_setup as setup
 from simulators.device import Faults, SerialDeviceSimulator
 from simulators.field import TagPopulation, parse_epc
 
 __all__ = ["M100Simulator", "parse_epc"]
+
+#: Region codes the module accepts (China 900, US, Europe, China 800, Korea).
+REGIONS = (0x01, 0x02, 0x03, 0x04, 0x06)
+ERROR_COMMAND = 0x17  # "malformed / unsupported command frame"
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +59,18 @@ class M100Simulator(SerialDeviceSimulator):
         self.rssi_noise = rssi_noise
         self.miss_prob = miss_prob
         self._framer = m100.M100Framer()
+        #: Module information by kind (hardware, software, manufacturer), as a 26 dBm
+        #: board of the vendor document answers it.
+        self.info = {
+            setup.INFO_HARDWARE: "M100 26dBm V1.0",
+            setup.INFO_SOFTWARE: "V2.3.1",
+            setup.INFO_MANUFACTURER: "MagicRF",
+        }
+        self.region = 0x02  # as shipped: US; a Chinese site must set China 920-925 MHz
+        self.power = 2000  # 20.00 dBm
+        self.max_power = 2600
+        #: A module that answers nothing (powered, wired, dead): the driver must notice.
+        self.silent = False
         self._field = TagPopulation()
         self._tags = self._field.tags
         self._once: deque[m100.TagNotification] = deque()
@@ -105,8 +127,11 @@ class M100Simulator(SerialDeviceSimulator):
     # --- device behaviour (sim thread) ---------------------------------------------------
 
     def _on_host_bytes(self, data: bytes, now: float) -> None:
-        for message in self._framer.feed(data):
+        for frame in self._framer.feed(data):
+            message = setup.decode_setup(frame) if isinstance(frame, m100.M100Frame) else frame
             self.commands.append(type(message).__name__)
+            if self.silent:
+                continue
             if isinstance(message, m100.InventoryCommand):
                 notes = self._notifications(now)
                 if not notes:
@@ -121,10 +146,31 @@ class M100Simulator(SerialDeviceSimulator):
                 self._polling = False
                 self._send_frame(m100.StopResponse(0).to_bytes())
             else:
-                logger.debug("M100 sim ignores %r", message)
+                self._set_up(message)
+
+    def _set_up(self, message: object) -> None:
+        """Answer the module-information, region and power commands."""
+        answer: setup.SetupMessage | m100.ErrorResponse
+        if isinstance(message, setup.InfoCommand) and message.kind in self.info:
+            answer = setup.InfoResponse(message.kind, self.info[message.kind])
+        elif isinstance(message, setup.SetRegionCommand) and message.region in REGIONS:
+            self.region = message.region
+            answer = setup.SetResponse(setup.CMD_SET_REGION, 0)
+        elif isinstance(message, setup.GetRegionCommand):
+            answer = setup.RegionResponse(self.region)
+        elif isinstance(message, setup.SetPowerCommand):
+            # A board transmits at most its rated power; asking for more gets the most.
+            self.power = min(message.centi_dbm, self.max_power)
+            answer = setup.SetResponse(setup.CMD_SET_POWER, 0)
+        elif isinstance(message, setup.GetPowerCommand):
+            answer = setup.PowerResponse(self.power)
+        else:
+            logger.debug("M100 sim refuses %r", message)
+            answer = m100.ErrorResponse(ERROR_COMMAND)
+        self._send_frame(answer.to_frame().to_bytes())
 
     def _step(self, now: float) -> float:
-        if not self._polling:
+        if not self._polling or self.silent:
             return self.tick * 4
         if now < self._next_round:
             return self._next_round - now
