@@ -221,7 +221,11 @@ class LLRPSimulator:
 
     def send_malformed(self) -> None:
         """Send an RO_ACCESS_REPORT whose header is right and whose body is not."""
-        self.call_soon(lambda: self._write(self._malformed(self._report_bytes())))
+
+        def do() -> None:
+            self._write(self._malformed(self._report_bytes()))
+
+        self.call_soon(do)
 
     def unplug(self, seconds: float | None = None) -> None:
         """Take the reader off the network; back after ``seconds`` (never if None)."""
