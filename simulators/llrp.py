@@ -170,7 +170,10 @@ class LLRPSimulator:
     # --- the field ------------------------------------------------------------------
 
     def antenna(self, number: int) -> AntennaField:
-        """The field of antenna ``number`` (1-based)."""
+        """The field of antenna ``number`` (1-based; the reader grows the port if the
+        site names one beyond its first four)."""
+        if number not in self.fields:
+            self.fields[number] = AntennaField(self, number)
         return self.fields[number]
 
     def add_tag(self, epc: str, rssi: int = -50) -> None:
@@ -361,7 +364,7 @@ class LLRPSimulator:
                 self._error(mid, 110, "unsupported version")
         elif isinstance(message, llrp.GetReaderCapabilities):
             caps = llrp.ReaderCapabilities(
-                max_antennas=len(self.fields), manufacturer=0, model=1, firmware="ct-sim 1.0"
+                max_antennas=max(self.fields), manufacturer=0, model=1, firmware="ct-sim 1.0"
             )
             self._send(caps, mid)
         elif isinstance(message, llrp.SetReaderConfig):
