@@ -45,6 +45,9 @@ from tracker.domain.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
+#: Seconds of silence inside a message after which it is taken as cut short.
+IDLE_AFTER = 0.3
+
 
 class SessionLost(Exception):
     """The LLRP session cannot go on (refused, failed set-up, silent, closed)."""
@@ -120,6 +123,7 @@ class LLRPReader:
         self._last_heard: float | None = None
         self._last_byte_at: float | None = None
         self._last_error: str | None = None
+        self._idle = True
         self.info = LLRPInfo()
         self.unmapped = 0  # reads from antennas the site file does not name
         self.closed_cleanly = False
@@ -314,16 +318,31 @@ class LLRPReader:
         try:
             data = sock.recv(65536)
         except TimeoutError:
-            return []
+            quiet_since = self._last_byte_at
+            if self._idle or quiet_since is None or self._clock() - quiet_since < IDLE_AFTER:
+                return []
+            # The stream went quiet inside a message: it was cut short; drop it and
+            # look for whole messages behind it.
+            self._idle = True
+            return self._act(sock, self._framer.on_idle(), self._clock())
         if not data:
             raise SessionLost("the reader closed the connection")
+        return self._received(sock, data)
+
+    def _received(self, sock: socket.socket | None, data: bytes) -> list[llrp.LLRPMessage]:
+        """Frame ``data`` and act on what it completes (``sock`` answers keepalives)."""
         now = self._clock()
         self._last_byte_at = now
-        messages = self._framer.feed(data)
+        self._idle = False
+        return self._act(sock, self._framer.feed(data), now)
+
+    def _act(
+        self, sock: socket.socket | None, messages: list[llrp.LLRPMessage], now: float
+    ) -> list[llrp.LLRPMessage]:
         if messages:
             self._last_heard = now
         for message in messages:
-            if isinstance(message, llrp.Keepalive):
+            if isinstance(message, llrp.Keepalive) and sock is not None:
                 ack = llrp.KeepaliveAck(message_id=message.message_id, version=self._version)
                 sock.sendall(ack.to_bytes())
             elif isinstance(message, llrp.ROAccessReport):
