@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from drivers import llrp
 from drivers.errors import PortUnavailable
+from drivers.llrp_framing import LLRPFramer
 from drivers.llrp_params import (
     CONNECTION_SUCCESS,
     EVENT_ANTENNA,
@@ -109,7 +110,7 @@ class LLRPReader:
         self._backoff = backoff or Backoff(0.2, 10.0)
         self._clock = clock
         self._wall = wall
-        self._framer = llrp.LLRPFramer()
+        self._framer = LLRPFramer()
         self._ids = itertools.count(1)
         self._stop = threading.Event()
         self._up = threading.Event()

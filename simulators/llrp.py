@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from drivers import llrp
+from drivers.llrp_framing import LLRPFramer
 from drivers.llrp_params import (
     CONNECTION_SUCCESS,
     P_TAG_REPORT_DATA,
@@ -111,7 +112,7 @@ class LLRPSimulator:
         self._server = self._listen(port)
         self._port = self._server.getsockname()[1]
         self._client: socket.socket | None = None
-        self._framer = llrp.LLRPFramer()
+        self._framer = LLRPFramer()
         self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -14,6 +14,7 @@ from llrpkit.protocol import params as kit_params
 
 from drivers import llrp
 from drivers.errors import BadFrame
+from drivers.llrp_framing import LLRPFramer, decode_message
 from drivers.llrp_params import ReaderEvent, ROSpec, Status, TagReport
 
 EPC = bytes.fromhex("30751FEB705C5904E3D50D70")
@@ -87,7 +88,7 @@ GOLDEN: list[tuple[str, llrp.LLRPMessage]] = [
 @pytest.mark.parametrize(("wire", "message"), GOLDEN, ids=[type(m).__name__ for _, m in GOLDEN])
 def test_golden_bytes_both_ways(wire: str, message: llrp.LLRPMessage) -> None:
     assert message.to_bytes() == h(wire)
-    assert llrp.decode_message(h(wire)) == message
+    assert decode_message(h(wire)) == message
     assert type(message).from_bytes(h(wire)) == message
 
 
@@ -106,7 +107,7 @@ def test_add_rospec_golden_layout() -> None:
     )
     message = llrp.AddROSpec(rospec=ROSpec(1), message_id=12)
     assert message.to_bytes() == wire
-    assert llrp.decode_message(wire) == message
+    assert decode_message(wire) == message
 
 
 def test_independent_codec_reads_what_we_write() -> None:
@@ -163,7 +164,7 @@ def test_we_read_what_the_independent_codec_writes() -> None:
 )
 def test_malformed_messages_say_what_is_wrong(wire: str, reason: str) -> None:
     with pytest.raises(BadFrame) as info:
-        llrp.decode_message(h(wire))
+        decode_message(h(wire))
     assert info.value.reason == reason
 
 
@@ -179,7 +180,7 @@ def _stream() -> tuple[list[llrp.LLRPMessage], bytes]:
 
 def test_framer_one_byte_at_a_time() -> None:
     messages, wire = _stream()
-    framer = llrp.LLRPFramer()
+    framer = LLRPFramer()
     got = [m for i in range(len(wire)) for m in framer.feed(wire[i : i + 1])]
     assert got == messages
     assert framer.stats().dropped_total == 0
@@ -188,7 +189,7 @@ def test_framer_one_byte_at_a_time() -> None:
 def test_framer_finds_every_message_through_noise_and_malformed_ones() -> None:
     messages, _ = _stream()
     rng = random.Random(3)
-    framer = llrp.LLRPFramer()
+    framer = LLRPFramer()
     broken = h("043D|00000012|00000000|00F0 0010 8D 0000 0000")  # header right, body not
     got: list[llrp.LLRPMessage] = []
     for message in messages * 5:
