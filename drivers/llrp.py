@@ -1,7 +1,6 @@
 """EPCglobal LLRP 1.1 (Low Level Reader Protocol, TCP port 5084): the messages a host
 needs to run an inventory on a fixed reader (Impinj Speedway / R700, Zebra FX7500 /
-FX9600, …), as frozen dataclasses with ``to_bytes()`` / ``from_bytes()``, and
-:class:`LLRPFramer`, which finds them in a byte stream.
+FX9600, …), as frozen dataclasses with ``to_bytes()`` / ``from_bytes()``.
 
 A host connects, waits for the reader's ConnectionAttemptEvent, may negotiate 1.1
 (``GET_SUPPORTED_VERSION`` / ``SET_PROTOCOL_VERSION``; a 1.0.1 reader answers with an
