@@ -33,27 +33,17 @@ from drivers.llrp_framing import LLRPFramer
 from drivers.llrp_params import (
     CONNECTION_SUCCESS,
     P_TAG_REPORT_DATA,
-    VERSION_1_0_1,
-    VERSION_1_1,
     ReaderEvent,
-    ROSpec,
-    Status,
     TagReport,
 )
 from simulators.device import Faults, SimCounters
 from simulators.field import TagPopulation
+from simulators.llrp_session import ReaderSession
 
 logger = logging.getLogger(__name__)
 
 #: ConnectionAttemptEvent status: "a client-initiated connection already exists".
 REFUSED_CLIENT_EXISTS = 2
-
-_MOVES = {  # message type: (state before, state after)
-    llrp.ENABLE_ROSPEC: ("disabled", "enabled"),
-    llrp.START_ROSPEC: ("enabled", "active"),
-    llrp.STOP_ROSPEC: ("active", "enabled"),
-    llrp.DISABLE_ROSPEC: ("enabled", "disabled"),
-}
 
 
 class AntennaField:
@@ -119,11 +109,9 @@ class LLRPSimulator:
         self._replug_at: float | None = None
         self._offline = False
         self._hung = False
-        self._version = VERSION_1_0_1
-        self._keepalive: float = 0.0
+        self._session = ReaderSession(antennas, supports_1_1=supports_1_1)
         self._next_keepalive = 0.0
         self._next_round = 0.0
-        self._rospecs: dict[int, tuple[ROSpec, str]] = {}
         #: Names of the messages received from hosts, in order (for tests).
         self.commands: list[str] = []
         self.keepalive_acks = 0
@@ -194,14 +182,11 @@ class LLRPSimulator:
     @property
     def polling(self) -> bool:
         """True while an ROSpec is active."""
-        return any(state == "active" for _, state in self._rospecs.values())
+        return self._session.polling
 
     def inventorying(self, antenna: int) -> bool:
         """True while an active ROSpec covers ``antenna``."""
-        return any(
-            state == "active" and (not spec.antennas or antenna in spec.antennas)
-            for spec, state in self._rospecs.values()
-        )
+        return self._session.inventorying(antenna)
 
     @property
     def connected(self) -> bool:
@@ -308,9 +293,7 @@ class LLRPSimulator:
             return
         self._client = sock
         self._framer.reset()
-        self._version = VERSION_1_0_1
-        self._keepalive = 0.0
-        self._rospecs = {}
+        self._session = ReaderSession(max(self.fields), supports_1_1=self.supports_1_1)
         self.sessions += 1
         hello = llrp.ReaderEventNotification(
             event=ReaderEvent(self._now_us(), connection_attempt=CONNECTION_SUCCESS)
@@ -333,11 +316,12 @@ class LLRPSimulator:
         if client is not None:
             with contextlib.suppress(OSError):
                 client.close()
-        self._rospecs = {}
+        self._session = ReaderSession(max(self.fields), supports_1_1=self.supports_1_1)
 
     def _timers(self, now: float) -> None:
-        if self._keepalive and now >= self._next_keepalive:
-            self._next_keepalive = now + self._keepalive
+        keepalive = self._session.keepalive
+        if keepalive and now >= self._next_keepalive:
+            self._next_keepalive = now + keepalive
             self._send(llrp.Keepalive(message_id=self.rng.randrange(1 << 16)))
         if self.polling and now >= self._next_round:
             self._next_round = now + self.round_interval
@@ -345,110 +329,34 @@ class LLRPSimulator:
             if body:
                 self._send_raw(body)
 
-    # --- answers --------------------------------------------------------------------
+    # --- answers and reports ---------------------------------------------------------
 
     def _answer(self, message: llrp.LLRPMessage) -> None:
-        mid = message.message_id
+        session = self._session
         if isinstance(message, llrp.KeepaliveAck):
             self.keepalive_acks += 1
-        elif isinstance(message, llrp.GetSupportedVersion):
-            if self.supports_1_1:
-                top = VERSION_1_1
-                self._send(llrp.SupportedVersion(current=self._version, supported=top), mid)
-            else:
-                self._error(mid, 109, "unsupported message")
-        elif isinstance(message, llrp.SetProtocolVersion):
-            if self.supports_1_1 and message.protocol in (VERSION_1_0_1, VERSION_1_1):
-                self._version = message.protocol
-                self._status(llrp.SET_PROTOCOL_VERSION_RESPONSE, mid)
-            else:
-                self._error(mid, 110, "unsupported version")
-        elif isinstance(message, llrp.GetReaderCapabilities):
-            caps = llrp.ReaderCapabilities(
-                max_antennas=max(self.fields), manufacturer=0, model=1, firmware="ct-sim 1.0"
-            )
-            self._send(caps, mid)
-        elif isinstance(message, llrp.SetReaderConfig):
-            if message.reset:
-                self._rospecs = {}
-            if message.keepalive_ms is not None:
-                self._keepalive = message.keepalive_ms / 1000.0
-                self._next_keepalive = time.monotonic() + self._keepalive
-            self._status(llrp.SET_READER_CONFIG_RESPONSE, mid)
-        elif isinstance(message, llrp.AddROSpec):
-            spec = message.rospec
-            if spec.rospec_id in self._rospecs:
-                self._status(llrp.ADD_ROSPEC_RESPONSE, mid, Status(104, "ROSpec exists"))
-            else:
-                self._rospecs[spec.rospec_id] = (spec, "disabled")
-                self._status(llrp.ADD_ROSPEC_RESPONSE, mid)
-        elif isinstance(message, llrp.CloseConnection):
-            self._status(llrp.CLOSE_CONNECTION_RESPONSE, mid)
+        keepalive, polling = session.keepalive, session.polling
+        reply = session.answer(message)
+        if reply is not None:
+            self._send_raw(reply.to_bytes())
+        now = time.monotonic()
+        if session.keepalive != keepalive:
+            self._next_keepalive = now + session.keepalive
+        if session.polling and not polling:
+            self._next_round = now
+        if session.closing:
             self._drop_client()
-        else:
-            self._rospec_command(message)
-
-    def _rospec_command(self, message: llrp.LLRPMessage) -> None:
-        mid, kind = message.message_id, message.msg_type
-        if not isinstance(message, llrp.ROSpecCommand):
-            self._error(mid, 109, f"the simulator does not handle message type {kind}")
-            return
-        rid = message.rospec_id
-        answer = llrp.RESPONSE_TO[kind]
-        if kind == llrp.DELETE_ROSPEC:
-            if rid == 0:
-                self._rospecs = {}
-            elif self._rospecs.pop(rid, None) is None:
-                self._status(answer, mid, Status(100, f"no ROSpec {rid}"))
-                return
-            self._status(answer, mid)
-            return
-        entry = self._rospecs.get(rid)
-        before, after = _MOVES[kind]
-        if entry is None or entry[1] != before:
-            state = entry[1] if entry else "missing"
-            self._status(answer, mid, Status(100, f"ROSpec {rid} is {state}, not {before}"))
-            return
-        self._rospecs[rid] = (entry[0], after)
-        self._next_round = time.monotonic()
-        self._status(answer, mid)
-
-    def _status(self, kind: int, mid: int, status: Status | None = None) -> None:
-        self._send(llrp.StatusResponse(response_type=kind, status=status or llrp.OK), mid)
-
-    def _error(self, mid: int, code: int, text: str) -> None:
-        self._status(llrp.ERROR_MESSAGE, mid, Status(code, text))
-
-    # --- writing --------------------------------------------------------------------
 
     def _report_bytes(self, now: float | None = None) -> bytes:
-        """One RO_ACCESS_REPORT of a reading round (b"" when no tag answers)."""
+        """One RO_ACCESS_REPORT of a reading round (b"" when no tag answers); with no
+        ``now``, one to damage (a dummy tag when no tag answers)."""
         at = time.monotonic() if now is None else now
-        tags: list[TagReport] = []
-        for spec, state in self._rospecs.values():
-            if state != "active":
-                continue
-            for number, field in self.fields.items():
-                if spec.antennas and number not in spec.antennas:
-                    continue
-                for epc, rssi in field.population.reads(at, self.rng, noise=self.rssi_noise):
-                    tags.append(
-                        TagReport(
-                            epc,
-                            antenna=number,
-                            peak_rssi=rssi,
-                            first_seen_us=self._now_us(),
-                            seen_count=1,
-                            pc=(len(epc) // 2) << 11,
-                            rospec_id=spec.rospec_id,
-                        )
-                    )
-        if now is None and not tags:  # a malformed copy needs something to damage
-            tags.append(TagReport(bytes(12), antenna=1, peak_rssi=-60))
-        if not tags:
-            return b""
-        report = llrp.ROAccessReport(tags=tuple(tags), version=self._version)
-        return report.to_bytes()
+        fields = {n: f.population for n, f in self.fields.items()}
+        report = self._session.report(fields, at, self.rng, noise=self.rssi_noise)
+        if report is None and now is None:
+            dummy = TagReport(bytes(12), antenna=1, peak_rssi=-60)
+            report = llrp.ROAccessReport(tags=(dummy,), version=self._session.version)
+        return b"" if report is None else report.to_bytes()
 
     def _malformed(self, message: bytes) -> bytes:
         """``message`` with its first TagReportData claiming more bytes than it has."""
@@ -459,11 +367,8 @@ class LLRPSimulator:
                 break
         return bytes(bad)
 
-    def _send(self, message: llrp.LLRPMessage, mid: int | None = None) -> None:
-        out = replace(message, version=self._version)
-        if mid is not None:
-            out = replace(out, message_id=mid)
-        self._send_raw(out.to_bytes())
+    def _send(self, message: llrp.LLRPMessage) -> None:
+        self._send_raw(replace(message, version=self._session.version).to_bytes())
 
     def _send_raw(self, data: bytes) -> None:
         """Send one valid message, with the configured faults before it."""
