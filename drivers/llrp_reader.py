@@ -199,12 +199,14 @@ class LLRPReader:
                     logger.warning("%s; retrying in %.1f s", exc, delay)
                     self._stop.wait(delay)
                     continue
-            reached = False
             try:
                 self._session(sock)
             except (OSError, SessionLost) as exc:
-                self._last_error = str(exc)
-                logger.warning("LLRP reader %s: %s", self.read_point, exc)
+                if self._stop.is_set():  # closed while connecting or setting up
+                    logger.debug("LLRP reader %s closed: %s", self.read_point, exc)
+                else:
+                    self._last_error = str(exc)
+                    logger.warning("LLRP reader %s: %s", self.read_point, exc)
             finally:
                 reached = self._up.is_set()
                 self._up.clear()
