@@ -45,6 +45,9 @@ class ReaderConfig(Sensor):
     url: str
     smoothing: Smoothing = Smoothing()
     baudrate: int | None = None  # None: the protocol's usual speed
+    #: dB added to every RSSI the reader reports before the door logic compares zones
+    #: (its coupler's loss minus its antenna's gain, so that two readers compare fairly).
+    rssi_offset: float = 0.0
     #: Protocol-specific settings from the site file, checked by the protocol's registration.
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     #: Read points other than the reader itself (e.g. one per antenna); empty: the reader
@@ -100,6 +103,10 @@ class SiteConfig(Site):
     def smoothing(self) -> dict[str, Smoothing]:
         """The smoothing of every read point of every reader."""
         return {p: r.smoothing for r in self.readers for p in r.read_points}
+
+    def rssi_offsets(self) -> dict[str, float]:
+        """The RSSI offset of every read point whose reader has one."""
+        return {p: r.rssi_offset for r in self.readers if r.rssi_offset for p in r.read_points}
 
 
 def printer_for(site: Site, wanted: str | None = None) -> PrinterConfig | None:

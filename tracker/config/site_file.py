@@ -201,7 +201,9 @@ def _doors(data: Mapping[str, Any], known: _Known) -> list[DoorConfig]:
 
 
 #: Keys of a ``[[readers]]`` table every protocol shares; the rest are the protocol's own.
-READER_KEYS = frozenset({"id", "protocol", "url", "heartbeat", "smoothing", "baudrate"})
+READER_KEYS = frozenset(
+    {"id", "protocol", "url", "heartbeat", "smoothing", "baudrate", "rssi_offset"}
+)
 
 
 def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[ReaderConfig]:
@@ -228,6 +230,12 @@ def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[Rea
         if baudrate is not None and (not isinstance(baudrate, int) or baudrate <= 0):
             probs.add(f"{key}.baudrate", f"must be a whole number of bits/s, not {baudrate!r}")
             baudrate = None
+        offset = r.get("rssi_offset", 0)
+        if isinstance(offset, bool) or not isinstance(offset, int | float) or abs(offset) > 60:
+            probs.add(
+                f"{key}.rssi_offset", f"must be a number of dB from -60 to 60, not {offset!r}"
+            )
+            offset = 0
         if not (rid and proto is not None and not why):
             continue
         cfg = ReaderConfig(
@@ -237,6 +245,7 @@ def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[Rea
             heartbeat=heartbeat,
             smoothing=smoothing,
             baudrate=baudrate,
+            rssi_offset=float(offset),
         )
         if proto.configure is not None:
             extra = {k: v for k, v in r.items() if k not in READER_KEYS}

@@ -83,6 +83,7 @@ def logic_for(
         [dc for dc in site.doors if doors is None or dc.door.id in doors],
         [sc for sc in site.safes if sc.readers and (safes is None or sc.place.id in safes)],
         per_point=site.smoothing(),
+        rssi_offsets=site.rssi_offsets(),
         is_badge=is_badge,
         known_side=known_side,
         on_outer=on_outer,
