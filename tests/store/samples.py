@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 
@@ -219,4 +220,7 @@ def every_entity() -> list[Any]:
         ),
         acc.User("alice", "alice", "$argon2id$v=19$...", T, "root", False, T_CST),
         acc.Device("gw-1", ("d1", "safe-s1"), "ab" * 32, T, "root", False, True),
+        ses.ConsoleSession(
+            "cd" * 32, "alice", "alice", T, T_CST, T, "idle", "10.0.0.7", "Chromium"
+        ),
     ]

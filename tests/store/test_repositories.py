@@ -16,6 +16,7 @@ from tests.db import only_postgres
 from tests.store import samples
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
 from tracker.domain.period import SecrecyPeriod
@@ -43,6 +44,7 @@ REPO = {
     m.Notification: "notifications",
     acc.User: "users",
     acc.Device: "devices",
+    ses.ConsoleSession: "console_sessions",
 }
 
 

@@ -33,6 +33,7 @@ from tracker.domain.model import (
     Person,
     Place,
 )
+from tracker.domain.sessions import ConsoleSession
 
 T = TypeVar("T")
 
@@ -62,6 +63,10 @@ class Repository(Protocol[T]):
 
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
+        ...
+
+    def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
+        """How many entities match, per combination of the values of ``fields``."""
         ...
 
 
@@ -94,6 +99,10 @@ class BorrowRepository(Repository[Borrow], Protocol):
 
     def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
         """Checked-out borrows whose due time has passed, oldest due first."""
+        ...
+
+    def count_overdue(self, now: datetime) -> int:
+        """How many checked-out borrows are past their due time."""
         ...
 
 
@@ -283,6 +292,9 @@ class UnitOfWork(Protocol):
 
     @property
     def devices(self) -> Repository[Device]: ...
+
+    @property
+    def console_sessions(self) -> Repository[ConsoleSession]: ...
 
     @property
     def ledger(self) -> Ledger: ...

@@ -198,6 +198,14 @@ class SqlRepository(Generic[T]):
         stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
         return int(self._session.scalar(stmt) or 0)
 
+    @translated
+    def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
+        """How many entities match, per combination of ``fields`` (one GROUP BY)."""
+        self._uow.flush(self)
+        columns = [self._column(f) for f in fields]
+        stmt = select(*columns, func.count()).where(*self._filters(eq)).group_by(*columns)
+        return {tuple(row[:-1]): int(row[-1]) for row in self._session.execute(stmt)}
+
     # --- helpers for subclasses ----------------------------------------------------
 
     def _run(
@@ -331,6 +339,17 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
         """Checked-out borrows whose due time has passed, oldest due first."""
         stmt = select(BorrowRow).where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
         return self._run(stmt, ["due_at"], limit, 0)
+
+    @translated
+    def count_overdue(self, now: datetime) -> int:
+        """How many checked-out borrows are past their due time."""
+        self._uow.flush(self)
+        stmt = (
+            select(func.count())
+            .select_from(BorrowRow)
+            .where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
+        )
+        return int(self._session.scalar(stmt) or 0)
 
 
 class SqlAlertRepository(SqlRepository[Alert]):

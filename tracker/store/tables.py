@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 from tracker.store.errors import DESCRIPTIONS
@@ -387,6 +388,22 @@ class DeviceRow(Base):
     metrics: Mapped[bool]
 
 
+class ConsoleSessionRow(Base):
+    """:class:`tracker.domain.sessions.ConsoleSession` (the web console's logins)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(index=True)
+    person: Mapped[str] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str]
+    address: Mapped[str]
+    agent: Mapped[str]
+
+
 # --- the ledger, counters and settings ------------------------------------------------
 
 
@@ -493,6 +510,7 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     m.Notification: NotificationRow,
     acc.User: UserRow,
     acc.Device: DeviceRow,
+    ses.ConsoleSession: ConsoleSessionRow,
 }
 
 DESCRIPTIONS.update(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     notifications: SqlRepository[m.Notification]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
+    console_sessions: SqlRepository[ses.ConsoleSession]
     ledger: SqlLedger
     counters: SqlCounters
     settings: SqlSettings
@@ -113,6 +115,7 @@ class SqlUnitOfWork:
         self.notifications = repo(m.Notification)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
+        self.console_sessions = repo(ses.ConsoleSession)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
