@@ -3,11 +3,24 @@ served by the same app as the API (see docs/CONSOLE.md).
 
 ``router`` holds every console route; ``api.app.create_app`` includes it. The pages call
 the same use cases as the API, in process, and the same need-to-know rules
-(:mod:`api.console.access`)."""
+(:mod:`api.console.access`). ``rules`` maps each route to the roles it admits."""
 
 from __future__ import annotations
 
-from api.console.pages import assets, auth, dashboard, fallback, live
+from api.console.pages import (
+    alerts,
+    approvals,
+    assets,
+    audit,
+    auth,
+    borrowing,
+    carriers,
+    dashboard,
+    fallback,
+    inventory,
+    live,
+    receive,
+)
 from api.console.web import PAGES
 
 fallback.register()  # after every page module above: it matches any /console/ address
@@ -15,4 +28,18 @@ fallback.register()  # after every page module above: it matches any /console/ a
 router = PAGES.router
 rules = PAGES.rules
 
-__all__ = ["assets", "auth", "dashboard", "live", "router", "rules"]
+PAGE_MODULES = (
+    alerts,
+    approvals,
+    assets,
+    audit,
+    auth,
+    borrowing,
+    carriers,
+    dashboard,
+    inventory,
+    live,
+    receive,
+)
+
+__all__ = ["PAGE_MODULES", "router", "rules"]

@@ -38,7 +38,7 @@ from api.console.settings import ConsoleSettings
 from api.context import ApiContext
 from api.errors import status_of
 from api.security import load_secret
-from tracker.domain.errors import InvalidInput, TrackerError
+from tracker.domain.errors import InvalidInput, PermissionDenied, TrackerError
 from tracker.domain.sessions import ConsoleSession, EndReason
 from tracker.services import sessions
 from tracker.services.base import Services
@@ -205,6 +205,13 @@ class Call:
         """Whether pages offer ``action`` to the caller."""
         return self.me is not None and may(self.me.role, action)
 
+    def require(self, action: str) -> None:
+        """Refuse an action the caller's role is not offered (the API's role guards)."""
+        if not self.may(action):
+            raise PermissionDenied(
+                f"your role may not do this ({action})", zh="您的角色无权执行此操作"
+            )
+
     def message(self, exc: TrackerError) -> str:
         """What to tell the user about ``exc``: its own text, or for failures of the
         service itself only that it failed (the details are logged)."""
@@ -244,7 +251,8 @@ class Call:
             "choices": lambda kind: i18n.choices(kind, self.lang),
             "when": lambda v, seconds=False: i18n.when(v, tz, seconds=seconds),
             "place": lambda pid: _place_name(self.svc, pid),
-            "person_name": lambda pid: _person_name(self, pid),
+            "person_name": lambda pid: person_label(self, pid),
+            "door_name": lambda did: _door_name(self.svc, did),
             "asset_version": asset_version,
             "idle_left": idle_left,
             "warn_seconds": self.console.settings.warn_seconds,
@@ -332,7 +340,14 @@ def _place_name(svc: Services, pid: str | None) -> str:
     return pid
 
 
-def _person_name(call: Call, pid: str | None) -> str:
+def _door_name(svc: Services, door_id: str | None) -> str:
+    if not door_id:
+        return ""
+    return next((d.door.name for d in svc.site.doors if d.door.id == door_id), door_id)
+
+
+def person_label(call: Call, pid: str | None) -> str:
+    """``name（id）`` of a person (cached for the request); the id if unknown."""
     if not pid:
         return ""
     cache: dict[str, str] = call.request.state.__dict__.setdefault("people_names", {})

@@ -161,6 +161,16 @@
       });
     }, 250);
   }
+  // An open inventory counts what a safe's reader or camera reports as it arrives.
+  function pullReaders(data) {
+    const form = $("#pull-readers");
+    if (!form || !data.to_place) return;
+    if ((form.dataset.places || "").split(" ").indexOf(data.to_place) < 0) return;
+    fetch(form.action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, Accept: "text/html" },
+    }).then(refresh);
+  }
   function live() {
     if (body.dataset.live !== "on" || !window.EventSource) return;
     const dot = $("#live-state");
@@ -171,6 +181,7 @@
       source.addEventListener(kind, function (ev) {
         let data = {};
         try { data = JSON.parse(ev.data); } catch (e) { return; }
+        if (kind === "movement") pullReaders(data);
         refresh();
         if (kind === "alert" && data.state === "open" && data.text) {
           const critical = data.severity === "critical";
@@ -210,7 +221,7 @@
     $$("[name], [id], [for]", block).forEach(function (el) {
       ["name", "id", "for"].forEach(function (attr) {
         const v = el.getAttribute(attr);
-        if (v) el.setAttribute(attr, v.replace(/items\[\d+\]/, "items[" + index + "]").replace(/item-\d+-/, "item-" + index + "-"));
+        if (v) el.setAttribute(attr, v.replace(/items\[\d+\]/, "items[" + index + "]").replace(/items-\d+-/, "items-" + index + "-"));
       });
     });
     const n = $(".item-number", block);
@@ -220,12 +231,19 @@
     const form = $("#receive-form");
     if (!form) return;
     $$(".item", form).forEach(wireItem);
+    $$(".hide-if-script", form).forEach(function (e) { e.hidden = true; });
     const add = $("#add-item");
     if (add) {
       add.hidden = false;
       add.addEventListener("click", function () {
         const items = $$(".item", form);
-        const copy = items[items.length - 1].cloneNode(true);
+        const last = items[items.length - 1];
+        const copy = last.cloneNode(true);
+        // A clone keeps the markup's selections, not the user's: copy those over.
+        const chosen = $$("select", last);
+        $$("select", copy).forEach(function (sel, k) {
+          Array.from(sel.options).forEach(function (o, j) { o.selected = chosen[k].options[j].selected; });
+        });
         $$("[aria-invalid]", copy).forEach(function (e) { e.removeAttribute("aria-invalid"); });
         $$(".error-text", copy).forEach(function (e) { e.textContent = ""; });
         $$("input[name$='.title'], input[name$='.copy_number'], input[name$='.pages']", copy).forEach(function (e) { e.value = ""; });
