@@ -83,6 +83,11 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "cancelled": ("已取消", "cancelled"),
     },
     "inventory": {"open": ("进行中", "open"), "closed": ("已结束", "closed")},
+    "delivery": {
+        "pending": ("待发送", "pending"),
+        "sent": ("已发送", "sent"),
+        "failed": ("发送失败", "failed"),
+    },
     "device": {
         "uhf": ("超高频读写器", "UHF reader"),
         "badge": ("读卡器", "badge reader"),

@@ -43,7 +43,9 @@ class Browser:
         assert found, "no CSRF token on the page"
         return found.group(1)
 
-    def post(self, path: str, data: dict[str, Any] | None = None, csrf: bool = True, **kw: Any) -> Any:
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, csrf: bool = True, **kw: Any
+    ) -> Any:
         body = dict(data or {})
         if csrf:
             body["_csrf"] = self.token()

@@ -29,14 +29,13 @@ PUBLIC = {
     ("POST", "/login"),
     ("GET", "/console/static/{name}"),
     ("GET", "/console/lang"),
+    ("GET", "/console/font/cjk.ttf"),
 }
 WHO = {Role.CUSTODIAN: "carol", Role.OFFICER: "oscar", Role.APPROVER: "ann", Role.STAFF: "bob"}
 
 
 def test_every_console_route_declares_who_may_open_it(app: FastAPI) -> None:
-    routes = {
-        (m, r.path) for r in console.router.routes for m in getattr(r, "methods", ()) or ()
-    }
+    routes = {(m, r.path) for r in console.router.routes for m in getattr(r, "methods", ()) or ()}
     assert routes == set(console.rules), "a console route without a rule"
     public = {k for k, rule in console.rules.items() if rule.roles is None}
     assert public == PUBLIC
@@ -235,10 +234,7 @@ def test_bad_input_gets_a_clear_page_never_a_stack_trace(browser: Any) -> None:
         ("POST", "/console/audit/verify", {"expect_hash": "zz"}, 403, "无权执行此操作"),
     ]
     for method, path, data, status, text in cases:
-        if method == "GET":
-            r = b.get(path)
-        else:
-            r = b.post(path, data)
+        r = b.get(path) if method == "GET" else b.post(path, data)
         assert r.status_code == status, (path, r.status_code, r.text[:400])
         assert "Traceback" not in r.text and "Internal Server Error" not in r.text
         if text:

@@ -306,10 +306,11 @@ def overdue(call: Call) -> Response:
     """Borrows past their due time, oldest first, with the reminders sent so far."""
     late = borrowing.overdue(call.svc, 500)
     with call.svc.read() as uow:
+        causes = {f"overdue:{b.id}": b.id for b in late}
         alerts = {
-            a.subject: a
+            causes[a.cause]: a
             for a in uow.alerts.find(
-                type=AlertType.OVERDUE_BORROW, subject=[b.id for b in late], order_by="last_seen"
+                type=AlertType.OVERDUE_BORROW, cause=list(causes), order_by="last_seen"
             )
         }
         ids = {a.id for a in alerts.values()}

@@ -36,7 +36,7 @@ def _data(call: Call) -> dict[str, Any]:
     if me.role in (Role.APPROVER, Role.OFFICER):
         data["pending"] = dashboard.pending_approvals(svc)
     if me.keeper:
-        data["devices"] = dashboard.devices(svc)
+        data["devices"] = _by_place(dashboard.devices(svc))
         moves = dashboard.recent_movements(svc, _MOVES)
         data["movements"] = moves
         held = dashboard.held(svc)
@@ -67,6 +67,17 @@ def _data(call: Call) -> dict[str, Any]:
     data["now"] = svc.now()
     data["AlertState"] = AlertState
     return data
+
+
+def _by_place(devices: list[dashboard.DeviceStatus]) -> list[dict[str, Any]]:
+    """Devices grouped by their door or safe, in site order, with the newest heartbeat."""
+    groups: dict[str, dict[str, Any]] = {}
+    for d in devices:
+        g = groups.setdefault(d.place, {"name": d.place_name, "devices": [], "last": None})
+        g["devices"].append(d)
+        if d.last_heard and (g["last"] is None or d.last_heard > g["last"]):
+            g["last"] = d.last_heard
+    return list(groups.values())
 
 
 @PAGES.get("/console/", "dashboard")
