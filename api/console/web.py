@@ -159,6 +159,7 @@ class Call:
     form: dict[str, list[str]] = field(default_factory=dict)
     section: str | None = None
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # person labels, per request
 
     # --- what a page needs ---------------------------------------------------------
 
@@ -350,7 +351,7 @@ def person_label(call: Call, pid: str | None) -> str:
     """``name（id）`` of a person (cached for the request); the id if unknown."""
     if not pid:
         return ""
-    cache: dict[str, str] = call.request.state.__dict__.setdefault("people_names", {})
+    cache = call.names
     if pid not in cache:
         with call.svc.read() as uow:
             p = uow.people.get(pid)

@@ -300,12 +300,19 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         stmt = select(CarrierRow).where(*self._filters(eq))
         needle = (text or "").strip()
         if needle:
-            stmt = stmt.where(
-                or_(
+            if self._session.get_bind().dialect.name == "sqlite":
+                # SQLite's LIKE already ignores case exactly as its lower() does (ASCII
+                # letters only); lower() on both sides would only double the scan's cost.
+                match = [
+                    CarrierRow.serial.contains(needle, autoescape=True),
+                    CarrierRow.title.contains(needle, autoescape=True),
+                ]
+            else:
+                match = [
                     CarrierRow.serial.icontains(needle, autoescape=True),
                     CarrierRow.title.icontains(needle, autoescape=True),
-                )
-            )
+                ]
+            stmt = stmt.where(or_(*match))
         return self._run(stmt, "serial", limit, offset)
 
     @translated

@@ -99,8 +99,8 @@ def _carriers(call: Call, serials: set[str]) -> dict[str, Any]:
     me = call.me
     assert me is not None
     with call.svc.read() as uow:
-        found = {s: uow.carriers.get(s) for s in serials}
-    return {s: access.carrier(me, c, call.lang, call.svc) for s, c in found.items() if c}
+        found = uow.carriers.find(serial=sorted(serials)) if serials else []
+    return {c.serial: access.carrier(me, c, call.lang, call.svc) for c in found}
 
 
 def _values(call: Call) -> dict[str, str]:

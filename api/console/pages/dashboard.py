@@ -20,6 +20,7 @@ from tracker.services.dashboard import OPEN
 
 _ALERTS = 10
 _MOVES = 12
+_HELD = 50
 
 
 def _data(call: Call) -> dict[str, Any]:
@@ -39,9 +40,13 @@ def _data(call: Call) -> dict[str, Any]:
         data["devices"] = _by_place(dashboard.devices(svc))
         moves = dashboard.recent_movements(svc, _MOVES)
         data["movements"] = moves
-        held = dashboard.held(svc)
+        held = dashboard.held(svc, _HELD)
         with svc.read() as uow:
-            out = {b.carrier: b for b in uow.borrows.find(state=BorrowState.OUT)}
+            serials = [c.serial for c in held]
+            out = {
+                b.carrier: b
+                for b in uow.borrows.find(state=BorrowState.OUT, carrier=serials)
+            }
         data["held"] = [(access.carrier(me, c, lang, svc), out.get(c.serial)) for c in held]
     with svc.read() as uow:
         if me.keeper:

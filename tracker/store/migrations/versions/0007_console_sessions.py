@@ -1,4 +1,5 @@
-"""Console sessions: the web console's logged-in browsers (only a hash of each cookie).
+"""Console sessions: the web console's logged-in browsers (only a hash of each cookie);
+an index on carriers (state, level) for the dashboard's counts.
 
 Revision ID: 0007
 Revises: 0003
@@ -19,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the console_sessions table."""
+    """Create the console_sessions table and the carriers (state, level) index."""
     op.create_table(
         "console_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -39,10 +40,14 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_console_sessions_person"), "console_sessions", ["person"], unique=False
     )
+    op.create_index(
+        op.f("ix_carriers_state_level"), "carriers", ["state", "level"], unique=False
+    )
 
 
 def downgrade() -> None:
-    """Drop the console_sessions table."""
+    """Drop the console_sessions table and the index."""
+    op.drop_index(op.f("ix_carriers_state_level"), table_name="carriers")
     op.drop_index(op.f("ix_console_sessions_person"), table_name="console_sessions")
     op.drop_index(op.f("ix_console_sessions_username"), table_name="console_sessions")
     op.drop_table("console_sessions")
