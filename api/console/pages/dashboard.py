@@ -43,10 +43,7 @@ def _data(call: Call) -> dict[str, Any]:
         held = dashboard.held(svc, _HELD)
         with svc.read() as uow:
             serials = [c.serial for c in held]
-            out = {
-                b.carrier: b
-                for b in uow.borrows.find(state=BorrowState.OUT, carrier=serials)
-            }
+            out = {b.carrier: b for b in uow.borrows.find(state=BorrowState.OUT, carrier=serials)}
         data["held"] = [(access.carrier(me, c, lang, svc), out.get(c.serial)) for c in held]
     with svc.read() as uow:
         if me.keeper:

@@ -40,9 +40,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_console_sessions_person"), "console_sessions", ["person"], unique=False
     )
-    op.create_index(
-        op.f("ix_carriers_state_level"), "carriers", ["state", "level"], unique=False
-    )
+    op.create_index(op.f("ix_carriers_state_level"), "carriers", ["state", "level"], unique=False)
 
 
 def downgrade() -> None:
