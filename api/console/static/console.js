@@ -201,10 +201,12 @@
     const out = $(".marking-preview", block);
     if (!level || !period || !out) return;
     const q = new URLSearchParams({ level: level.value, period: period.value });
+    const asked = (block.markingAsked = (block.markingAsked || 0) + 1);
     fetch("/console/receive/marking?" + q.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (m) {
-        if (!m) return;
+        // Answers may come back out of order: only the newest question counts.
+        if (!m || asked !== block.markingAsked) return;
         out.textContent = m.marking || "";
         const err = $(".period-error", block);
         if (err) err.textContent = m.error || "";
