@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi.responses import JSONResponse, Response
 
+from api.console import access
 from api.console.forms import Problems, marking_preview
 from api.console.pages.carriers import departments, label_status, people_options, places
 from api.console.web import PAGES, Call
@@ -199,13 +200,15 @@ def labels(call: Call) -> Response:
     """The carriers just registered, each with its label preview, printer choice, and the
     read-back of its last print (from the register)."""
     serials = _serials(call)
+    assert call.me is not None
     rows = []
     with call.svc.read() as uow:
         for s in serials:
             c = uow.carriers.get(s)
             if c is None:
                 continue
-            rows.append((c, label_status(uow.ledger.for_carrier(s, limit=10_000))))
+            shown = access.carrier(call.me, c, call.lang, call.svc)
+            rows.append((shown, label_status(uow.ledger.for_carrier(s, limit=10_000))))
     back = "/console/receive/labels?" + urlencode([("s", s) for s in serials])
     return call.render(
         "receive_labels.html",
