@@ -26,12 +26,17 @@ class Problems:
         self.fields: dict[str, str] = {}
         self.general = ""
 
-    def add(self, err: TrackerError) -> None:
-        """Record ``err`` beside its field (or for the whole form)."""
+    def add(self, err: InvalidInput) -> None:
+        """Record ``err`` beside its field."""
+        self.fields.setdefault(err.field, field_message(err, self.lang))
+
+    def refused(self, err: TrackerError, message: str) -> Problems:
+        """A use case refused the form: ``message`` (what the user is told, see
+        ``Call.message``) for the whole form, and beside the field at fault."""
         if isinstance(err, InvalidInput):
-            self.fields.setdefault(err.field, field_message(err, self.lang))
-        else:
-            self.general = err.text(self.lang)
+            self.add(err)
+        self.general = message
+        return self
 
     def __bool__(self) -> bool:
         return bool(self.fields or self.general)

@@ -5,17 +5,14 @@ the reminders the scheduler sent."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from tests.api.conftest import password
+from tests.api.test_docs_browser import server
 from tests.conftest import IN_CI
 from tests.console.harness import CHROMIUM, CHROMIUM_ARGS, DESK, login, shoot
 from tests.db import only_sqlite
@@ -26,21 +23,9 @@ from tracker.services import borrowing
 from tracker.services.base import Services
 from tracker.services.schedule import run_due
 
+__all__ = ["server"]  # the API documentation test's uvicorn-in-a-thread fixture
+
 pytestmark = [only_sqlite, pytest.mark.timeout(180)]
-
-
-@pytest.fixture
-def server(app: FastAPI) -> Iterator[str]:
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture

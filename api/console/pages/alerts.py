@@ -165,9 +165,7 @@ def _act(call: Call, fn: Any, ok: str) -> Response:
     try:
         fn(call.svc, call.actor, a.id, call.value("note"))
     except TrackerError as exc:
-        problems = Problems(call.lang)
-        problems.add(exc)
-        problems.general = call.message(exc)
+        problems = Problems(call.lang).refused(exc, call.message(exc))
         return alert_page(call, status_of(exc), problems)
     return call.redirect(f"/console/alerts/{a.id}", ok=ok)
 

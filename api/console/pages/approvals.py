@@ -108,10 +108,7 @@ def _values(call: Call) -> dict[str, str]:
 
 
 def _problems(call: Call, exc: TrackerError) -> Problems:
-    problems = Problems(call.lang)
-    problems.add(exc)
-    problems.general = call.message(exc)
-    return problems
+    return Problems(call.lang).refused(exc, call.message(exc))
 
 
 # --- the inbox ----------------------------------------------------------------------------

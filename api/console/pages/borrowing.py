@@ -20,6 +20,7 @@ from api.console import access
 from api.console.forms import Problems
 from api.console.pages.carriers import people_options, places
 from api.console.web import PAGES, Call
+from api.errors import status_of
 from api.views import alert_view
 from tracker.domain.errors import NotFound, TrackerError
 from tracker.domain.model import (
@@ -135,12 +136,7 @@ def page(call: Call) -> Response:
 
 
 def _failed(call: Call, exc: TrackerError) -> Response:
-    problems = Problems(call.lang)
-    problems.add(exc)
-    problems.general = call.message(exc)
-    from api.errors import status_of
-
-    return borrows_page(call, status_of(exc), problems)
+    return borrows_page(call, status_of(exc), Problems(call.lang).refused(exc, call.message(exc)))
 
 
 @PAGES.post("/console/borrows", "borrows")

@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from api.console import access, i18n
 from api.console.forms import Problems
 from api.console.web import PAGES, Call, local_path, person_label
+from api.errors import status_of
 from api.routers import carriers as carriers_api
 from api.schemas.carriers import LabelIn
 from api.views import alert_view
 from labels.content import LabelContent
 from labels.render_png import render_png
-from tracker.domain.errors import InvalidInput, NotFound, TrackerError
+from tracker.domain.errors import NotFound, TrackerError
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, LossKind, PlaceKind
 from tracker.services import borrowing, classification, custody, loss, receive
@@ -255,18 +256,9 @@ def _act(call: Call, form: str, action: str, fn: Any, *args: Any, ok: str) -> Re
         call.require(action)
         fn(*args)
     except TrackerError as exc:
-        problems = Problems(call.lang)
-        problems.add(exc)
-        if isinstance(exc, InvalidInput):
-            problems.general = call.message(exc)
-        return carrier_page(call, status=_status(exc), failed=form, problems=problems)
+        problems = Problems(call.lang).refused(exc, call.message(exc))
+        return carrier_page(call, status=status_of(exc), failed=form, problems=problems)
     return call.redirect("/console/carriers/" + quote(call.path["serial"]), ok=ok)
-
-
-def _status(exc: TrackerError) -> int:
-    from api.errors import status_of
-
-    return status_of(exc)
 
 
 @PAGES.post("/console/carriers/{serial}/store", "carriers")

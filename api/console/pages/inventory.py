@@ -66,9 +66,7 @@ def start(call: Call) -> Response:
     try:
         inv = _start(call, call.values("places"), levels)
     except TrackerError as exc:
-        problems.add(exc)
-        problems.general = call.message(exc)
-        return _list_page(call, status_of(exc), problems)
+        return _list_page(call, status_of(exc), problems.refused(exc, call.message(exc)))
     return call.redirect(
         f"/console/inventories/{inv.id}", ok=call.t("清查已开始", "Inventory started")
     )

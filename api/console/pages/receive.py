@@ -13,6 +13,7 @@ from api.console import access
 from api.console.forms import Problems, marking_preview
 from api.console.pages.carriers import departments, label_status, people_options, places
 from api.console.web import PAGES, Call
+from api.errors import status_of
 from api.routers import carriers as carriers_api
 from api.schemas.carriers import LabelIn
 from tracker.domain.errors import TrackerError
@@ -171,24 +172,16 @@ def submit(call: Call) -> Response:
     try:
         done = receive.receive(call.svc, call.actor, batch)
     except TrackerError as exc:
-        problems.add(exc)
-        if not problems.general:
-            problems.general = call.message(exc)
+        problems.refused(exc, call.message(exc))
         if getattr(exc, "rule", None) == "R15":
             problems.fields.setdefault("declared_count", call.message(exc))
-        return _form(call, _status(exc), problems)
+        return _form(call, status_of(exc), problems)
     query = urlencode([("s", c.serial) for c in done])
     n = len(done)
     return call.redirect(
         f"/console/receive/labels?{query}",
         ok=call.t(f"已签收登记 {n} 件，请打印标签", f"{n} carriers registered: print their labels"),
     )
-
-
-def _status(exc: TrackerError) -> int:
-    from api.errors import status_of
-
-    return status_of(exc)
 
 
 def _serials(call: Call) -> list[str]:
