@@ -18,6 +18,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -347,16 +348,32 @@ def _door_name(svc: Services, door_id: str | None) -> str:
     return next((d.door.name for d in svc.site.doors if d.door.id == door_id), door_id)
 
 
+_NAMES_SECONDS = 60.0  # how long a person's displayed name is reused across requests
+_names: dict[tuple[int, str], tuple[float, str]] = {}
+
+
 def person_label(call: Call, pid: str | None) -> str:
-    """``name（id）`` of a person (cached for the request); the id if unknown."""
+    """``name（id）`` of a person, the id if unknown. Names are kept a minute for every
+    request of this process (a page lists the same few people many times, and each
+    look-up would otherwise be a database round trip); a renamed person shows within
+    that minute."""
     if not pid:
         return ""
-    cache = call.names
-    if pid not in cache:
+    found = call.names.get(pid)
+    if found is not None:
+        return found
+    now = time.monotonic()
+    key = (id(call.svc), pid)
+    hit = _names.get(key)
+    if hit is None or now - hit[0] > _NAMES_SECONDS:
         with call.svc.read() as uow:
             p = uow.people.get(pid)
-        cache[pid] = f"{p.name}（{p.id}）" if p is not None else pid
-    return cache[pid]
+        hit = (now, f"{p.name}（{p.id}）" if p is not None else pid)
+        if len(_names) > 10_000:
+            _names.clear()
+        _names[key] = hit
+    call.names[pid] = hit[1]
+    return hit[1]
 
 
 # --- sessions --------------------------------------------------------------------------
