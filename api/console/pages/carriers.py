@@ -4,6 +4,7 @@ a time line, open alerts — with the actions the caller's role may take."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -233,6 +234,8 @@ def entry_summary(call: Call, e: Any) -> str:
             value = d[key]
             if key == "borrower":
                 value = person_label(call, str(value))
+            elif key == "due_at":
+                value = _local(call, str(value))
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
             parts.append(f"{call.t(zh, en)} {value}")
@@ -241,6 +244,15 @@ def entry_summary(call: Call, e: Any) -> str:
             0, call.t("已确认", "confirmed") if d["ok"] else call.t("未确认", "NOT confirmed")
         )
     return "；".join(parts) if call.lang == "zh" else "; ".join(parts)
+
+
+def _local(call: Call, text: str) -> str:
+    """An ISO time from the register in the site's zone (as written, if unreadable)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return i18n.when(at, call.svc.site.calendar.tz)
 
 
 @PAGES.get("/console/carriers/{serial}", "carriers")
