@@ -456,6 +456,7 @@ def test_the_register_head_and_its_verification(desk: Desk) -> None:
     page.click("#do-verify")
     assert "登记簿完整" in page.locator("#verify-result").inner_text()
     assert "人员与账号管理" in page.locator("#admin-log").inner_text()
+    assert "赵保密" in page.locator("#live-sessions").inner_text()  # who is logged in
     shoot(page, "audit")
 
 

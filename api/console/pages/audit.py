@@ -1,5 +1,6 @@
 """审计: the register's head (count and last hash, large enough to copy onto paper), its
-verification against a head recorded earlier, and the administration log."""
+verification against a head recorded earlier, the administration log, and (for the
+officer) who is logged in to the console now."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 from api.console.forms import Problems
 from api.console.web import PAGES, Call
 from tracker.domain.ledger import Action
+from tracker.services import sessions
 
 ADMIN = {Action.PERSON.value, Action.SITE_LOAD.value}
 _CHUNK = 2000
@@ -37,6 +39,9 @@ def _page(call: Call, result: Any = None, problems: Problems | None = None) -> R
     with call.svc.read() as uow:
         count, last = uow.ledger.head()
     log, partial = _admin_log(call)
+    live = (
+        sessions.live_sessions(call.svc, call.console.settings.policy) if call.may("verify") else []
+    )
     return call.render(
         "audit.html",
         status=422 if problems else 200,
@@ -45,6 +50,7 @@ def _page(call: Call, result: Any = None, problems: Problems | None = None) -> R
         result=result,
         log=log,
         partial=partial,
+        sessions=live,
         errors=problems.fields if problems else {},
         expect_count=call.value("expect_count"),
         expect_hash=call.value("expect_hash"),
