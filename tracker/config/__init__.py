@@ -18,6 +18,7 @@ from tracker.config.devices import (
     SiteConfig,
     Smoothing,
     printer_for,
+    printers_of,
 )
 from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.config.site_file import load_site, parse_site, stored_site
@@ -37,5 +38,6 @@ __all__ = [
     "load_site",
     "parse_site",
     "printer_for",
+    "printers_of",
     "stored_site",
 ]

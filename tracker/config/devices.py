@@ -109,9 +109,13 @@ class SiteConfig(Site):
         return {p: r.rssi_offset for r in self.readers if r.rssi_offset for p in r.read_points}
 
 
+def printers_of(site: Site) -> tuple[PrinterConfig, ...]:
+    """The site's printers (none when the site carries no hardware configuration)."""
+    return site.printers if isinstance(site, SiteConfig) else ()
+
+
 def printer_for(site: Site, wanted: str | None = None) -> PrinterConfig | None:
     """The printer ``wanted`` (default: the site's label printer), or None when the site
     has no such printer (or no hardware configuration at all)."""
     name = wanted or site.labels.printer
-    printers = site.printers if isinstance(site, SiteConfig) else ()
-    return next((p for p in printers if p.id == name), None)
+    return next((p for p in printers_of(site) if p.id == name), None)

@@ -37,6 +37,7 @@ from tracker.domain.model import (
     Place,
 )
 from tracker.domain.rules import CustodyChanges
+from tracker.domain.sessions import ConsoleSession
 
 T = TypeVar("T")
 
@@ -82,6 +83,10 @@ class Repository(Protocol[T]):
         (read-only): registers of any length in constant memory."""
         ...
 
+    def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
+        """How many entities match, per combination of the values of ``fields``."""
+        ...
+
 
 class CarrierRepository(Repository[Carrier], Protocol):
     """Carriers by serial, with the lookups the use cases need."""
@@ -112,6 +117,10 @@ class BorrowRepository(Repository[Borrow], Protocol):
 
     def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
         """Checked-out borrows whose due time has passed, oldest due first."""
+        ...
+
+    def count_overdue(self, now: datetime) -> int:
+        """How many checked-out borrows are past their due time."""
         ...
 
 
@@ -384,6 +393,9 @@ class UnitOfWork(Protocol):
 
     @property
     def devices(self) -> Repository[Device]: ...
+
+    @property
+    def console_sessions(self) -> Repository[ConsoleSession]: ...
 
     @property
     def ledger(self) -> Ledger: ...

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
 from tracker.domain.errors import StoreError, TrackerError
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
     attachments: SqlRepository[Attachment]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
+    console_sessions: SqlRepository[ses.ConsoleSession]
     ledger: SqlLedger
     counters: SqlCounters
     settings: SqlSettings
@@ -127,6 +129,7 @@ class SqlUnitOfWork:
         self.attachments = repo(Attachment)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
+        self.console_sessions = repo(ses.ConsoleSession)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
