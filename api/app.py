@@ -20,7 +20,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from api import errors
+from api import console, errors
 from api.auth import RoleGuard
 from api.context import ApiContext
 from api.metrics import Metrics, RequestContext
@@ -39,6 +39,7 @@ from api.routers import (
     devices,
     epcis,
     events,
+    gateway,
     handovers,
     inventories,
     level_changes,
@@ -83,6 +84,7 @@ ROUTERS = (
     notifications.router,
     audit.router,
     events.router,
+    gateway.router,
     stream.router,
     epcis.router,
     registers.router,
@@ -113,11 +115,14 @@ def guards(dependant: Dependant) -> Iterator[RoleGuard]:
 
 
 def all_routes(app: FastAPI) -> Iterator[BaseRoute]:
-    """Every route of ``app``, looking inside included routers."""
+    """Every API route of ``app``, looking inside included routers. The console's pages
+    (session cookies, not tokens) have their own role table: ``api.console.rules``."""
 
     def walk(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
         for r in routes:
             inner = getattr(r, "original_router", None)  # FastAPI >= 0.16x keeps inclusions
+            if inner is console.router:
+                continue
             if inner is not None:
                 yield from walk(inner.routes)
             else:
@@ -186,6 +191,7 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
     for r in ROUTERS:
         declare_roles(r.routes)  # before inclusion, which copies the routes' metadata
         app.include_router(r)
+    app.include_router(console.router)  # the web console (api/console, docs/CONSOLE.md)
     # Added last, so outermost: the request id, headers and access log cover the 413.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)

@@ -9,6 +9,14 @@ Measured in the same run:
   115200 baud typically returns) and 4096-byte chunks, clean and with 10 % of frames
   damaged plus noise. Ceiling: 115200 baud / (24 bytes × 10 bits) = 480 notifications/s.
 - RDM6300 frames through ``BadgeReader``; ceiling 9600 / (14 × 10) ≈ 69 frames/s.
+- LLRP RO_ACCESS_REPORTs through ``LLRPReader`` (framer → TagReportData → antenna map →
+  ``TagRead``), one tag per report (ROReportSpec N = 1, what the driver asks for) and
+  20 per report, in 1460-byte chunks (one TCP segment). Ceiling: a reader's 100 Mbit/s
+  port carrying nothing but those reports (52 bytes per one-tag report).
+- UHFReader18 inventory answers through ``ChafonReader``, one tag and 15 tags (the most
+  96-bit EPCs one frame holds) per answer, in 64-byte chunks. Ceiling: 57600 baud / 10
+  bits per byte over the answer's bytes (the inventory commands going the other way
+  ignored), in tags/s.
 - Door logic (``DoorLogic.on_tag`` + 10 Hz ticks) on sweeps of tags through a door;
   ceiling: 20 doors × 2 readers × 480 reads/s = 19,200 reads/s for a whole site.
 
@@ -25,7 +33,12 @@ import sys
 import time
 from collections.abc import Callable
 
+from drivers import llrp
+from drivers.chafon import InventoryAnswer
+from drivers.chafon_reader import ChafonReader
 from drivers.em4100 import Rdm6300Frame
+from drivers.llrp_params import TagReport
+from drivers.llrp_reader import LLRPReader
 from drivers.m100 import TagNotification
 from drivers.readers import BadgeReader, M100Reader
 from drivers.reads import TagRead
@@ -36,6 +49,8 @@ from tracker.gateway.door import DoorLogic
 M100_CEILING = 115200 / (24 * 10)
 RDM6300_CEILING = 9600 / (14 * 10)
 SITE_CEILING = 20 * 2 * M100_CEILING
+ETHERNET = 100e6 / 8  # bytes/s on a reader's 100 Mbit/s port
+CHAFON_LINE = 57600 / 10  # bytes/s
 
 
 def m100_stream(frames: int, damaged: float, rng: random.Random) -> tuple[bytes, int]:
@@ -108,6 +123,77 @@ def bench_rdm6300(frames: int, repeat: int) -> tuple[float, int]:
     return timed(run, repeat)
 
 
+def llrp_stream(reports: int, per_report: int) -> tuple[bytes, int]:
+    """RO_ACCESS_REPORTs of ``per_report`` tags each, as the simulator and real readers
+    send them (EPC-96, ROSpecID, antenna 1-4, peak RSSI, first seen, count, PC)."""
+    out = bytearray()
+    for i in range(reports):
+        tags = tuple(
+            TagReport(
+                bytes.fromhex(f"3034257BF4{(i * per_report + j) % 1000:014X}"),
+                antenna=1 + j % 4,
+                peak_rssi=-40 - j % 30,
+                first_seen_us=1_700_000_000_000_000 + i,
+                seen_count=1,
+                pc=0x3000,
+                rospec_id=1,
+            )
+            for j in range(per_report)
+        )
+        out += llrp.ROAccessReport(tags=tags).to_bytes()
+    return bytes(out), reports * per_report
+
+
+def bench_llrp(chunks: list[bytes], repeat: int) -> tuple[float, int]:
+    """The LLRP driver path over ``chunks``: median seconds, reads delivered."""
+
+    def run() -> int:
+        n = 0
+
+        def on_read(_read: TagRead) -> None:
+            nonlocal n
+            n += 1
+
+        antennas = {1: "in", 2: "in", 3: "out", 4: "out"}
+        reader = LLRPReader("llrp://bench", "bench", on_read, antennas=antennas)  # not started
+        for chunk in chunks:
+            reader._received(None, chunk)
+        return n
+
+    return timed(run, repeat)
+
+
+def chafon_stream(answers: int, per_answer: int) -> tuple[bytes, int]:
+    """Inventory answers of ``per_answer`` 96-bit EPCs each."""
+    out = bytearray()
+    for i in range(answers):
+        epcs = tuple(
+            bytes.fromhex(f"3034257BF4{(i * per_answer + j) % 1000:014X}")
+            for j in range(per_answer)
+        )
+        out += InventoryAnswer(epcs).to_bytes()
+    return bytes(out), answers * per_answer
+
+
+def bench_chafon(chunks: list[bytes], repeat: int) -> tuple[float, int]:
+    """The UHFReader18 driver path over ``chunks``: median seconds, reads delivered."""
+
+    def run() -> int:
+        n = 0
+
+        def on_read(_read: TagRead) -> None:
+            nonlocal n
+            n += 1
+
+        reader = ChafonReader("loop://", "bench", on_read)  # never started: no port opened
+        reader._send = lambda _data: True  # type: ignore[method-assign]  # no line to ask on
+        for chunk in chunks:
+            reader._on_data(chunk)
+        return n
+
+    return timed(run, repeat)
+
+
 def door_reads(tags: int) -> list[TagRead]:
     """Reads of ``tags`` tags carried in through a door, one every 0.25 s."""
     reads = []
@@ -168,6 +254,18 @@ def main() -> None:
         row(name, count / seconds, M100_CEILING)
     seconds, count = bench_rdm6300(args.frames // 4, args.repeat)
     row("RDM6300 frames, 64-byte reads", count / seconds, RDM6300_CEILING)
+    for per in (1, 20):
+        data, tags = llrp_stream(args.frames // per, per)
+        seconds, count = bench_llrp(chunked(data, 1460), args.repeat)
+        assert count == tags, (count, tags)
+        ceiling = ETHERNET / (len(data) / tags)
+        row(f"LLRP reports, {per} tag(s) each, tags/s", count / seconds, ceiling)
+    for per in (1, 15):
+        data, tags = chafon_stream(args.frames // per // 2, per)
+        seconds, count = bench_chafon(chunked(data, 64), args.repeat)
+        assert count == tags, (count, tags)
+        ceiling = CHAFON_LINE / (len(data) / tags)
+        row(f"UHFReader18 answers, {per} tag(s) each, tags/s", count / seconds, ceiling)
     seconds, count = bench_door(300, args.repeat)
     row("door logic, reads/s (300 tags crossing)", count / seconds, SITE_CEILING)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from drivers import em4100, m100
+from drivers import em4100, m100, m100_setup
 from drivers.framing import Framer
 from drivers.reads import BadgeRead, TagRead
 from drivers.transport import Backoff, SerialTransport
@@ -180,11 +180,17 @@ class SerialReader(Generic[_Msg, _Read]):
 class M100Reader(SerialReader[m100.M100Message, TagRead]):
     """An M100/YRM100 UHF module kept in multi-poll inventory.
 
-    Multi-poll (``poll_count`` rounds) is started on every connect and reconnect and
-    re-armed every ``rearm_every`` seconds so the count never runs out; when nothing has
-    been heard for ``keepalive`` seconds the reader sends stop + multi-poll, whose stop
-    response refreshes ``last_heard`` even with no tag in the field. :meth:`close` sends
-    stop and waits up to ``stop_timeout`` for the reader's answer.
+    After every connect the module is set up first (:class:`drivers.m100_setup.Setup`):
+    hardware and firmware versions read, ``region`` and ``tx_power`` (dBm) set and read
+    back when given; :attr:`info` holds what was learned and any problem. A module that
+    answers none of it is given up on after the set-up timeouts, is probed like a silent
+    one, and — never heard — is offline.
+
+    Then multi-poll (``poll_count`` rounds) is started, on every connect and reconnect,
+    and re-armed every ``rearm_every`` seconds so the count never runs out; when nothing
+    has been heard for ``keepalive`` seconds the reader sends stop + multi-poll, whose
+    stop response refreshes ``last_heard`` even with no tag in the field. :meth:`close`
+    sends stop and waits up to ``stop_timeout`` for the reader's answer.
     """
 
     def __init__(
@@ -198,6 +204,9 @@ class M100Reader(SerialReader[m100.M100Message, TagRead]):
         keepalive: float = 5.0,
         rearm_every: float = 60.0,
         stop_timeout: float = 0.5,
+        region: int | None = None,
+        tx_power: float | None = None,
+        setup_timeout: float = 0.3,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -220,6 +229,9 @@ class M100Reader(SerialReader[m100.M100Message, TagRead]):
         self._armed_at = 0.0
         self._probed_at = 0.0
         self._stopped = threading.Event()
+        self._wanted = (region, tx_power, setup_timeout)
+        self._setup = m100_setup.Setup(region, tx_power, setup_timeout)
+        self.info = m100_setup.ModuleInfo()
         self.errors_seen = 0
 
     def close(self) -> None:
@@ -239,7 +251,20 @@ class M100Reader(SerialReader[m100.M100Message, TagRead]):
 
     def _on_connect(self) -> None:
         super()._on_connect()
-        self._arm()
+        region, power, timeout = self._wanted
+        self._setup = m100_setup.Setup(region, power, timeout)
+        self._next_setup_step()
+
+    def _next_setup_step(self) -> None:
+        out = self._setup.next(self._clock())
+        if out is not None:
+            self._send(out)
+        elif self._setup.done:
+            self.info = self._setup.info
+            for problem in self.info.problems:
+                logger.warning("%s set-up: %s", self.read_point, problem)
+            logger.info("%s: %s", self.read_point, self.info)
+            self._arm()
 
     def _arm(self) -> None:
         now = self._clock()
@@ -249,6 +274,9 @@ class M100Reader(SerialReader[m100.M100Message, TagRead]):
             logger.debug("multi-poll started on %s", self.read_point)
 
     def _on_tick(self) -> None:
+        if not self._setup.done:
+            self._next_setup_step()
+            return
         now = self._clock()
         heard = self._last_heard if self._last_heard is not None else self._armed_at
         if now - heard >= self._keepalive and now - self._probed_at >= self._keepalive:
@@ -260,6 +288,13 @@ class M100Reader(SerialReader[m100.M100Message, TagRead]):
             self._arm()
 
     def _handle(self, message: m100.M100Message) -> TagRead | None:
+        if not self._setup.done:
+            answer = (
+                m100_setup.decode_setup(message) if isinstance(message, m100.M100Frame) else message
+            )
+            if self._setup.feed(answer):
+                self._next_setup_step()
+                return None
         if isinstance(message, m100.TagNotification):
             return TagRead(
                 message.epc.hex().upper(), message.pc, message.rssi, self.read_point, self._clock()

@@ -39,3 +39,9 @@ class BadgeRead:
     read_point: str
     at: float
     protocol: str
+
+
+#: The RSSI reported for a read whose reader gives none (UHFReader18 answers, an LLRP
+#: report without PeakRSSI): every read of such a reader weighs the same, so the door
+#: logic orders its zones by first sight.
+UNKNOWN_RSSI = -70

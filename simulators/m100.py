@@ -6,7 +6,12 @@ driver's own codec, which is itself tested against the golden bytes):
 - single inventory → one notification per tag in the field, or ``BB 01 FF 00 01 15 16 7E``;
 - multi-poll (count) → a round every ``round_interval`` s (± jitter), each sending one
   notification per tag in the field, until stopped or the count runs out;
-- stop → ``BB 01 28 00 01 00 2A 7E``.
+- stop → ``BB 01 28 00 01 00 2A 7E``;
+- module information, set / get region, set / get transmit power → the answers of the
+  vendor's manual (:mod:`drivers.m100_setup`); a power above the board's rating is
+  clipped to it, as a real board does; anything else → error ``17``.
+
+:attr:`M100Simulator.silent` makes a module that answers nothing at all.
 
 Tags are put in the field with :meth:`M100Simulator.add_tag` (fixed RSSI) or
 :meth:`M100Simulator.pass_tag` (RSSI sweeping low → high → low as a person walks by).
@@ -17,50 +22,21 @@ next polling round — the finite, known set that "exactly once" tests count.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 from drivers import m100
+from drivers import m100_setup as setup
 from simulators.device import Faults, SerialDeviceSimulator
-from tracker.domain.errors import InvalidInput
+from simulators.field import TagPopulation, parse_epc
+
+__all__ = ["M100Simulator", "parse_epc"]
+
+#: Region codes the module accepts (China 900, US, Europe, China 800, Korea).
+REGIONS = (0x01, 0x02, 0x03, 0x04, 0x06)
+ERROR_COMMAND = 0x17  # "malformed / unsupported command frame"
 
 logger = logging.getLogger(__name__)
-
-
-def parse_epc(epc: str) -> bytes:
-    """EPC hex (any case) → bytes; raise :class:`InvalidInput` if not even-length hex."""
-    try:
-        raw = bytes.fromhex(epc)
-    except ValueError as exc:
-        raise InvalidInput("epc", f"{epc!r} is not hex", zh=f"{epc!r} 不是十六进制") from exc
-    if not raw or len(raw) % 2 or len(raw) > 62 or len(epc) != 2 * len(raw):
-        raise InvalidInput("epc", f"{epc!r} must be 4..124 hex digits, a whole number of words")
-    return raw
-
-
-@dataclass
-class _Tag:
-    epc: bytes
-    rssi: int
-    start: float = 0.0
-    end: float | None = None  # None: stays until removed
-    sweep: tuple[int, int] | None = None  # (low, high) dBm for a pass
-
-    def rssi_at(self, now: float) -> int:
-        """RSSI the module reports for this tag at ``now`` (before noise)."""
-        if self.sweep is None or self.end is None:
-            return self.rssi
-        low, high = self.sweep
-        span = self.end - self.start
-        frac = (now - self.start) / span if span > 0 else 0.5
-        # A triangle: low at the edges of the field, high in its middle.
-        return round(low + (high - low) * (1.0 - abs(2.0 * frac - 1.0)))
-
-    def in_field(self, now: float) -> bool:
-        """True while the tag is within the antenna's field."""
-        return self.start <= now and (self.end is None or now < self.end)
 
 
 class M100Simulator(SerialDeviceSimulator):
@@ -83,7 +59,20 @@ class M100Simulator(SerialDeviceSimulator):
         self.rssi_noise = rssi_noise
         self.miss_prob = miss_prob
         self._framer = m100.M100Framer()
-        self._tags: dict[bytes, _Tag] = {}
+        #: Module information by kind (hardware, software, manufacturer), as a 26 dBm
+        #: board of the vendor document answers it.
+        self.info = {
+            setup.INFO_HARDWARE: "M100 26dBm V1.0",
+            setup.INFO_SOFTWARE: "V2.3.1",
+            setup.INFO_MANUFACTURER: "MagicRF",
+        }
+        self.region = 0x02  # as shipped: US; a Chinese site must set China 920-925 MHz
+        self.power = 2000  # 20.00 dBm
+        self.max_power = 2600
+        #: A module that answers nothing (powered, wired, dead): the driver must notice.
+        self.silent = False
+        self._field = TagPopulation()
+        self._tags = self._field.tags
         self._once: deque[m100.TagNotification] = deque()
         self._polling = False
         self._rounds_left = 0
@@ -94,15 +83,11 @@ class M100Simulator(SerialDeviceSimulator):
 
     def add_tag(self, epc: str, rssi: int = -50) -> None:
         """Put a tag in the field at a steady RSSI until :meth:`remove_tag`."""
-        raw = parse_epc(epc)
-        with self._lock:
-            self._tags[raw] = _Tag(raw, rssi)
+        self._field.add(epc, rssi)
 
     def remove_tag(self, epc: str) -> None:
         """Take a tag out of the field."""
-        raw = parse_epc(epc)
-        with self._lock:
-            self._tags.pop(raw, None)
+        self._field.remove(epc)
 
     def pass_tag(
         self,
@@ -116,15 +101,11 @@ class M100Simulator(SerialDeviceSimulator):
     ) -> None:
         """A tag carried through the field: in it from ``delay`` s for ``duration`` s,
         RSSI rising ``low`` → ``high`` at the middle → ``low``."""
-        raw = parse_epc(epc)
-        start = (time.monotonic() if now is None else now) + delay
-        with self._lock:
-            self._tags[raw] = _Tag(raw, low, start, start + duration, (low, high))
+        self._field.carry(epc, duration, delay=delay, low=low, high=high, now=now)
 
     def tags_in_field(self, now: float) -> list[str]:
         """EPCs (upper-case hex) in the field at ``now``."""
-        with self._lock:
-            return [t.epc.hex().upper() for t in self._tags.values() if t.in_field(now)]
+        return self._field.in_field(now)
 
     def emit_once(self, epc: str, rssi: int = -50) -> None:
         """Queue one notification, sent exactly once during the next polling round."""
@@ -146,8 +127,11 @@ class M100Simulator(SerialDeviceSimulator):
     # --- device behaviour (sim thread) ---------------------------------------------------
 
     def _on_host_bytes(self, data: bytes, now: float) -> None:
-        for message in self._framer.feed(data):
+        for frame in self._framer.feed(data):
+            message = setup.decode_setup(frame) if isinstance(frame, m100.M100Frame) else frame
             self.commands.append(type(message).__name__)
+            if self.silent:
+                continue
             if isinstance(message, m100.InventoryCommand):
                 notes = self._notifications(now)
                 if not notes:
@@ -162,10 +146,31 @@ class M100Simulator(SerialDeviceSimulator):
                 self._polling = False
                 self._send_frame(m100.StopResponse(0).to_bytes())
             else:
-                logger.debug("M100 sim ignores %r", message)
+                self._set_up(message)
+
+    def _set_up(self, message: object) -> None:
+        """Answer the module-information, region and power commands."""
+        answer: setup.SetupMessage | m100.ErrorResponse
+        if isinstance(message, setup.InfoCommand) and message.kind in self.info:
+            answer = setup.InfoResponse(message.kind, self.info[message.kind])
+        elif isinstance(message, setup.SetRegionCommand) and message.region in REGIONS:
+            self.region = message.region
+            answer = setup.SetResponse(setup.CMD_SET_REGION, 0)
+        elif isinstance(message, setup.GetRegionCommand):
+            answer = setup.RegionResponse(self.region)
+        elif isinstance(message, setup.SetPowerCommand):
+            # A board transmits at most its rated power; asking for more gets the most.
+            self.power = min(message.centi_dbm, self.max_power)
+            answer = setup.SetResponse(setup.CMD_SET_POWER, 0)
+        elif isinstance(message, setup.GetPowerCommand):
+            answer = setup.PowerResponse(self.power)
+        else:
+            logger.debug("M100 sim refuses %r", message)
+            answer = m100.ErrorResponse(ERROR_COMMAND)
+        self._send_frame(answer.to_frame().to_bytes())
 
     def _step(self, now: float) -> float:
-        if not self._polling:
+        if not self._polling or self.silent:
             return self.tick * 4
         if now < self._next_round:
             return self._next_round - now
@@ -185,17 +190,8 @@ class M100Simulator(SerialDeviceSimulator):
         return self._next_round - now
 
     def _notifications(self, now: float) -> list[m100.TagNotification]:
-        with self._lock:
-            tags = [t for t in self._tags.values() if t.in_field(now)]
-            for t in [t for t in self._tags.values() if t.end is not None and now >= t.end]:
-                del self._tags[t.epc]
-        notes = []
-        for tag in tags:
-            if self.miss_prob and self.rng.random() < self.miss_prob:
-                continue
-            rssi = tag.rssi_at(now) + self.rng.randint(-self.rssi_noise, self.rssi_noise)
-            notes.append(m100.TagNotification.build(tag.epc, max(-128, min(127, rssi))))
-        return notes
+        reads = self._field.reads(now, self.rng, noise=self.rssi_noise, miss=self.miss_prob)
+        return [m100.TagNotification.build(epc, rssi) for epc, rssi in reads]
 
     def _corrupt(self, frame: bytes) -> bytes:
         bad = bytearray(frame)

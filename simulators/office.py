@@ -26,6 +26,8 @@ class SimulatedOffice:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sims: dict[str, SimulatedReader] = {}
+        #: Read points served by antennas of a multi-antenna reader → their fields.
+        self.points: dict[str, list[TagField]] = {}
         readers = []
         for i, r in enumerate(site.readers):
             # Keep the installer's device name, so a site file maps onto the simulators by
@@ -34,6 +36,10 @@ class SimulatedOffice:
             sim = protocols.get(r.protocol).simulate(self.folder / name, seed=seed + i)
             self.sims[r.id] = sim
             readers.append(replace(r, url=sim.url))
+            for number, point in dict(r.options.get("antennas", {})).items():
+                antenna = getattr(sim, "antenna", None)
+                if antenna is not None:
+                    self.points.setdefault(point, []).append(antenna(number))
         #: The site with every reader's URL pointing at its simulator.
         self.site = replace(site, readers=tuple(readers))
         self._doors = {d.door.id: d for d in site.doors}
@@ -55,7 +61,10 @@ class SimulatedOffice:
         return self.sims[reader_id]
 
     def uhf(self, reader_id: str) -> TagField:
-        """The field of the UHF reader ``reader_id``."""
+        """The field of the UHF reader ``reader_id`` — or of the read point
+        ``reader_id``, the antennas of a multi-antenna reader that report as it."""
+        if reader_id in self.points:
+            return _Antennas(self.points[reader_id])
         sim = self.sims[reader_id]
         if not isinstance(sim, TagField):
             raise TypeError(f"reader {reader_id} is not a UHF reader")
@@ -123,3 +132,28 @@ class SimulatedOffice:
                 return True
             time.sleep(0.02)
         return False
+
+
+class _Antennas:
+    """Several antennas of one reader that report as one read point, as one field."""
+
+    def __init__(self, fields: list[TagField]) -> None:
+        self.fields = fields
+
+    def add_tag(self, epc: str, rssi: int = -50) -> None:
+        for f in self.fields:
+            f.add_tag(epc, rssi)
+
+    def remove_tag(self, epc: str) -> None:
+        for f in self.fields:
+            f.remove_tag(epc)
+
+    def pass_tag(
+        self, epc: str, duration: float, *, delay: float = 0.0, now: float | None = None
+    ) -> None:
+        for f in self.fields:
+            f.pass_tag(epc, duration, delay=delay, now=now)
+
+    @property
+    def polling(self) -> bool:
+        return all(f.polling for f in self.fields)

@@ -41,6 +41,11 @@ class PtyLink:
         """The ``/dev/pts/N`` the link points at, while plugged."""
         return os.ttyname(self._slave) if self._slave is not None else None
 
+    def fileno(self) -> int | None:
+        """The master's file descriptor while plugged (for a simulator that waits on
+        several links at once)."""
+        return self._master
+
     def plug(self) -> None:
         """Create a fresh raw-mode pty and point the link at its slave (atomically)."""
         if self.plugged:

@@ -17,6 +17,7 @@ COMPOSITION_ROOT = (
     "tracker/demo.py",
     "tracker/simulate.py",
     "tracker/protocols/builtin.py",  # binds each protocol's driver and simulator
+    "tracker/protocols/output_builtin.py",  # ... and each relay board's
 )
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from simulators.printer import PrinterSimulator
     from tracker.gateway.runner import Gateway, GatewayOptions
     from tracker.gateway.sinks import Sink
+    from tracker.protocols.outputs import SimulatedOutput
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class SimulatedSite:
     gateway: Gateway
     control: ControlServer
     cameras: dict[str, ShowCamera] = field(default_factory=dict)
+    outputs: dict[str, SimulatedOutput] = field(default_factory=dict)  # relay boards
     credentials: dict[str, str] = field(default_factory=dict)  # demo logins, if any
     samples: list[str] = field(default_factory=list)  # sample carriers, if any
 
@@ -135,6 +137,8 @@ class SimulatedSite:
         self.gateway.stop()
         self.office.stop()
         self.printer.stop()
+        for board in self.outputs.values():
+            board.stop()
 
 
 def simulate_site(
@@ -156,6 +160,7 @@ def simulate_site(
     through ``workdir/sim.sock``. ``services.site`` becomes the simulated site.
     """
     from drivers.camera import CaptureLoop, DoorScanner, SafeScanner, ShieldCorrelator, make_decoder
+    from drivers.camera.stills import encode_jpeg
     from simulators.camera_show import ShowCamera
     from simulators.control import ControlServer
     from simulators.office import SimulatedOffice
@@ -165,14 +170,23 @@ def simulate_site(
     from tracker.gateway.outbox import Outbox
     from tracker.gateway.runner import Gateway, GatewayOptions, clock_time
     from tracker.gateway.sinks import ServiceSink
+    from tracker.gateway.table import ServiceFeed, TableStore
+    from tracker.protocols import outputs as output_protocols
+    from tracker.services import authz
 
     office = SimulatedOffice(site, workdir / "by-id").start()
+    boards: dict[str, SimulatedOutput] = {}
+    for o in site.outputs:
+        name = Path(o.url).name if o.url.startswith("/") else f"usb-sim-{o.id}"
+        boards[o.id] = output_protocols.get(o.protocol).simulate(workdir / "by-id" / name, o)
+        boards[o.id].start()
     printer = PrinterSimulator().start()
     printers = tuple(
         PrinterConfig(p.id, printer.url, "zpl") if p.format == "zpl" else p
         for p in office.site.printers
     ) or (PrinterConfig("desk", printer.url, "zpl"),)
-    simulated = replace(office.site, printers=printers)
+    outputs = tuple(replace(o, url=boards[o.id].url) for o in office.site.outputs)
+    simulated = replace(office.site, printers=printers, outputs=outputs)
     services.site = simulated
     to_time = clock_time(services.clock)
     gateway = Gateway(
@@ -182,6 +196,9 @@ def simulate_site(
         open_reader,
         options or GatewayOptions("simulated-gateway"),
         to_time=to_time,
+        table=TableStore(workdir / "authz.json"),
+        feed=ServiceFeed(authz.feed(services)),
+        encode=encode_jpeg,
     ).start()
     cameras: dict[str, ShowCamera] = {}
 
@@ -202,7 +219,7 @@ def simulate_site(
             shield = ShieldCorrelator(window=5.0, identities=_epc_of(services))
             camera(dc.camera, DoorScanner(dc.camera, dc.door.id), dc.door.id, correlator=shield)
     control = ControlServer(office, workdir / "sim.sock", cameras).start()
-    return SimulatedSite(office, printer, gateway, control, cameras)
+    return SimulatedSite(office, printer, gateway, control, cameras, boards)
 
 
 def _known(svc: Services, safe: str) -> Callable[[str], str | None]:

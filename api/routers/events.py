@@ -42,7 +42,8 @@ def _outside(
     ev: EventIn,
 ) -> str | None:
     # Only real places of the site count here; unknown ids are malformed (422) instead.
-    if ev.kind in ("crossing", "shielded") and ev.door in site_doors and ev.door not in scope.doors:
+    door_kinds = ("crossing", "shielded", "alarm")
+    if ev.kind in door_kinds and ev.door in site_doors and ev.door not in scope.doors:
         return "door"
     if ev.kind == "safe" and ev.safe in site_safes and ev.safe not in scope.safes:
         return "safe"
@@ -130,6 +131,9 @@ def post_events(
             reader=ev.reader,
             online=ev.online,
             source=ev.source,
+            stills=tuple(ev.stills),
+            table_version=ev.table_version,
+            age=ev.age,
         )
         for ev in body.events
     ]

@@ -63,7 +63,7 @@ class EventIn(Model):
     """One observation from a gateway (see ``tracker.services.movement.Observation``)."""
 
     event_id: str = Field(min_length=1, max_length=128, description="Client-generated, unique.")
-    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat"]
+    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table"]
     at: When
     code: ShortText = Field(default="", description="Tag EPC hex or label barcode.")
     door: Ident | None = None
@@ -74,6 +74,11 @@ class EventIn(Model):
     reader: Ident | None = None
     online: bool = True
     source: MovementSource = MovementSource.RFID
+    stills: list[str] = Field(
+        default_factory=list, max_length=5, description="alarm: '<offset ms>:<base64 JPEG>'"
+    )
+    table_version: int | None = Field(default=None, ge=0)
+    age: float | None = Field(default=None, ge=0, description="table: seconds since confirmed")
 
 
 class EventBatchIn(Model):

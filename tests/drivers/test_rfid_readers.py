@@ -185,7 +185,8 @@ def test_m100_keepalive_when_no_tag_is_in_the_field(link: Path) -> None:
     reader.start()
     try:
         assert wait_for(lambda: reader.stats().last_heard is not None)
-        assert "StopCommand" in sim.commands
+        # The set-up answers are heard first; the keepalive probe follows them.
+        assert wait_for(lambda: "StopCommand" in sim.commands)
         assert wait_for(lambda: sim.polling)  # and polling again right after the probe
     finally:
         reader.close()

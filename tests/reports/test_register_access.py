@@ -199,3 +199,24 @@ def test_the_cli_starts_without_the_rendering_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_every_export_is_in_the_administration_log(
+    office: Office, november: RegisterQuery, tmp_path: Path
+) -> None:
+    from tracker.domain.adminlog import AdminAction
+    from tracker.domain.ledger import EntryFilter
+
+    export(office.svc, "carol", "borrows", november, "csv", tmp_path / "b.csv")
+    export(office.svc, "oscar", "summary", november, "pdf", tmp_path / "s.pdf")
+    with office.svc.read() as uow:
+        found = uow.admin_log.find(
+            EntryFilter(actions=frozenset({AdminAction.EXPORT.value})), limit=10
+        )
+    got = sorted((e.actor, e.data["export"], e.data["format"]) for e in found)
+    assert got == [("carol", "register:borrows", "csv"), ("oscar", "register:summary", "pdf")]
+    borrows = next(e for e in found if e.data["export"] == "register:borrows")
+    assert (borrows.data["start"], borrows.data["end"]) == ("2026-11-01", "2026-11-30")
+    assert borrows.data["rows"] == 2
+    # what was exported is named, never shown: no title in the log
+    assert not any(t in str(e.data) for e in found for t in TITLES)

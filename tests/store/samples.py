@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
@@ -247,5 +248,8 @@ def every_entity() -> list[Any]:
             approver="dave",
             decided_at=T_CST,
             decision_note="不同意",
+        ),
+        ses.ConsoleSession(
+            "cd" * 32, "alice", "alice", T, T_CST, T, "idle", "10.0.0.7", "Chromium"
         ),
     ]

@@ -16,6 +16,7 @@ from tests.db import only_postgres
 from tests.store import samples
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
@@ -46,6 +47,7 @@ REPO = {
     Attachment: "attachments",
     acc.User: "users",
     acc.Device: "devices",
+    ses.ConsoleSession: "console_sessions",
 }
 
 

@@ -7,11 +7,14 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from tracker.gateway.table import TableStore
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ def gateway(
     from tracker.gateway.outbox import Outbox
     from tracker.gateway.runner import Gateway, GatewayOptions
     from tracker.gateway.sinks import HttpSink, ServiceSink, Sink
+    from tracker.gateway.table import HttpFeed, ServiceFeed, TableSource, TableStore
+    from tracker.services import authz
 
     the_site = load_site(site)
     known = {d.door.id for d in the_site.doors}
@@ -50,6 +55,7 @@ def gateway(
         if d not in known:
             raise InvalidInput("door", f"no door {d!r} in {site}", zh=f"站点文件中没有门 {d!r}")
     sink: Sink
+    feed: TableSource
     if server:
         token = os.environ.get("TRACKER_DEVICE_TOKEN", "")
         if not token:
@@ -59,15 +65,19 @@ def gateway(
                 zh="请设置 `tracker device add` 生成的设备令牌",
             )
         sink = HttpSink(server, token)
+        feed = HttpFeed(server, token)
     else:
-        sink = ServiceSink(build(site_file=site, load=False).services, f"device:{gateway_id}")
+        services = build(site_file=site, load=False).services
+        sink = ServiceSink(services, f"device:{gateway_id}")
+        feed = ServiceFeed(authz.feed(services))
+    table = TableStore(Path("data") / f"authz-{gateway_id}.json")
     box = Outbox(outbox or Path("data") / f"outbox-{gateway_id}.sqlite")
     options = GatewayOptions(
         gateway_id,
         doors=frozenset(door) if door else None,
         safes=frozenset(safe) if safe else None,
     )
-    gw = Gateway(the_site, sink, box, open_reader, options).start()
+    gw = Gateway(the_site, sink, box, open_reader, options, table=table, feed=feed).start()
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -77,6 +87,7 @@ def gateway(
         if zh
         else f"gateway {gateway_id}: {len(gw.readers_cfg)} readers; Ctrl-C to stop"
     )
+    typer.echo(_table_line(table, zh))
     try:
         stop.wait(seconds)
     except KeyboardInterrupt:
@@ -89,3 +100,17 @@ def gateway(
             if zh
             else f"stopped; {pending} observation(s) still queued, {dead} refused"
         )
+        typer.echo(_table_line(table, zh))
+
+
+def _table_line(table: TableStore, zh: bool) -> str:
+    """The authorization table's version and age, as ``tracker gateway`` prints them."""
+    version, age = table.version, table.age()
+    if version is None:
+        return "尚无授权表（等待服务端下发）" if zh else "no authorization table yet"
+    secs = f"{age:.0f}" if age is not None else "?"
+    return (
+        f"授权表 第{version}版，{secs} 秒前确认"
+        if zh
+        else f"authorization table v{version}, confirmed {secs} s ago"
+    )

@@ -26,14 +26,14 @@ logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="rfid",
-    help="RFID readers (every protocol of the registry: UHF M100, 125 kHz EM4100, …).",
+    help="RFID readers (every protocol of the registry: UHF M100, LLRP, UHFReader18, EM4100, …).",
     no_args_is_help=True,
 )
 
 
 @app.callback()
 def _group() -> None:
-    """RFID readers (every protocol of the registry: UHF M100, 125 kHz EM4100, …)."""
+    """RFID readers (every protocol of the registry: UHF M100, LLRP, UHFReader18, EM4100, …)."""
 
 
 def _lang() -> str:
@@ -71,7 +71,8 @@ def listen(
     port: Annotated[
         str,
         typer.Option(
-            help="Device path or URL: /dev/serial/by-id/..., socket://host:port, rfc2217://host:port."
+            help="Device path or URL: /dev/serial/by-id/..., socket://host:port, "
+            "rfc2217://host:port; llrp://host[:port] for an LLRP reader."
         ),
     ],
     count: Annotated[int | None, typer.Option(min=1, help="Exit after N valid frames.")] = None,
@@ -79,7 +80,9 @@ def listen(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     baudrate: Annotated[
         int | None,
-        typer.Option(help="Override the protocol's baud rate (M100 115200, EM4100 9600)."),
+        typer.Option(
+            help="Override the protocol's baud rate (M100 115200, UHFReader18 57600, EM4100 9600)."
+        ),
     ] = None,
 ) -> None:
     """Print every valid frame a reader sends (repeats included), nothing for bad ones."""
@@ -87,6 +90,9 @@ def listen(
     from tracker.config import ReaderConfig
 
     proto = reader_protocol(protocol)
+    why = proto.check_url(port)
+    if why:
+        raise typer.BadParameter(f"{port!r}: {why}", param_hint="'--port'")
     reads: queue.SimpleQueue[TagRead | BadgeRead] = queue.SimpleQueue()
     cfg = ReaderConfig(id="cli", protocol=proto.name, url=port, baudrate=baudrate)
     reader = proto.open(cfg, reads.put)

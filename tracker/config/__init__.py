@@ -18,12 +18,18 @@ from tracker.config.devices import (
     SiteConfig,
     Smoothing,
     printer_for,
+    printers_of,
 )
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.config.site_file import load_site, parse_site, stored_site
 from tracker.config.urls import check_device_url
+from tracker.domain.evidence import AlarmPolicy
 
 __all__ = [
+    "AlarmPolicy",
     "CameraConfig",
+    "DoorAlarm",
+    "OutputConfig",
     "PrinterConfig",
     "ReaderConfig",
     "SiteConfig",
@@ -32,5 +38,6 @@ __all__ = [
     "load_site",
     "parse_site",
     "printer_for",
+    "printers_of",
     "stored_site",
 ]

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from tracker.config.outputs import DoorAlarm, OutputConfig
 from tracker.domain.errors import ConfigError
+from tracker.domain.evidence import AlarmPolicy
 from tracker.domain.site import Sensor, Site
 
 
@@ -43,6 +45,9 @@ class ReaderConfig(Sensor):
     url: str
     smoothing: Smoothing = Smoothing()
     baudrate: int | None = None  # None: the protocol's usual speed
+    #: dB added to every RSSI the reader reports before the door logic compares zones
+    #: (its coupler's loss minus its antenna's gain, so that two readers compare fairly).
+    rssi_offset: float = 0.0
     #: Protocol-specific settings from the site file, checked by the protocol's registration.
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     #: Read points other than the reader itself (e.g. one per antenna); empty: the reader
@@ -80,6 +85,13 @@ class SiteConfig(Site):
     readers: tuple[ReaderConfig, ...]
     cameras: tuple[CameraConfig, ...]
     printers: tuple[PrinterConfig, ...] = ()
+    outputs: tuple[OutputConfig, ...] = ()  # relay boards of door alarms
+    alarms: tuple[DoorAlarm, ...] = ()  # the doors that have an alarm
+    alarm_policy: AlarmPolicy = field(default_factory=AlarmPolicy)
+
+    def alarm(self, door: str) -> DoorAlarm | None:
+        """The alarm of ``door``, if it has one."""
+        return next((a for a in self.alarms if a.door == door), None)
 
     def reader(self, reader_id: str) -> ReaderConfig:
         """The reader with ``reader_id``; KeyError when unknown."""
@@ -92,10 +104,18 @@ class SiteConfig(Site):
         """The smoothing of every read point of every reader."""
         return {p: r.smoothing for r in self.readers for p in r.read_points}
 
+    def rssi_offsets(self) -> dict[str, float]:
+        """The RSSI offset of every read point whose reader has one."""
+        return {p: r.rssi_offset for r in self.readers if r.rssi_offset for p in r.read_points}
+
+
+def printers_of(site: Site) -> tuple[PrinterConfig, ...]:
+    """The site's printers (none when the site carries no hardware configuration)."""
+    return site.printers if isinstance(site, SiteConfig) else ()
+
 
 def printer_for(site: Site, wanted: str | None = None) -> PrinterConfig | None:
     """The printer ``wanted`` (default: the site's label printer), or None when the site
     has no such printer (or no hardware configuration at all)."""
     name = wanted or site.labels.printer
-    printers = site.printers if isinstance(site, SiteConfig) else ()
-    return next((p for p in printers if p.id == name), None)
+    return next((p for p in printers_of(site) if p.id == name), None)

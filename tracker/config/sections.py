@@ -118,6 +118,8 @@ _ALERT_TYPES = (
     "inventory_due",
     "loss_reported",
     "shielded_tag",
+    "output_offline",
+    "table_stale",
 )
 _ROLES = ("custodian", "officer", "approver", "staff", "borrower", "audience")
 

@@ -15,6 +15,7 @@ from tracker import protocols
 from tracker.config import sections
 from tracker.config.checks import ID, Problems, array, enum, level, positive, ref, refs, table
 from tracker.config.devices import CameraConfig, PrinterConfig, ReaderConfig, SiteConfig, Smoothing
+from tracker.config.outputs import parse_alarms, parse_outputs, parse_policy
 from tracker.config.urls import check_device_url, check_printer_url
 from tracker.domain.errors import ConfigError
 from tracker.domain.model import Door, Place, PlaceKind, RoomKind
@@ -85,6 +86,9 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
     doors = _doors(data, known)
 
     printers = _printers(data, probs, claim)
+    outputs = parse_outputs(data, probs, claim)
+    alarms = parse_alarms(data, probs, outputs, {d.door.id: d.door.exit for d in doors})
+    alarm_policy = parse_policy(data, probs)
     calendar = sections.calendar(table(data, "calendar", probs), probs)
     policy = sections.policy(table(data, "policy", probs), site_tab, probs)
     labels = sections.labels(table(data, "labels", probs), {p.id for p in printers}, probs)
@@ -99,6 +103,9 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
         readers=tuple(readers),
         cameras=tuple(cameras),
         printers=tuple(printers),
+        outputs=tuple(outputs),
+        alarms=tuple(alarms),
+        alarm_policy=alarm_policy,
         calendar=calendar,
         policy=policy,
         labels=labels,
@@ -194,7 +201,9 @@ def _doors(data: Mapping[str, Any], known: _Known) -> list[DoorConfig]:
 
 
 #: Keys of a ``[[readers]]`` table every protocol shares; the rest are the protocol's own.
-READER_KEYS = frozenset({"id", "protocol", "url", "heartbeat", "smoothing", "baudrate"})
+READER_KEYS = frozenset(
+    {"id", "protocol", "url", "heartbeat", "smoothing", "baudrate", "rssi_offset"}
+)
 
 
 def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[ReaderConfig]:
@@ -221,6 +230,12 @@ def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[Rea
         if baudrate is not None and (not isinstance(baudrate, int) or baudrate <= 0):
             probs.add(f"{key}.baudrate", f"must be a whole number of bits/s, not {baudrate!r}")
             baudrate = None
+        offset = r.get("rssi_offset", 0)
+        if isinstance(offset, bool) or not isinstance(offset, int | float) or abs(offset) > 60:
+            probs.add(
+                f"{key}.rssi_offset", f"must be a number of dB from -60 to 60, not {offset!r}"
+            )
+            offset = 0
         if not (rid and proto is not None and not why):
             continue
         cfg = ReaderConfig(
@@ -230,6 +245,7 @@ def _readers(data: Mapping[str, Any], probs: Problems, claim: Claim) -> list[Rea
             heartbeat=heartbeat,
             smoothing=smoothing,
             baudrate=baudrate,
+            rssi_offset=float(offset),
         )
         if proto.configure is not None:
             extra = {k: v for k, v in r.items() if k not in READER_KEYS}

@@ -56,6 +56,12 @@ CATALOGUE: dict[AlertType, AlertKind] = {
     AlertType.LOGIN_FAILURES: AlertKind(
         "登录失败过多", "burst of failed logins", Severity.CRITICAL, (_O,)
     ),
+    AlertType.OUTPUT_OFFLINE: AlertKind(
+        "报警输出离线", "alarm output offline", Severity.CRITICAL, (_C,)
+    ),
+    AlertType.TABLE_STALE: AlertKind(
+        "网关授权表过期", "gateway table stale", Severity.WARNING, (_C, _O)
+    ),
 }
 
 

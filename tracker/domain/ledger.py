@@ -82,6 +82,8 @@ class Action(str, Enum):
     CORRECTION = "correction"
     PERSON = "person"
     SITE_LOAD = "site_load"
+    ALARM = "alarm"  # a door's alarm sounded (with its stills' SHA-256)
+    EVIDENCE_DELETE = "evidence_delete"  # a still removed at the end of its retention
 
 
 @dataclass(frozen=True)

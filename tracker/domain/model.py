@@ -547,6 +547,8 @@ class AlertType(str, Enum):
     LOSS_REPORTED = "loss_reported"
     SHIELDED_TAG = "shielded_tag"
     LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
+    OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
+    TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
 
 
 class Severity(str, Enum):

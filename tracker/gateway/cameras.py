@@ -67,6 +67,8 @@ class CameraWorker:
         self.correlator, self.known = correlator, known
         self.scans: list[Any] = []
         self.last_frame: float | None = None
+        #: Frames for alarm stills (tracker.gateway.evidence.RingBuffer), if kept.
+        self.ring: Any = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"cam-{camera}", daemon=True)
 
@@ -91,6 +93,8 @@ class CameraWorker:
     def _run(self) -> None:
         for frame in self.capture.frames(self._stop):
             self.last_frame = frame.at
+            if self.ring is not None:
+                self.ring.add(frame.at, frame.image)
             try:
                 codes = self.decoder.decode(frame.image)
                 if self.correlator is None:

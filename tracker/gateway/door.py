@@ -196,8 +196,12 @@ class DoorLogic:
         tuning: DoorTuning | None = None,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str], Zone | None] | None = None,
+        on_outer: Callable[[str, float], None] | None = None,
     ) -> None:
         self.door = door.door.id
+        #: Called with (epc, at) on a carrier's first read in the outer zone of a passage,
+        #: before anything is decided — where a door's alarm decides (tracker.gateway.alarm).
+        self.on_outer = on_outer
         self.tuning = tuning or DoorTuning()
         inner, outer = frozenset(door.inner_readers), frozenset(door.outer_readers)
         self.badge_points = frozenset(door.badge_readers)
@@ -243,6 +247,8 @@ class DoorLogic:
         track = passage.zones.get(zone)
         if track is None:
             track = passage.zones[zone] = _ZoneTrack()
+            if zone == "outer" and self.on_outer is not None and not self._is_badge(read.epc):
+                self.on_outer(read.epc, read.at)
         track.add(
             read.read_point,
             self.smoothing_for(read.read_point),

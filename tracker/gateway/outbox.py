@@ -38,6 +38,7 @@ def observation_from_json(data: dict[str, Any]) -> Observation:
     d = dict(data)
     d["at"] = datetime.fromisoformat(d["at"])
     d["badges"] = tuple(d.get("badges", ()))
+    d["stills"] = tuple(d.get("stills", ()))
     d["source"] = MovementSource(d.get("source", "rfid"))
     return Observation(**d)
 

@@ -17,20 +17,27 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from drivers.reads import BadgeRead, TagRead
 from tracker import protocols
-from tracker.config import SiteConfig
+from tracker.config import OutputConfig, SiteConfig
 from tracker.domain.clock import Clock
 from tracker.domain.errors import InvalidInput, TrackerError, TransientError
 from tracker.domain.model import MovementSource
+from tracker.gateway.alarm import AlarmController, Portal
 from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
 from tracker.gateway.events import to_wall_clock as real_wall_clock
+from tracker.gateway.evidence import RingBuffer, StillTaker
 from tracker.gateway.outbox import Outbox
 from tracker.gateway.sinks import Sink
 from tracker.gateway.site import SiteLogic
+from tracker.gateway.table import TableSource, TableStore
 from tracker.protocols import OpenReader, ReaderHandle
+from tracker.protocols import outputs as output_protocols
+from tracker.protocols.outputs import OutputHandle
+from tracker.services.authz import FeedMessage, Silence
 from tracker.services.movement import Observation
 
 logger = logging.getLogger(__name__)
@@ -69,14 +76,17 @@ def logic_for(
     *,
     is_badge: Callable[[str], bool] | None = None,
     known_side: Callable[[str, str], Zone | None] | None = None,
+    on_outer: Callable[[str, str, float], None] | None = None,
 ) -> SiteLogic:
     """The door and safe logic for the chosen doors and safes of ``site``."""
     return SiteLogic(
         [dc for dc in site.doors if doors is None or dc.door.id in doors],
         [sc for sc in site.safes if sc.readers and (safes is None or sc.place.id in safes)],
         per_point=site.smoothing(),
+        rssi_offsets=site.rssi_offsets(),
         is_badge=is_badge,
         known_side=known_side,
+        on_outer=on_outer,
     )
 
 
@@ -94,15 +104,29 @@ class Gateway:
         to_time: Callable[[float], datetime] = real_wall_clock,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str, str], Zone | None] | None = None,
+        open_output: Callable[[OutputConfig], OutputHandle] = output_protocols.open_output,
+        table: TableStore | None = None,
+        feed: TableSource | None = None,
+        encode: Callable[[Any], bytes] | None = None,
     ) -> None:
+        """``open_output`` opens the relay boards of the doors' alarms; ``table`` is the
+        authorization table held (kept on disk by the caller's choice), ``feed`` where new
+        versions and silences come from; ``encode`` makes JPEG stills of door-camera
+        frames (no stills without it)."""
         self.site, self.sink, self.outbox = site, sink, outbox
         self.options = options or GatewayOptions()
         self.to_time = to_time
         safes = self.options.safes
         if safes is None and self.options.doors is not None:
             safes = frozenset()  # a gateway for some doors runs no safes unless told
+        self._setup_alarms(open_output, table, feed, encode)
         self.logic = logic_for(
-            site, self.options.doors, safes, is_badge=is_badge, known_side=known_side
+            site,
+            self.options.doors,
+            safes,
+            is_badge=is_badge,
+            known_side=known_side,
+            on_outer=self.portal.on_outer if self.portal.alarms else None,
         )
         wanted = self.logic.read_points
         self.readers_cfg = [r for r in site.readers if wanted.intersection(r.read_points)]
@@ -121,10 +145,56 @@ class Gateway:
         self.observed = 0
         self.cameras: dict[str, tuple[CameraWorker, float, str | None]] = {}
 
+    def _setup_alarms(
+        self,
+        open_output: Callable[[OutputConfig], OutputHandle],
+        table: TableStore | None,
+        feed: TableSource | None,
+        encode: Callable[[Any], bytes] | None,
+    ) -> None:
+        wanted = self.options.doors
+        alarms = [a for a in self.site.alarms if wanted is None or a.door in wanted]
+        boards = {a.output for a in alarms}
+        self.outputs_cfg = [o for o in self.site.outputs if o.id in boards]
+        self.outputs: dict[str, OutputHandle] = {o.id: open_output(o) for o in self.outputs_cfg}
+        self._answers = {o.id: output_protocols.get(o.protocol).answers for o in self.outputs_cfg}
+        self._output_ok: dict[str, bool] = {}
+        self.table = table or TableStore()
+        self.feed = feed
+        self._table_ok = True
+        self.alarm = AlarmController(alarms, self.outputs)
+        policy = self.site.alarm_policy
+        self.rings: dict[str, RingBuffer] = {}
+        takes = None
+        if encode is not None and policy.stills:
+            takes = StillTaker(
+                self.rings, self.submit, encode, stills=policy.stills, spacing=policy.still_spacing
+            )
+        self.portal = Portal(
+            {a.door: a for a in alarms},
+            self.table,
+            self.alarm,
+            self.submit,
+            self.to_time,
+            self.options.gateway_id,
+            evidence=takes,
+        )
+
+    def _on_feed(self, msg: FeedMessage) -> None:
+        if isinstance(msg, Silence):
+            if self.alarm.silence(msg.door, msg.alarms, msg.why):
+                logger.info("door %s: alarm off (%s)", msg.door, msg.why)
+        else:
+            self.table.replace(msg)
+
     # --- lifecycle -------------------------------------------------------------------
 
     def start(self) -> Gateway:
-        """Open every reader and start the threads."""
+        """Open every reader and relay board and start the threads."""
+        for board in self.outputs.values():
+            board.start()
+        if self.feed is not None:
+            self.feed.start(self._on_feed)
         for cfg in self.readers_cfg:
             handle = self._open_reader(cfg, self._reads.put)
             handle.start()
@@ -147,12 +217,17 @@ class Gateway:
     ) -> None:
         """Run a camera with this gateway; a door camera hears of the door's crossings."""
         self.cameras[worker.camera] = (worker, heartbeat, door)
+        if door is not None and door in self.portal.alarms:
+            worker.ring = self.rings[door] = RingBuffer(3.0)
         worker.start()
 
     def stop(self, drain: float = 2.0) -> None:
         """Stop the readers, give the sender ``drain`` seconds to empty the outbox, stop."""
         for worker, _, _ in self.cameras.values():
             worker.stop()
+        if self.feed is not None:
+            self.feed.stop()
+        self.alarm.all_off()
         for h in self._handles.values():
             try:
                 h.close()
@@ -166,6 +241,9 @@ class Gateway:
         self._wake.set()
         for t in self._threads:
             t.join(5)
+        for board in self.outputs.values():
+            board.close()
+        self.table.save()
 
     # --- observations ----------------------------------------------------------------
 
@@ -177,6 +255,7 @@ class Gateway:
         for ev in events:
             self.events.append(ev)
             if isinstance(ev, Crossing):
+                self.portal.on_crossing(ev)
                 for worker, _, door in self.cameras.values():
                     if door == ev.door:
                         worker.crossing(ev)
@@ -229,7 +308,9 @@ class Gateway:
                     except queue.Empty:
                         break
                     events.extend(self.logic.feed(read))
-                events.extend(self.logic.tick(time.monotonic()))
+                now = time.monotonic()
+                events.extend(self.logic.tick(now))
+                self.alarm.tick(now)
                 self.submit(self._observations(events))
             except Exception:  # a bad read or a logic bug must not stop the doors
                 logger.exception("gateway logic round failed")
@@ -268,7 +349,56 @@ class Gateway:
             last = worker.last_frame
             if last is not None and now_mono - last <= heartbeat:
                 out.append(Observation(self._event_id("h"), "heartbeat", at, reader=camera))
+        out.extend(self._output_health(now_mono, at))
+        out.extend(self._table_health(at))
         return out
+
+    def _output_health(self, now_mono: float, at: datetime) -> list[Observation]:
+        """A relay board that answers must have answered within its heartbeat; a
+        write-only one must still have its line."""
+        out = []
+        for cfg in self.outputs_cfg:
+            st = self.outputs[cfg.id].stats()
+            since = st.last_ok if st.last_ok is not None else self._started
+            healthy = st.connected and (
+                not self._answers[cfg.id] or now_mono - since <= cfg.heartbeat
+            )
+            if not healthy and now_mono - self._started <= cfg.heartbeat:
+                healthy = True  # still coming up
+            if healthy != self._output_ok.get(cfg.id, True):
+                logger.warning("relay board %s is %s", cfg.id, "back" if healthy else "offline")
+                out.append(
+                    Observation(self._event_id("o"), "output", at, reader=cfg.id, online=healthy)
+                )
+            self._output_ok[cfg.id] = healthy
+        return out
+
+    def _table_health(self, at: datetime) -> list[Observation]:
+        """Confirm the table while the feed is live; report it stale past the site's
+        ``table_max_age`` and fresh again."""
+        if not self.portal.alarms:
+            return []
+        if self.feed is not None and self.feed.current():
+            self.table.confirm()
+        age = self.table.age()
+        fresh = age is not None and age <= self.site.alarm_policy.table_max_age
+        if fresh == self._table_ok:
+            return []
+        self._table_ok = fresh
+        logger.warning(
+            "authorization table v%s is %s", self.table.version, "fresh" if fresh else "stale"
+        )
+        return [
+            Observation(
+                self._event_id("t"),
+                "table",
+                at,
+                reader=self.options.gateway_id,
+                online=fresh,
+                table_version=self.table.version or 0,
+                age=age if age is not None else 0.0,
+            )
+        ]
 
     # --- sending ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from drivers.reads import BadgeRead, TagRead
 from tracker.config import Smoothing
@@ -24,9 +25,12 @@ class SiteLogic:
     """Doors and safes together.
 
     ``per_point`` maps read points to their reader's smoothing (the default for the
-    rest); ``tuning`` is every door's. ``is_badge(epc)``: which UHF EPCs are badges.
+    rest); ``rssi_offsets`` maps read points to the dB added to their reads' RSSI before
+    any door or safe sees them (a reader's ``rssi_offset``); ``tuning`` is every door's.
+    ``is_badge(epc)``: which UHF EPCs are badges.
     ``known_side(door, epc)``: on which side of ``door`` a carrier currently is, if the
-    caller knows (see :class:`~tracker.gateway.door.DoorLogic`).
+    caller knows (see :class:`~tracker.gateway.door.DoorLogic`). ``on_outer(door, epc,
+    at)``: a carrier's first outer-zone read at a door (the alarm's hook).
     """
 
     def __init__(
@@ -35,13 +39,16 @@ class SiteLogic:
         safes: Iterable[SafeConfig] = (),
         *,
         per_point: Mapping[str, Smoothing] | None = None,
+        rssi_offsets: Mapping[str, float] | None = None,
         tuning: DoorTuning | None = None,
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str, str], Zone | None] | None = None,
+        on_outer: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.doors: dict[str, DoorLogic] = {}
         self.safes: dict[str, SafeLogic] = {}
         self._routes: dict[str, list[DoorLogic | SafeLogic]] = {}
+        self._offsets = {p: o for p, o in (rssi_offsets or {}).items() if o}
         for cfg in doors:
             door = cfg.door.id
             if door in self.doors:
@@ -50,7 +57,12 @@ class SiteLogic:
             if known_side is not None:
                 side = _bind(known_side, door)
             logic = DoorLogic(
-                cfg, per_point=per_point, tuning=tuning, is_badge=is_badge, known_side=side
+                cfg,
+                per_point=per_point,
+                tuning=tuning,
+                is_badge=is_badge,
+                known_side=side,
+                on_outer=_bind_outer(on_outer, door) if on_outer is not None else None,
             )
             self.doors[door] = logic
             for point in logic.read_points:
@@ -71,6 +83,9 @@ class SiteLogic:
     def feed(self, read: TagRead | BadgeRead) -> list[GatewayEvent]:
         """Route one read to the doors and safes that listen to its read point."""
         out: list[GatewayEvent] = []
+        offset = self._offsets.get(read.read_point)
+        if offset is not None and isinstance(read, TagRead):
+            read = replace(read, rssi=round(read.rssi + offset))
         for logic in self._routes.get(read.read_point, ()):
             if isinstance(read, TagRead):
                 out.extend(logic.on_tag(read))
@@ -93,3 +108,10 @@ def _bind(fn: Callable[[str, str], Zone | None], door: str) -> Callable[[str], Z
         return fn(door, epc)
 
     return side
+
+
+def _bind_outer(fn: Callable[[str, str, float], None], door: str) -> Callable[[str, float], None]:
+    def outer(epc: str, at: float) -> None:
+        fn(door, epc, at)
+
+    return outer

@@ -12,16 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config.devices import ReaderConfig
+from tracker.protocols.keys import check_llrp_url, configure_chafon, configure_llrp, configure_m100
 from tracker.protocols.registry import Read, ReaderHandle, ReaderProtocol, SimulatedReader, register
 
 M100_BAUD = 115200  # drivers.m100.BAUDRATE, repeated so registering imports no driver
 EM4100_BAUD = 9600  # drivers.em4100.BAUDRATE
+CHAFON_BAUD = 57600  # drivers.chafon.BAUDRATE
 
 
 def _m100_reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHandle:
     from drivers.readers import M100Reader
 
-    return M100Reader(cfg.url, cfg.id, on_read, baudrate=cfg.baudrate or M100_BAUD)
+    return M100Reader(
+        cfg.url,
+        cfg.id,
+        on_read,
+        baudrate=cfg.baudrate or M100_BAUD,
+        region=cfg.options.get("region"),
+        tx_power=cfg.options.get("tx_power"),
+    )
 
 
 def _m100_simulator(link: Path, *, seed: int | None = None, faults: Any = None) -> SimulatedReader:
@@ -39,6 +48,7 @@ register(
         open=_m100_reader,
         simulate=_m100_simulator,
         baudrate=M100_BAUD,
+        configure=configure_m100,
     )
 )
 
@@ -74,3 +84,65 @@ for _mode, _summary in (
             baudrate=EM4100_BAUD,
         )
     )
+
+
+def _llrp_reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHandle:
+    from drivers.llrp_reader import LLRPReader
+
+    return LLRPReader(
+        cfg.url,
+        cfg.id,
+        on_read,
+        antennas=cfg.options.get("antennas"),
+        keepalive=float(cfg.options.get("keepalive", 5.0)),
+    )
+
+
+def _llrp_simulator(link: Path, *, seed: int | None = None, faults: Any = None) -> SimulatedReader:
+    from simulators.llrp import LLRPSimulator
+
+    return LLRPSimulator(link, seed=seed, faults=faults)
+
+
+register(
+    ReaderProtocol(
+        name="llrp",
+        summary="fixed UHF reader speaking EPCglobal LLRP 1.1 (Impinj, Zebra, …; TCP 5084)",
+        reads="tag",
+        probes=True,  # the reader sends keepalives; a silent one is dead (watchdog)
+        open=_llrp_reader,
+        simulate=_llrp_simulator,
+        check_url=check_llrp_url,
+        configure=configure_llrp,
+    )
+)
+
+
+def _chafon_reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHandle:
+    from drivers.chafon_reader import ChafonReader
+
+    address = int(cfg.options.get("address", 0xFF))
+    baud = cfg.baudrate or CHAFON_BAUD
+    return ChafonReader(cfg.url, cfg.id, on_read, address=address, baudrate=baud)
+
+
+def _chafon_simulator(
+    link: Path, *, seed: int | None = None, faults: Any = None
+) -> SimulatedReader:
+    from simulators.chafon import ChafonSimulator
+
+    return ChafonSimulator(link, seed=seed, faults=faults)
+
+
+register(
+    ReaderProtocol(
+        name="uhfreader18",
+        summary="Chafon CF-RU5102 / UHFReader18 family, answer-mode inventory (serial, 57600)",
+        reads="tag",
+        probes=True,  # the driver polls; every answer (even "no tag") is its pulse
+        open=_chafon_reader,
+        simulate=_chafon_simulator,
+        baudrate=CHAFON_BAUD,
+        configure=configure_chafon,
+    )
+)

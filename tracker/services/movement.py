@@ -53,11 +53,15 @@ class Observation:
     * ``safe``: ``code`` is now ``present`` (or not) in ``safe``;
     * ``shielded``: a camera at ``door`` read ``code`` but no RFID reader saw its tag;
     * ``reader``: reader ``reader`` went ``online`` / ``offline``;
-    * ``heartbeat``: reader or camera ``reader`` is alive at ``at`` (not kept per event).
+    * ``heartbeat``: reader or camera ``reader`` is alive at ``at`` (not kept per event);
+    * ``alarm``, ``output``, ``table``: a door's alarm sounded, its relay board ``reader``
+      went ``online`` / offline, the gateway's authorization table went stale (``online``
+      false) or fresh again — see :mod:`tracker.services.alarms` (``stills``,
+      ``table_version`` and ``age`` are theirs).
     """
 
     event_id: str
-    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat"]
+    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table"]
     at: datetime
     code: str = ""
     door: str | None = None
@@ -68,6 +72,9 @@ class Observation:
     reader: str | None = None
     online: bool = True
     source: MovementSource = MovementSource.RFID
+    stills: tuple[str, ...] = ()
+    table_version: int | None = None
+    age: float | None = None
 
 
 @dataclass
@@ -116,6 +123,11 @@ def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) 
         raise InvalidInput("at", "the time needs a UTC offset", zh="时间须带时区")
     check_time(obs, svc.now(), limits or TimeLimits())
     doors = {d.door.id for d in svc.site.doors}
+    if obs.kind in ("alarm", "output", "table"):
+        from tracker.services import alarms
+
+        alarms.validate(obs, svc)
+        return
     if obs.kind in ("crossing", "shielded"):
         if obs.door not in doors:
             raise InvalidInput("door", f"unknown door {obs.door!r}", zh=f"未知的门 {obs.door!r}")
@@ -183,6 +195,10 @@ def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
     out = Outcome(obs.event_id, "recorded")
     if obs.kind == "reader":
         _reader_status(tx, obs, out)
+    elif obs.kind in ("alarm", "output", "table"):
+        from tracker.services import alarms
+
+        alarms.apply(tx, source, obs, out)
     else:
         carrier = _carrier_for(tx, obs.code)
         if carrier is None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, ThrottleBucket, User
 from tracker.domain.attachments import Attachment
+from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import (
     Alert,
@@ -36,6 +37,7 @@ from tracker.domain.model import (
     Place,
 )
 from tracker.domain.rules import CustodyChanges
+from tracker.domain.sessions import ConsoleSession
 
 T = TypeVar("T")
 
@@ -81,6 +83,10 @@ class Repository(Protocol[T]):
         (read-only): registers of any length in constant memory."""
         ...
 
+    def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
+        """How many entities match, per combination of the values of ``fields``."""
+        ...
+
 
 class CarrierRepository(Repository[Carrier], Protocol):
     """Carriers by serial, with the lookups the use cases need."""
@@ -111,6 +117,10 @@ class BorrowRepository(Repository[Borrow], Protocol):
 
     def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
         """Checked-out borrows whose due time has passed, oldest due first."""
+        ...
+
+    def count_overdue(self, now: datetime) -> int:
+        """How many checked-out borrows are past their due time."""
         ...
 
 
@@ -291,6 +301,34 @@ class LoginThrottle(Protocol):
         ...
 
 
+class EvidenceStore(Protocol):
+    """Alarm stills: bytes content-addressed by SHA-256, a record per still."""
+
+    def add(self, still: Still, data: bytes) -> None:
+        """Keep ``data`` and the still's record."""
+        ...
+
+    def for_alert(self, alert: str) -> list[Still]:
+        """The stills kept with ``alert``, deleted ones included."""
+        ...
+
+    def get(self, still_id: str) -> Still | None:
+        """One still's record."""
+        ...
+
+    def blob(self, sha256: str) -> bytes | None:
+        """The bytes with this SHA-256, if still kept."""
+        ...
+
+    def expired(self, before: datetime, limit: int = 500) -> list[Still]:
+        """Kept stills stored before ``before``, oldest first."""
+        ...
+
+    def delete(self, still_id: str, at: datetime) -> None:
+        """Mark a still deleted and drop its bytes once no kept still shares them."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.
 
@@ -357,6 +395,9 @@ class UnitOfWork(Protocol):
     def devices(self) -> Repository[Device]: ...
 
     @property
+    def console_sessions(self) -> Repository[ConsoleSession]: ...
+
+    @property
     def ledger(self) -> Ledger: ...
 
     @property
@@ -373,6 +414,9 @@ class UnitOfWork(Protocol):
 
     @property
     def throttle(self) -> LoginThrottle: ...
+
+    @property
+    def evidence(self) -> EvidenceStore: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

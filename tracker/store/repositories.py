@@ -292,6 +292,14 @@ class SqlRepository(Generic[T]):
                 return
             last = (rows[-1][at], rows[-1][ki])
 
+    @translated
+    def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
+        """How many entities match, per combination of ``fields`` (one GROUP BY)."""
+        self._uow.flush(self)
+        columns = [self._column(f) for f in fields]
+        stmt = select(*columns, func.count()).where(*self._filters(eq)).group_by(*columns)
+        return {tuple(row[:-1]): int(row[-1]) for row in self._session.execute(stmt)}
+
     # --- helpers for subclasses ----------------------------------------------------
 
     def _run(
@@ -386,12 +394,19 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         stmt = select(CarrierRow).where(*self._filters(eq))
         needle = (text or "").strip()
         if needle:
-            stmt = stmt.where(
-                or_(
+            if self._session.get_bind().dialect.name == "sqlite":
+                # SQLite's LIKE already ignores case exactly as its lower() does (ASCII
+                # letters only); lower() on both sides would only double the scan's cost.
+                match = [
+                    CarrierRow.serial.contains(needle, autoescape=True),
+                    CarrierRow.title.contains(needle, autoescape=True),
+                ]
+            else:
+                match = [
                     CarrierRow.serial.icontains(needle, autoescape=True),
                     CarrierRow.title.icontains(needle, autoescape=True),
-                )
-            )
+                ]
+            stmt = stmt.where(or_(*match))
         return self._run(stmt, "serial", limit, offset)
 
     @translated
@@ -430,6 +445,17 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
         """Checked-out borrows whose due time has passed, oldest due first."""
         stmt = select(BorrowRow).where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
         return self._run(stmt, ["due_at"], limit, 0)
+
+    @translated
+    def count_overdue(self, now: datetime) -> int:
+        """How many checked-out borrows are past their due time."""
+        self._uow.flush(self)
+        stmt = (
+            select(func.count())
+            .select_from(BorrowRow)
+            .where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
+        )
+        return int(self._session.scalar(stmt) or 0)
 
 
 class SqlAlertRepository(SqlRepository[Alert]):

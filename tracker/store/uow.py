@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import accounts as acc
 from tracker.domain import model as m
+from tracker.domain import sessions as ses
 from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
 from tracker.domain.errors import StoreError, TrackerError
@@ -27,6 +28,7 @@ from tracker.domain.rules import CustodyChanges
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
+from tracker.store.evidence import SqlEvidence
 from tracker.store.ledger import ADMIN_LOG, SqlLedger
 from tracker.store.repositories import (
     SqlAlertRepository,
@@ -64,12 +66,14 @@ class SqlUnitOfWork:
     attachments: SqlRepository[Attachment]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
+    console_sessions: SqlRepository[ses.ConsoleSession]
     ledger: SqlLedger
     counters: SqlCounters
     settings: SqlSettings
     ingest: SqlIngestLog
     admin_log: SqlLedger
     throttle: SqlLoginThrottle
+    evidence: SqlEvidence
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -125,12 +129,14 @@ class SqlUnitOfWork:
         self.attachments = repo(Attachment)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
+        self.console_sessions = repo(ses.ConsoleSession)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
         self.ingest = SqlIngestLog(session)
         self.admin_log = SqlLedger(session, self._admin_key, write=self.write, tables=ADMIN_LOG)
         self.throttle = SqlLoginThrottle(session)
+        self.evidence = SqlEvidence(session)
 
     def __exit__(
         self,

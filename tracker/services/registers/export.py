@@ -8,6 +8,7 @@ from typing import BinaryIO, Protocol
 
 from tracker.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tracker.domain.model import Person, Role
+from tracker.services import adminlog
 from tracker.services.base import Services
 from tracker.services.registers import KINDS
 from tracker.services.registers.base import Reading, Register, RegisterQuery, Spec
@@ -141,7 +142,22 @@ def check_export(svc: Services, actor: str, kind: str, query: RegisterQuery, fmt
     return _export(kind, fmt, query, actor, 0)
 
 
-def _export(kind: str, fmt: str, query: RegisterQuery, actor: str, rows: int) -> Export:
+def _export(
+    svc: Services, kind: str, fmt: str, query: RegisterQuery, actor: str, rows: int
+) -> Export:
+    """The export's description, once it is recorded in the administration log (who,
+    which register, which period and filters, which format, how many rows)."""
+    adminlog.exported(
+        svc,
+        actor,
+        f"register:{kind}",
+        format=fmt,
+        start=query.start.isoformat(),
+        end=query.end.isoformat(),
+        room=query.room or "",
+        level=query.level.value if query.level else "",
+        rows=rows,
+    )
     name = f"{kind}_{query.start:%Y%m%d}-{query.end:%Y%m%d}.{fmt}"
     return Export(kind, fmt, query, actor, rows, name, FORMATS[fmt])
 
@@ -160,14 +176,13 @@ def export_register(
     reads it (need-to-know decides each title). Every export of a register, from the
     command line or the API, goes through this function: it is where the export is
     recorded in the administration log (who, which register, which period, which
-    format) once that log exists. ``kind`` :data:`SUMMARY` writes the statistics."""
+    format). ``kind`` :data:`SUMMARY` writes the statistics."""
     found = _check(svc, kind, query, fmt)
     with svc.read() as uow:
         reader = require_reader(uow.people.get(actor), actor, kind)
         if found is None:
             writer.write_summary(summarize(uow, svc.site, query, svc.now()), out, lang)
-            # Item 5: the administration log records this export here too.
-            return _export(kind, fmt, query, actor, 0)
+            return _export(svc, kind, fmt, query, actor, 0)
         reading = Reading(uow, svc.site, reader, query, svc.now(), lang)
         register = Register(
             kind=kind,
@@ -189,5 +204,4 @@ def export_register(
             footer = found.footer
             register.footer = lambda: footer(reading)
         writer.write(register, fmt, out)
-    # Item 5 of issue 13: the administration log records this export here (one call).
-    return _export(kind, fmt, query, actor, register.count)
+    return _export(svc, kind, fmt, query, actor, register.count)

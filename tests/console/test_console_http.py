@@ -1,0 +1,361 @@
+"""The console over HTTP (no browser): the role table and the menu, the session cookie,
+CSRF on every form, the idle timeout on the service clock, login throttling, bad input
+answered with a clear page, and need-to-know on every page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from api import console
+from api.auth import Role
+from api.console import menu
+from tests.console.conftest import Browser
+from tests.db import only_sqlite
+from tracker.domain.clock import ManualClock
+from tracker.domain.levels import Level
+from tracker.domain.model import LossKind
+from tracker.services import accounts, borrowing, loss
+from tracker.services.base import Services
+
+pytestmark = only_sqlite  # the HTTP layer is the same on both databases
+
+PUBLIC = {
+    ("GET", "/"),
+    ("POST", "/login"),
+    ("GET", "/console/static/{name}"),
+    ("GET", "/console/lang"),
+    ("GET", "/console/font/cjk.ttf"),
+}
+WHO = {Role.CUSTODIAN: "carol", Role.OFFICER: "oscar", Role.APPROVER: "ann", Role.STAFF: "bob"}
+
+
+def test_every_console_route_declares_who_may_open_it(app: FastAPI) -> None:
+    routes = {(m, r.path) for r in console.router.routes for m in getattr(r, "methods", ()) or ()}
+    assert routes == set(console.rules), "a console route without a rule"
+    public = {k for k, rule in console.rules.items() if rule.roles is None}
+    assert public == PUBLIC
+    for key, rule in console.rules.items():
+        if rule.roles is not None and rule.section is not None:
+            assert rule.roles == menu.roles_opening(rule.section), key
+        if rule.roles is not None:
+            assert Role.DEVICE not in rule.roles, key
+
+
+@pytest.mark.parametrize("role", list(WHO))
+def test_the_menu_is_what_the_role_may_open_and_nothing_else_opens(
+    role: Role, browser: Any
+) -> None:
+    b = browser(WHO[role])
+    page = b.get("/console/")
+    assert page.status_code == 200
+    nav = re.search(r'<nav class="menu".*?</nav>', page.text, re.S)
+    assert nav is not None
+    links = re.findall(r'href="([^"]+)"', nav.group(0))
+    assert links == [s.path for s in menu.menu(role)]
+    for s in menu.SECTIONS:
+        r = b.get(s.path)
+        if s.key in menu.OPENS[role]:
+            assert r.status_code == 200, (role, s.path, r.text[:300])
+        else:
+            assert r.status_code == 403, (role, s.path)
+            assert "无权打开此页面" in r.text
+
+
+def test_pages_need_a_login_and_come_back_after_it(browser: Any) -> None:
+    b = browser()
+    r = b.get("/console/carriers?q=x")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/?next=%2Fconsole%2Fcarriers%3Fq%3Dx"
+    login = b.get(r.headers["location"])
+    assert "用户名" in login.text and "密码" in login.text and "登录" in login.text
+    token = re.search(r'name="_csrf" value="([^"]+)"', login.text)
+    assert token
+    done = b.client.post(
+        "/login",
+        data={
+            "username": "carol",
+            "password": "pw-carol-correct-horse",
+            "_csrf": token.group(1),
+            "next": "/console/carriers?q=x",
+        },
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/console/carriers?q=x"
+    # an address outside the console is never a place to be sent after logging in
+    evil = b.client.get("/?next=https://elsewhere.example/")
+    assert evil.status_code == 303 and evil.headers["location"] == "/console/"
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_under_tls(browser: Any) -> None:
+    plain = browser().login("carol")
+    cookie = next(c for c in plain.headers.get_list("set-cookie") if c.startswith("ct_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    tls = Browser(browser().client.app, base="https://testserver").login("carol")
+    cookie = next(c for c in tls.headers.get_list("set-cookie") if c.startswith("ct_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie
+    page = browser("carol").get("/console/")
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def _delivery(title: str = "控制台测试文件") -> dict[str, str]:
+    return {
+        "received_from": "某部机要局",
+        "declared_count": "1",
+        "items[0].title": title,
+        "items[0].medium": "paper",
+        "items[0].level": "secret",
+        "items[0].period": "10y",
+        "items[0].classified_on": "2026-11-20",
+        "items[0].issuing_authority": "某部办公厅",
+        "items[0].home_room": "secure",
+        "items[0].home_safe": "safe-s1",
+        "items[0].scope_departments": "policy",
+    }
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(browser: Any, snapshot: Any) -> None:
+    b = browser("carol")
+    before = snapshot()
+    for token in (None, "forged-token", b.token() + "x"):
+        data = _delivery()
+        if token is not None:
+            data["_csrf"] = token
+        r = b.client.post("/console/receive", data=data)
+        assert r.status_code == 403, r.text[:300]
+        assert "安全令牌" in r.text and "未作任何处理" in r.text
+    # nor may a page script's request leave out the header
+    r = b.client.post("/console/session/keepalive", headers={"Accept": "application/json"})
+    assert r.status_code == 403
+    # logging out needs the token too (a link elsewhere cannot log anyone out)
+    assert b.client.post("/console/logout").status_code == 403
+    assert b.get("/console/").status_code == 200
+    assert snapshot() == before
+    # and the same form with its token goes through
+    ok = b.post("/console/receive", _delivery())
+    assert ok.status_code == 303, ok.text[:500]
+
+
+def test_the_login_form_needs_its_token_too(browser: Any) -> None:
+    b = browser()
+    r = b.client.post("/login", data={"username": "carol", "password": "pw-carol-correct-horse"})
+    assert r.status_code == 403
+    assert "ct_session" not in (r.headers.get("set-cookie") or "")
+
+
+def test_idle_timeout_on_the_service_clock(browser: Any, clock: ManualClock, svc: Services) -> None:
+    b = browser("carol")
+    clock.advance(timedelta(minutes=10))
+    assert b.get("/console/").status_code == 200  # activity: the idle clock starts again
+    clock.advance(timedelta(minutes=10))
+    assert b.get("/console/").status_code == 200
+    left = b.get("/console/session", headers={"Accept": "application/json"}).json()
+    assert 14 * 60 < left["left"] <= 15 * 60 and left["warn"] == 120
+    # asking how long is left is not activity
+    clock.advance(timedelta(minutes=14))
+    left = b.get("/console/session", headers={"Accept": "application/json"}).json()
+    assert left["left"] <= 60
+    clock.advance(timedelta(minutes=1, seconds=1))
+    r = b.get("/console/carriers")
+    assert r.status_code == 303 and "expired=1" in r.headers["location"]
+    assert "会话已超时" in b.get(r.headers["location"]).text
+    with svc.read() as uow:
+        (s,) = uow.console_sessions.find(username="carol")
+    assert s.end_reason == "idle" and s.ended_at is not None
+    # the ended session stays ended, even when the clock is wound back
+    clock.set(clock.now() - timedelta(minutes=30))
+    assert b.get("/console/").status_code == 303
+
+
+def test_keepalive_counts_as_activity(browser: Any, clock: ManualClock) -> None:
+    b = browser("carol")
+    token = b.token()
+    clock.advance(timedelta(minutes=14))
+    r = b.client.post(
+        "/console/session/keepalive",
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert r.status_code == 200 and r.json()["left"] == 15 * 60
+    clock.advance(timedelta(minutes=14))
+    assert b.get("/console/").status_code == 200
+
+
+def test_logging_out_ends_the_session_for_every_copy_of_the_cookie(browser: Any) -> None:
+    b = browser("carol")
+    cookie = b.client.cookies.get("ct_session")
+    copy = Browser(b.client.app)
+    copy.client.cookies.set("ct_session", cookie)
+    assert copy.get("/console/").status_code == 200
+    r = b.post("/console/logout")
+    assert r.status_code == 303 and r.headers["location"] == "/?bye=1"
+    assert "您已安全退出" in b.get("/?bye=1").text
+    assert copy.get("/console/").status_code == 303
+
+
+def test_a_disabled_login_is_logged_out_at_once(browser: Any, svc: Services) -> None:
+    b = browser("bob")
+    assert b.get("/console/").status_code == 200
+    accounts.set_user_active(svc, "cli:test", "bob", False)
+    assert b.get("/console/").status_code == 303
+    with svc.read() as uow:
+        (s,) = uow.console_sessions.find(username="bob")
+    assert s.end_reason == "revoked"
+
+
+def test_login_is_throttled_as_the_api_is(browser: Any) -> None:
+    b = browser()
+    for _ in range(5):
+        r = b.login("carol", "wrong-password-here")
+        assert r.status_code == 401 and "用户名或密码错误" in r.text
+    r = b.login("carol")  # the right password, but the name is refused for a while
+    assert r.status_code == 429 and "登录失败次数过多" in r.text
+    assert "ct_session" not in (r.headers.get("set-cookie") or "")
+
+
+def test_bad_input_gets_a_clear_page_never_a_stack_trace(browser: Any) -> None:
+    b = browser("carol")
+    cases: list[tuple[str, str, dict[str, Any] | None, int, str]] = [
+        ("GET", "/console/carriers?level=nonsense", None, 422, "不是允许的取值"),
+        ("GET", "/console/carriers?offset=abc", None, 422, "应为整数"),
+        ("GET", "/console/carriers/JM-2099-999999", None, 404, "没有编号为"),
+        ("GET", "/console/alerts/nope", None, 404, "没有告警"),
+        ("GET", "/console/alerts?severity=loud", None, 422, "不是允许的取值"),
+        ("GET", "/console/inventories/nope", None, 404, "没有该清查记录"),
+        ("GET", "/console/no-such-page", None, 404, "没有这个页面"),
+        ("GET", "/console/scan?code=NOTHING", None, 303, ""),
+        ("POST", "/console/inbox/borrows/x/approve", {}, 403, "无权打开此页面"),
+        ("POST", "/console/desk/check-out", {"borrow": "nope"}, 404, "没有该借阅记录"),
+        ("POST", "/console/receive", {"declared_count": "x"}, 422, "应为整数"),
+        ("POST", "/console/carriers/JM-2099-999999/store", {}, 404, "没有编号为"),
+        ("POST", "/console/audit/verify", {"expect_hash": "zz"}, 403, "无权执行此操作"),
+    ]
+    for method, path, data, status, text in cases:
+        r = b.get(path) if method == "GET" else b.post(path, data)
+        assert r.status_code == status, (path, r.status_code, r.text[:400])
+        assert "Traceback" not in r.text and "Internal Server Error" not in r.text
+        if text:
+            assert text in r.text, (path, r.text[:600])
+    oscar = browser("oscar")
+    r = oscar.post("/console/inbox/bogus/x/approve", {})
+    assert r.status_code == 404 and "没有这种申请" in r.text
+    r = oscar.post("/console/audit/verify", {"expect_hash": "zz", "expect_count": "many"})
+    assert r.status_code == 422 and "64位十六进制" in r.text and "应为整数" in r.text
+    # a body that is not a form at all
+    r = b.client.post(
+        "/console/receive",
+        content=b"--x\r\nnot multipart",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert r.status_code in (400, 403) and "Traceback" not in r.text
+
+
+def test_each_receive_error_is_shown_beside_its_field(browser: Any, snapshot: Any) -> None:
+    b = browser("carol")
+    before = snapshot()
+    bad = _delivery() | {
+        "declared_count": "1",
+        "items[0].period": "99y",
+        "items[0].classified_on": "yesterday",
+        "items[0].title": "",
+        "received_from": "",
+    }
+    r = b.post("/console/receive", bad)
+    assert r.status_code == 422
+    html = r.text
+    for field, text in (
+        ("items-0-period", "不能为99年"),
+        ("items-0-classified_on", "应为日期"),
+        ("items-0-title", "必填"),
+        ("received_from", "必填"),
+    ):
+        found = re.search(rf'id="{field}-error">([^<]*)<', html)
+        assert found and text in found.group(1), (field, found and found.group(1))
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html, re.S), field
+    # a rule of the service comes back beside its field too (a safe outside the room)
+    wrong = _delivery() | {"items[0].home_safe": "safe-a"}
+    r = b.post("/console/receive", wrong)
+    assert r.status_code == 422
+    found = re.search(r'id="items-0-home_safe-error">([^<]*)<', r.text)
+    assert found and "不是机要室内的保险柜" in found.group(1)
+    # and the declared count against what was counted (R15)
+    r = b.post("/console/receive", _delivery() | {"declared_count": "2"})
+    assert r.status_code == 409 and "R15" in r.text
+    assert snapshot() == before
+
+
+def test_a_staff_member_outside_the_scope_never_sees_the_title_on_any_page(
+    browser: Any, svc: Services, app: FastAPI
+) -> None:
+    title = "绝不外露的载体名称甲乙丙"
+    carol = browser("carol")
+    r = carol.post("/console/receive", _delivery(title))
+    assert r.status_code == 303
+    serial = re.search(r"s=([A-Z0-9-]+)", r.headers["location"])
+    assert serial
+    s = serial.group(1)
+    assert title in carol.get(f"/console/carriers/{s}").text
+    # things happen to it: alice (policy, in scope) borrows it, it is reported lost
+    b = borrowing.request_borrow(svc, "alice", s, "alice", "reading", "阅读")
+    borrowing.approve_borrow(svc, "ann", b.id)
+    loss.report_loss(svc, "alice", s, LossKind.LOSS, "找不到了", svc.now())
+    with svc.read() as uow:
+        (alert,) = uow.alerts.find(subject=s)
+    bob = browser("bob")  # finance: outside the carrier's scope
+    pages = [
+        f"/console/carriers/{s}",
+        f"/console/carriers?q={s}",
+        "/console/carriers?q=绝不外露",
+        "/console/carriers",
+        f"/console/scan?code={s}",
+        "/console/",
+        "/console/part/dashboard",
+        "/console/borrows",
+        f"/console/borrows?serial={s}",
+        "/console/alerts",
+        "/console/part/alerts",
+        f"/console/alerts/{alert.id}",
+        "/console/carry-outs",
+        f"/console/carry-outs?serial={s}",
+        "/console/copies",
+        "/console/destructions",
+    ]
+    for path in pages:
+        r = bob.get(path)
+        if r.status_code in (302, 303):
+            r = bob.get(r.headers["location"])
+        assert r.status_code in (200, 404), (path, r.status_code)
+        assert title not in r.text, path
+    page = bob.get(f"/console/carriers/{s}").text
+    assert "不在该载体的知悉范围内" in page and s in page
+    # a title search finds nothing for him, by the title or by how many it counts
+    listed = bob.get("/console/carriers?q=绝不外露").text
+    assert s not in listed
+    # the approver, outside the scope as well, decides by serial and marking alone
+    ann = browser("ann")
+    for path in ("/console/inbox", f"/console/carriers/{s}", "/console/borrows"):
+        assert title not in ann.get(path).text, path
+    # while alice, inside the scope, sees it
+    assert title in browser("alice").get(f"/console/carriers/{s}").text
+
+
+def test_roles_are_checked_on_actions_not_only_hidden(browser: Any, svc: Services) -> None:
+    from tests.services.conftest import receive_one
+
+    c = receive_one(svc, Level.SECRET)
+    loss.report_loss(svc, "alice", c.serial, LossKind.LOSS, "找不到了", svc.now())
+    with svc.read() as uow:
+        (alert,) = uow.alerts.find(subject=c.serial)
+    alice = browser("alice")  # staff in the scope: may see and acknowledge, not resolve
+    r = alice.post(f"/console/alerts/{alert.id}/resolve", {"note": "我处理了"})
+    assert r.status_code == 403 and "无权执行此操作" in r.text
+    r = alice.post(f"/console/alerts/{alert.id}/acknowledge", {"note": "在找"})
+    assert r.status_code == 303
+    r = alice.post(f"/console/carriers/{c.serial}/store", {})
+    assert r.status_code == 403
+    with svc.read() as uow:
+        a = uow.alerts.get(alert.id)
+        assert a is not None and a.state.value == "acknowledged"
