@@ -139,7 +139,12 @@ def check_export(svc: Services, actor: str, kind: str, query: RegisterQuery, fmt
     _check(svc, kind, query, fmt)
     with svc.read() as uow:
         require_reader(uow.people.get(actor), actor, kind)
-    return _export(kind, fmt, query, actor, 0)
+    return _describe(kind, fmt, query, actor, 0)
+
+
+def _describe(kind: str, fmt: str, query: RegisterQuery, actor: str, rows: int) -> Export:
+    name = f"{kind}_{query.start:%Y%m%d}-{query.end:%Y%m%d}.{fmt}"
+    return Export(kind, fmt, query, actor, rows, name, FORMATS[fmt])
 
 
 def _export(
@@ -158,8 +163,7 @@ def _export(
         level=query.level.value if query.level else "",
         rows=rows,
     )
-    name = f"{kind}_{query.start:%Y%m%d}-{query.end:%Y%m%d}.{fmt}"
-    return Export(kind, fmt, query, actor, rows, name, FORMATS[fmt])
+    return _describe(kind, fmt, query, actor, rows)
 
 
 def export_register(
