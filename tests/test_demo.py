@@ -28,8 +28,10 @@ def test_the_demo_day_raises_every_expected_alert_and_no_other(
     environment = {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")}
     code = main(["demo", "--site", str(EXAMPLE), "--workdir", str(tmp_path), "--json"])
     assert {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")} == environment
-    out = json.loads(capsys.readouterr().out)
-    assert code == 0 and out["ok"], (out["missing"], out["unexpected"])
+    printed = capsys.readouterr()
+    assert printed.out, f"the demo printed nothing (exit {code}): {printed.err}"
+    out = json.loads(printed.out)
+    assert code == 0 and out["ok"], (out["missing"], out["unexpected"], printed.err)
     by_type = {(a["type"], a["rule"]): a for a in out["alerts"]}
     assert set(by_type) == EXPECTED and len(out["alerts"]) == len(EXPECTED)
     assert by_type[("unauthorized_removal", "R2")]["severity"] == "critical"

@@ -150,7 +150,7 @@ class Day:
             )
         )
         threading.Thread(target=self.server.run, name="demo-api", daemon=True).start()
-        self.wait(lambda: self.server is not None and self.server.started, "the API", 20)
+        self.wait(lambda: self.server is not None and self.server.started, "the API", 60)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
         self.sim = simulate_site(
@@ -160,7 +160,7 @@ class Day:
             sink=HttpSink(self.base, token),
             options=GatewayOptions("demo-gateway", heartbeat_every=1.0),
         )
-        if not self.office.ready([r.id for r in self.sim.gateway.readers_cfg], timeout=20):
+        if not self.office.ready([r.id for r in self.sim.gateway.readers_cfg], timeout=60):
             raise DemoError("the simulated readers did not come up")
 
     def stop(self) -> None:
@@ -237,8 +237,10 @@ class Day:
         self.say(f"{hh:02d}:{mm:02d}  {title}")
         run_due(self.services)
 
-    def wait(self, pred: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-        """Wait for the simulated world to catch up; fail the demo clearly if it does not."""
+    def wait(self, pred: Callable[[], bool], what: str, timeout: float = 45.0) -> None:
+        """Wait for the simulated world to catch up; fail the demo clearly if it does not.
+        The limits are generous: they only matter when something is broken, and a loaded
+        machine (a parallel test run) is slow, not wrong."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if pred():
@@ -361,8 +363,8 @@ class Day:
             "a reader at office B is unplugged, then plugged back",
         )
         self.office.reader(UNPLUGGED).unplug(12.0)
-        self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 20)
-        self.wait(self._reader_back, "the reader to come back", 30)
+        self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 45)
+        self.wait(self._reader_back, "the reader to come back", 60)
 
         self.scene(
             17,
@@ -370,7 +372,7 @@ class Day:
             "下班：入柜检查与逾期检查",
             "close of business: the end-of-day sweep and the overdue check",
         )
-        self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 5)
+        self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 15)
 
     def _reader_back(self) -> bool:
         assert self.services is not None
