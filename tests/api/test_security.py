@@ -99,6 +99,31 @@ def test_2_privileged_roles_are_granted_only_by_the_security_administrator(api: 
     assert err["rule"] == "SoD" and "system_admin" in err["message"]
 
 
+def test_2_a_handover_names_no_approver(api: Api) -> None:
+    c = received(api, scope_people=["alice"])
+    b = api.ok(
+        "alice",
+        "POST",
+        "/api/v1/borrows",
+        json={"serial": c["serial"], "destination": "reading", "purpose": "阅办"},
+    )
+    api.ok("ann", "POST", f"/api/v1/borrows/{b['id']}/approve", json={})
+    api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out")
+    body = {"from_person": "alice", "to_person": "bob", "serials": [c["serial"]]}
+    # A custodian typing an approver's name widens nobody's scope.
+    err = api.refused("carol", "POST", "/api/v1/handovers", 422, json={**body, "approver": "ann"})
+    assert err["field"] == "approver"
+    err = api.refused("carol", "POST", "/api/v1/handovers", 409, json=body)
+    assert err["rule"] == "R12" and f"/api/v1/carriers/{c['serial']}/scope" in err["message"]
+    api.ok(
+        "ann",
+        "POST",
+        f"/api/v1/carriers/{c['serial']}/scope",
+        json={"people": ["bob"], "reason": "接替"},
+    )
+    assert api.ok("carol", "POST", "/api/v1/handovers", json=body)["to_person"] == "bob"
+
+
 # --- 3. and 4. throttled logins -----------------------------------------------------
 
 
