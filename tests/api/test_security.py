@@ -81,6 +81,18 @@ def test_1_the_same_id_with_other_content_is_a_409_naming_it(
     )
     assert r.status_code == 409 and r.json()["error"]["field"] == "events[1].event_id"
     assert "gw1-8" in r.json()["error"]["message"] and movements(svc) == before
+    # An id used in an earlier batch, reused in a later one beside a new event: the
+    # answer names the item, and the new event is not recorded either.
+    r = post(
+        client,
+        gateway,
+        [
+            crossing("gw1-9", c["epc"], "in", T0 + timedelta(seconds=20)),
+            crossing("gw1-7", c["epc"], "in", T0 + timedelta(seconds=21)),
+        ],
+    )
+    assert r.status_code == 409 and r.json()["error"]["field"] == "events[1].event_id"
+    assert "gw1-7" in r.json()["error"]["message"] and movements(svc) == before
 
 
 # --- 2. self-approval by fabrication ------------------------------------------------
