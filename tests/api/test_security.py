@@ -386,6 +386,10 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
         "auditor", "GET", log, params={"since": (T0 + timedelta(minutes=30)).isoformat()}
     )
     assert [e["action"] for e in later["items"]] == ["unlock"]
+    window = {"since": T0.isoformat(), "until": (T0 + timedelta(minutes=30)).isoformat()}
+    early = api.ok("auditor", "GET", log, params={**window, "actor": "bob", "limit": 1})
+    assert early["total"] == 2 and early["items"][0]["action"] == "login"
+    assert api.ok("auditor", "GET", log, params={**window, "action": "unlock"})["total"] == 0
     everything = api.ok("auditor", "GET", log, params={"limit": 2, "offset": 1})
     assert len(everything["items"]) == 2 and everything["total"] > 20
     assert everything["items"][0]["seq"] == everything["total"] - 1
