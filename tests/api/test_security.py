@@ -214,6 +214,42 @@ def test_5_events_too_far_ahead_or_too_old_are_refused_naming_the_limit(
     assert api.ok("carol", "GET", f"/api/v1/carriers/{c['serial']}")["location"] == "corridor"
 
 
+def test_5_and_9_the_limits_are_configured_from_the_environment(
+    api: Api,
+    svc: Services,
+    gateway: Gateway,
+    settings: ApiSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = received(api, scope_people=["alice"])
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AHEAD_SECONDS", "60")
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AGE_HOURS", "1")
+    monkeypatch.setenv("TRACKER_MAX_BODY_BYTES", "4096")
+    configured = ApiSettings(
+        **settings.model_dump(
+            exclude={"event_max_ahead_seconds", "event_max_age_hours", "max_body_bytes"}
+        )
+    )
+    with TestClient(create_app(svc, configured)) as tight:
+        ahead = post(
+            tight, gateway, [crossing("ev-2m", c["epc"], "out", T0 + timedelta(minutes=2))]
+        )
+        assert ahead.status_code == 422
+        assert "ev-2m" in ahead.text and "1 min" in ahead.json()["error"]["problems"][0]["message"]
+        old = post(tight, gateway, [crossing("ev-2h", c["epc"], "out", T0 - timedelta(hours=2))])
+        assert old.status_code == 422
+        assert "ev-2h" in old.text and "1 h" in old.json()["error"]["problems"][0]["message"]
+        big = tight.post(
+            "/api/v1/events",
+            content=b'{"events": [' + b" " * 5000 + b"]}",
+            headers={**gateway.headers, "Content-Type": "application/json"},
+        )
+        assert big.status_code == 413
+        ok = post(tight, gateway, [crossing("ev-30s", c["epc"], "out", T0 + timedelta(seconds=30))])
+        assert ok.status_code == 200
+    assert movements(svc) == 1
+
+
 # --- 8. protective headers ----------------------------------------------------------
 
 
