@@ -440,6 +440,23 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
     assert v["ok"] and v["entries"] == head["count"] == everything["total"]
 
 
+def test_the_security_administrator_reviews_the_users_logins_logouts_and_exports(
+    api: Api, client: TestClient
+) -> None:
+    received(api)
+    issued = token(client, "bob", password("bob")).json()["access_token"]
+    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {issued}"})
+    api.ok("carol", "GET", "/api/v1/epcis/events", params={"perPage": 1})
+    api.ok("sysadmin", "POST", "/api/v1/devices", json={"id": "gw-7", "places": ["door-exit"]})
+    assert token(client, "sysadmin", password("sysadmin")).status_code == 200
+    review = api.ok("secadmin", "GET", "/api/v1/audit/admin-log", params={"limit": 1000})
+    assert sorted((e["actor"], e["action"]) for e in review["items"]) == [
+        ("bob", "login"),
+        ("bob", "logout"),
+        ("carol", "export"),
+    ]
+
+
 def test_every_export_is_in_the_administration_log(api: Api) -> None:
     received(api)
     api.ok("carol", "GET", "/api/v1/epcis/events", params={"perPage": 1})

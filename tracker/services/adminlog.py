@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tracker.domain.adminlog import LOGIN_ACTIONS, AdminAction
+from tracker.domain.adminlog import USER_ACTIVITY, AdminAction
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import ADMIN_ROLES
 from tracker.services.base import Services, Tx
@@ -51,12 +51,13 @@ def find(
     ordinary_users_only: bool = False,
 ) -> Page:
     """Entries matching ``f``. With ``ordinary_users_only`` (the security
-    administrator's review of the users' activity) only login entries of people who are
-    not administrators are read; the administrators' own actions are the auditor's."""
+    administrator's review of the users' activity) only the logins, logouts and exports
+    of people who are not administrators are read; the administrators' own actions are
+    the auditor's."""
     with svc.read() as uow:
         if ordinary_users_only:
-            logins = frozenset(a.value for a in LOGIN_ACTIONS)
-            actions = f.actions & logins if f.actions else logins
+            activity = frozenset(a.value for a in USER_ACTIVITY)
+            actions = f.actions & activity if f.actions else activity
             if not actions:
                 return Page([], 0)
             admins = frozenset(p.id for p in uow.people.find(role=sorted(ADMIN_ROLES)))
