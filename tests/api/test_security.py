@@ -7,6 +7,7 @@ are in ``test_logs.py`` and ``tests/store/test_file_modes.py``."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -17,14 +18,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from tests.api.conftest import Api, Gateway, password, received
+from tests.api.conftest import SECRET, Api, Gateway, password, received
 from tests.api.test_ingest import crossing, movements, post
 from tests.factories import T0
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import InvalidInput
+from tracker.domain.ledger import EntryFilter
 from tracker.domain.model import AlertType
 from tracker.gateway.sinks import HttpSink
-from tracker.services import accounts
+from tracker.services import accounts, adminlog
 from tracker.services.base import Services
 from tracker.services.movement import Observation
 
@@ -455,6 +457,24 @@ def test_the_security_administrator_reviews_the_users_logins_logouts_and_exports
         ("bob", "logout"),
         ("carol", "export"),
     ]
+
+
+def test_a_server_started_with_other_settings_is_in_the_administration_log(
+    svc: Services, settings: ApiSettings
+) -> None:
+    def started(s: ApiSettings) -> list[dict[str, Any]]:
+        with TestClient(create_app(svc, s)):
+            pass
+        page = adminlog.find(svc, EntryFilter(actions=frozenset({"setting_change"})))
+        return [e.data for e in page.entries]
+
+    (first,) = started(settings)
+    assert first["settings"]["token_minutes"] == 15.0
+    assert "secret_key" not in first["settings"]  # never the signing secret
+    assert SECRET not in json.dumps(first, ensure_ascii=False)
+    assert len(started(settings)) == 1  # the same settings again: nothing new
+    latest = started(settings.model_copy(update={"token_minutes": 5.0}))[0]
+    assert latest["changed"] == {"token_minutes": [15.0, 5.0]}
 
 
 def test_every_export_is_in_the_administration_log(api: Api) -> None:

@@ -3,13 +3,15 @@ transaction, and reading and verifying it for the security auditor.
 
 What goes in (see :class:`~tracker.domain.adminlog.AdminAction`): every login success
 and failure with the client address, every change of a person, role, clearance, badge,
-login, device, site or setting, every export and every unlock. Fields name people,
+login, device, site or server setting (recorded when a server starts with settings that
+differ from the last ones), every export and every unlock. Fields name people,
 logins, devices and places, never a carrier's title, a note, a search text, a password
 or a token - callers pass identifiers only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +34,29 @@ def exported(svc: Services, actor: str, what: str, **fields: Any) -> None:
     count - never the exported content."""
     with svc.transaction() as tx:
         record(tx, AdminAction.EXPORT, actor, export=what, **fields)
+
+
+def settings_in_force(
+    svc: Services, settings: Mapping[str, Any], actor: str = "system"
+) -> dict[str, list[Any]]:
+    """A server starts with ``settings`` (names to plain values, no secrets): when they
+    differ from the settings last recorded (on the first start, from none), record a
+    ``setting_change`` entry with all of them and what changed. Returns what changed,
+    ``{name: [old, new]}`` - empty when the server starts as before."""
+    now = dict(settings)
+    with svc.transaction() as tx:
+        last = tx.uow.admin_log.find(
+            EntryFilter(actions=frozenset({AdminAction.SETTING_CHANGE.value})), limit=1
+        )
+        before: dict[str, Any] = dict(last[0].data.get("settings", {})) if last else {}
+        changed = {
+            k: [before.get(k), now.get(k)]
+            for k in sorted(before.keys() | now.keys())
+            if before.get(k) != now.get(k)
+        }
+        if changed:
+            record(tx, AdminAction.SETTING_CHANGE, actor, settings=now, changed=changed)
+        return changed
 
 
 @dataclass(frozen=True)
