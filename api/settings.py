@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,3 +30,11 @@ class ApiSettings(BaseSettings):
     event_max_age_hours: float = Field(default=7 * 24.0, gt=0)
     # Request bodies larger than this are refused (413) before they are read whole.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    def audited(self) -> dict[str, Any]:
+        """The settings as plain values for the administration log: everything but the
+        signing secret itself."""
+        return {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in self.model_dump(exclude={"secret_key"}).items()
+        }

@@ -7,6 +7,7 @@ are in ``test_logs.py`` and ``tests/store/test_file_modes.py``."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -17,14 +18,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from tests.api.conftest import Api, Gateway, password, received
+from tests.api.conftest import SECRET, Api, Gateway, password, received
 from tests.api.test_ingest import crossing, movements, post
 from tests.factories import T0
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import InvalidInput
+from tracker.domain.ledger import EntryFilter
 from tracker.domain.model import AlertType
 from tracker.gateway.sinks import HttpSink
-from tracker.services import accounts
+from tracker.services import accounts, adminlog
 from tracker.services.base import Services
 from tracker.services.movement import Observation
 
@@ -214,6 +216,42 @@ def test_5_events_too_far_ahead_or_too_old_are_refused_naming_the_limit(
     assert api.ok("carol", "GET", f"/api/v1/carriers/{c['serial']}")["location"] == "corridor"
 
 
+def test_5_and_9_the_limits_are_configured_from_the_environment(
+    api: Api,
+    svc: Services,
+    gateway: Gateway,
+    settings: ApiSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = received(api, scope_people=["alice"])
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AHEAD_SECONDS", "60")
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AGE_HOURS", "1")
+    monkeypatch.setenv("TRACKER_MAX_BODY_BYTES", "4096")
+    configured = ApiSettings(
+        **settings.model_dump(
+            exclude={"event_max_ahead_seconds", "event_max_age_hours", "max_body_bytes"}
+        )
+    )
+    with TestClient(create_app(svc, configured)) as tight:
+        ahead = post(
+            tight, gateway, [crossing("ev-2m", c["epc"], "out", T0 + timedelta(minutes=2))]
+        )
+        assert ahead.status_code == 422
+        assert "ev-2m" in ahead.text and "1 min" in ahead.json()["error"]["problems"][0]["message"]
+        old = post(tight, gateway, [crossing("ev-2h", c["epc"], "out", T0 - timedelta(hours=2))])
+        assert old.status_code == 422
+        assert "ev-2h" in old.text and "1 h" in old.json()["error"]["problems"][0]["message"]
+        big = tight.post(
+            "/api/v1/events",
+            content=b'{"events": [' + b" " * 5000 + b"]}",
+            headers={**gateway.headers, "Content-Type": "application/json"},
+        )
+        assert big.status_code == 413
+        ok = post(tight, gateway, [crossing("ev-30s", c["epc"], "out", T0 + timedelta(seconds=30))])
+        assert ok.status_code == 200
+    assert movements(svc) == 1
+
+
 # --- 8. protective headers ----------------------------------------------------------
 
 
@@ -386,6 +424,10 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
         "auditor", "GET", log, params={"since": (T0 + timedelta(minutes=30)).isoformat()}
     )
     assert [e["action"] for e in later["items"]] == ["unlock"]
+    window = {"since": T0.isoformat(), "until": (T0 + timedelta(minutes=30)).isoformat()}
+    early = api.ok("auditor", "GET", log, params={**window, "actor": "bob", "limit": 1})
+    assert early["total"] == 2 and early["items"][0]["action"] == "login"
+    assert api.ok("auditor", "GET", log, params={**window, "action": "unlock"})["total"] == 0
     everything = api.ok("auditor", "GET", log, params={"limit": 2, "offset": 1})
     assert len(everything["items"]) == 2 and everything["total"] > 20
     assert everything["items"][0]["seq"] == everything["total"] - 1
@@ -398,6 +440,41 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
     v = api.ok("auditor", "GET", f"{log}/verify")
     head = api.ok("auditor", "GET", f"{log}/head")
     assert v["ok"] and v["entries"] == head["count"] == everything["total"]
+
+
+def test_the_security_administrator_reviews_the_users_logins_logouts_and_exports(
+    api: Api, client: TestClient
+) -> None:
+    received(api)
+    issued = token(client, "bob", password("bob")).json()["access_token"]
+    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {issued}"})
+    api.ok("carol", "GET", "/api/v1/epcis/events", params={"perPage": 1})
+    api.ok("sysadmin", "POST", "/api/v1/devices", json={"id": "gw-7", "places": ["door-exit"]})
+    assert token(client, "sysadmin", password("sysadmin")).status_code == 200
+    review = api.ok("secadmin", "GET", "/api/v1/audit/admin-log", params={"limit": 1000})
+    assert sorted((e["actor"], e["action"]) for e in review["items"]) == [
+        ("bob", "login"),
+        ("bob", "logout"),
+        ("carol", "export"),
+    ]
+
+
+def test_a_server_started_with_other_settings_is_in_the_administration_log(
+    svc: Services, settings: ApiSettings
+) -> None:
+    def started(s: ApiSettings) -> list[dict[str, Any]]:
+        with TestClient(create_app(svc, s)):
+            pass
+        page = adminlog.find(svc, EntryFilter(actions=frozenset({"setting_change"})))
+        return [e.data for e in page.entries]
+
+    (first,) = started(settings)
+    assert first["settings"]["token_minutes"] == 15.0
+    assert "secret_key" not in first["settings"]  # never the signing secret
+    assert SECRET not in json.dumps(first, ensure_ascii=False)
+    assert len(started(settings)) == 1  # the same settings again: nothing new
+    latest = started(settings.model_copy(update={"token_minutes": 5.0}))[0]
+    assert latest["changed"] == {"token_minutes": [15.0, 5.0]}
 
 
 def test_every_export_is_in_the_administration_log(api: Api) -> None:

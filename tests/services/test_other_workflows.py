@@ -235,6 +235,17 @@ def test_r11_reclassify_needs_an_approver_and_copies_follow(svc: Services) -> No
 # --- R12 ------------------------------------------------------------------------------
 
 
+def test_a_carrier_in_its_safe_moves_with_its_new_home_safe(svc: Services) -> None:
+    c = stored(svc)
+    custody.transfer(svc, "carol", c.serial, "secure", "safe-s2", "换柜")
+    with svc.read() as uow:
+        got = uow.carriers.get(c.serial)
+        assert got is not None
+        assert (got.state, got.location, got.holder) == (CarrierState.IN_SAFE, "safe-s2", None)
+        assert (got.home_room, got.home_safe) == ("secure", "safe-s2")
+        assert uow.ledger.for_carrier(c.serial)[-1].action == "transfer"
+
+
 def test_r12_leaving_a_post_needs_everything_back_or_handed_over(svc: Services) -> None:
     c = stored(svc, scope_people=("alice",))
     req = borrowing.request_borrow(svc, "alice", c.serial, "alice", "reading", "阅办")

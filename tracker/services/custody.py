@@ -50,7 +50,7 @@ def transfer(
         old = (c.home_room, c.home_safe)
         c.home_room, c.home_safe = room, safe
         if c.state is CarrierState.IN_SAFE and safe:
-            c.location, c.location_at = safe, tx.now
+            lifecycle.store(c, safe, tx.now)  # locked in its new home safe
         tx.record(
             Action.TRANSFER,
             actor,
