@@ -492,3 +492,33 @@ def test_the_desk_camera_finds_the_carrier_whose_label_it_sees(
     assert frame(label).status_code == 200
     clock.advance(timedelta(minutes=1, seconds=1))
     assert frame(label).status_code == 401
+
+
+def test_an_inventory_counts_what_a_safes_camera_saw_put_in(browser: Any, svc: Services) -> None:
+    from tracker.domain.model import MovementSource
+    from tracker.services import receive
+    from tracker.services.movement import Observation, apply_batch
+
+    seen, unseen = receive_one(svc, Level.SECRET), receive_one(svc, Level.SECRET)
+    receive.store_in_safe(svc, "carol", unseen.serial, "safe-s1")  # by hand: not observed
+    camera = Observation(
+        "cam-1",
+        "safe",
+        svc.now(),
+        code=seen.serial,
+        safe="safe-s1",
+        present=True,
+        source=MovementSource.CAMERA,
+    )
+    apply_batch(svc, "gw-test", [camera])
+    carol = browser("carol")
+    started = carol.post("/console/inventories", {"places": "safe-s1"})
+    inv = carol.follow(started)
+    url = str(inv.url)
+    assert re.search(r'id="n-expected">2<', inv.text), inv.text[:2000]
+    pulled = carol.post(url.replace("http://testserver", "") + "/readers", {})
+    page = carol.follow(pulled).text
+    found = re.search(r'<ul id="list-found">.*?</ul>', page, re.S)
+    missing = re.search(r'<ul id="list-missing">.*?</ul>', page, re.S)
+    assert found and seen.serial in found.group(0) and unseen.serial not in found.group(0)
+    assert missing and unseen.serial in missing.group(0)
