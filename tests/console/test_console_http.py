@@ -522,3 +522,45 @@ def test_an_inventory_counts_what_a_safes_camera_saw_put_in(browser: Any, svc: S
     missing = re.search(r'<ul id="list-missing">.*?</ul>', page, re.S)
     assert found and seen.serial in found.group(0) and unseen.serial not in found.group(0)
     assert missing and unseen.serial in missing.group(0)
+
+
+def test_a_fault_inside_the_service_is_a_plain_page(browser: Any, monkeypatch: Any) -> None:
+    """A bug or a broken dependency (made here by replacing one service call, the only
+    way to make such a fault) answers a page that says so, never a stack trace."""
+    from tracker.services import dashboard
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the figures' query failed: secret detail")
+
+    monkeypatch.setattr(dashboard, "figures", broken)
+    r = browser("carol").get("/console/")
+    assert r.status_code == 500
+    assert "服务内部出错" in r.text and "secret detail" not in r.text
+    assert "Traceback" not in r.text
+
+
+def test_the_carrier_filters_by_holder_place_and_overdue(
+    browser: Any, svc: Services, clock: ManualClock
+) -> None:
+    from tracker.services import receive
+
+    out, kept = receive_one(svc, Level.SECRET), receive_one(svc, Level.SECRET)
+    receive.store_in_safe(svc, "carol", kept.serial, "safe-s1")
+    b = borrowing.request_borrow(svc, "alice", out.serial, "alice", "reading", "阅读")
+    borrowing.approve_borrow(svc, "ann", b.id)
+    borrowing.check_out(svc, "carol", b.id)
+    carol = browser("carol")
+
+    def listed(query: str) -> set[str]:
+        page = carol.get("/console/carriers?" + query)
+        assert page.status_code == 200, page.text[:300]
+        return set(re.findall(r'href="/console/carriers/([A-Z0-9-]+)"', page.text))
+
+    assert out.serial in listed("holder=alice") and kept.serial not in listed("holder=alice")
+    assert kept.serial in listed("location=safe-s1") and out.serial not in listed(
+        "location=safe-s1"
+    )
+    assert out.serial not in listed("overdue=1")
+    clock.set(b.due_at + timedelta(hours=1))
+    carol = browser("carol")  # days later: a new session
+    assert listed("overdue=1") == {out.serial}
