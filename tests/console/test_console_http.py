@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from api import console
 from api.auth import Role
-from api.console import menu
+from api.console import i18n, menu
 from tests.console.conftest import Browser
 from tests.db import only_sqlite
 from tests.services.conftest import receive_one
@@ -423,13 +423,29 @@ def test_the_security_administrator_sees_the_users_logins_and_who_is_logged_in(
 def test_the_system_administrator_sees_doors_and_readers_and_no_carrier(
     browser: Any, svc: Services
 ) -> None:
+    from tracker.services.movement import Observation, apply_batch
+
     c = receive_one(svc, Level.SECRET)
     loss.report_loss(svc, "alice", c.serial, LossKind.LOSS, "找不到了", svc.now())
+    beat = Observation("hb-1", "heartbeat", svc.now(), reader="door-secure-in")
+    gone = Observation("off-1", "reader", svc.now(), reader="door-exit-in", online=False)
+    apply_batch(svc, "gw-test", [beat, gone])
     page = browser("sysadmin").get("/console/")
     assert page.status_code == 200
     devices = re.search(r'<table id="dash-devices">.*?</table>', page.text, re.S)
     assert devices is not None
-    assert 'data-device="door-secure-in"' in devices.group(0) and "从未上报" in devices.group(0)
+
+    def device(dev: str) -> str:
+        found = re.search(
+            rf'<span class="device[^"]*" data-device="{dev}".*?</span></span>', page.text, re.S
+        )
+        assert found, dev
+        return re.sub(r"<[^>]+>", "", found.group(0))
+
+    heard = i18n.when(svc.now(), svc.site.calendar.tz, seconds=True)[11:]
+    assert "在线" in device("door-secure-in") and heard in device("door-secure-in")
+    assert "✖" in device("door-exit-in") and "离线" in device("door-exit-in")
+    assert "从未上报" in device("safe-a-rfid")
     for absent in (c.serial, c.title, 'id="dash-alerts"', 'id="quick-scan"'):
         assert absent not in page.text, absent
 
