@@ -626,6 +626,9 @@ def test_the_register_head_and_its_verification(desk: Desk) -> None:
     count = int(page.locator("#head-count").inner_text())
     assert count > 20
     assert re.fullmatch(r"([0-9a-f]{8} ){8}", page.locator("#head-hash").inner_text() + " ")
+    for figure in ("#head-count", "#head-hash"):  # large enough to copy onto paper
+        size = page.locator(figure).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 24, (figure, size)
     hash_text = page.locator("#head-hash").inner_text().replace(" ", "")
     page.fill("#expect_count", str(count))
     page.fill("#expect_hash", hash_text)

@@ -580,3 +580,12 @@ def test_the_carrier_filters_by_holder_place_and_overdue(
     clock.set(b.due_at + timedelta(hours=1))
     carol = browser("carol")  # days later: a new session
     assert listed("overdue=1") == {out.serial}
+
+
+def test_a_refusal_names_no_field_identifier(browser: Any, svc: Services) -> None:
+    c = receive_one(svc, Level.SECRET)
+    r = browser("oscar").post(
+        f"/console/carriers/{c.serial}/reclassify", {"level": "secret", "period": "10y"}
+    )
+    assert r.status_code == 422
+    assert "须填写变更密级的理由" in r.text and "reason：" not in r.text
