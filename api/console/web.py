@@ -517,6 +517,14 @@ async def handle(request: Request, fn: PageFn, method: str, rule: Rule, raw: boo
         response = await run_in_threadpool(fn, call)
     except TrackerError as exc:
         response = await run_in_threadpool(call.failure, exc)
+    except Exception:  # a fault of the service itself: logged whole, a plain page shown
+        logger.exception("console: %s %s failed", method, request.url.path)
+        message = call.t(
+            "服务内部出错，本次操作未能完成，错误已记录。请稍后重试或联系系统管理员。",
+            "Something went wrong inside the service; this was not done and the fault is "
+            "logged. Try again later or tell the system administrator.",
+        )
+        response = await run_in_threadpool(_plain, call, 500, message)
     return _finish(call, response, raw)
 
 

@@ -159,6 +159,19 @@ def test_login_at_the_root_with_the_menu_of_each_role(desk: Desk, office: Served
         assert p.locator("nav.menu a").all_inner_texts() == items, who
         shoot(p, f"home-{who}")
     assert "/console/" in desk.page("oscar").url
+    # the keeper's charts: carriers by level and by state
+    carol = desk.page("carol")
+    charts = carol.locator("#dashboard svg.bars")
+    assert charts.count() == 2
+    assert "机密" in charts.nth(0).text_content() and "在柜" in charts.nth(1).text_content()
+    # the English switch keeps the page and turns every word of the menu
+    carol.get_by_role("link", name="English").click()
+    assert carol.locator("nav.menu a").all_inner_texts()[:3] == ["Dashboard", "Desk", "Receive"]
+    assert carol.get_by_role("heading", name="Dashboard").is_visible()
+    assert carol.get_by_role("button", name="Log out").is_visible()
+    shoot(carol, "dashboard-en")
+    carol.get_by_role("link", name="中文").click()
+    assert carol.locator("nav.menu a").first.inner_text() == "工作台"
     assert desk.page("auditor").url.endswith("/console/audit")  # where the auditor lands
     # the system administrator's dashboard: the doors and readers, online and last heard
     devices = desk.page("sysadmin").locator("#dash-devices")
@@ -260,6 +273,10 @@ def test_search_and_the_carrier_page_with_its_actions(desk: Desk) -> None:
     page.goto(desk.office.base + "/console/")
     page.fill("#quick-scan", serial)
     page.press("#quick-scan", "Enter")
+    page.wait_for_url(re.compile(rf".*/console/carriers/{serial}$"))
+    # on a page with no scan field of its own, a scanner's keystrokes go to the header's
+    page.goto(desk.office.base + "/console/alerts")
+    _scan(page, serial)
     page.wait_for_url(re.compile(rf".*/console/carriers/{serial}$"))
 
 
@@ -534,6 +551,8 @@ def test_a_door_crossing_alert_appears_on_the_dashboard_without_a_reload(desk: D
     office = desk.office
     top_secret = office.samples[1]
     epc = epc_of(office, top_secret)
+    watcher = desk.go("oscar", "/console/alerts")  # the alert list, open meanwhile
+    watcher.locator("#live-state.on").wait_for()
     page = desk.go("carol", "/console/")
     page.locator("#live-state.on").wait_for()
     page.evaluate("window.__sameDocument = 'yes'")
@@ -546,6 +565,9 @@ def test_a_door_crossing_alert_appears_on_the_dashboard_without_a_reload(desk: D
     assert top_secret in page.locator("#toasts").inner_text()
     assert top_secret in page.locator("#dash-movements").inner_text()
     shoot(page, "dashboard-live-alert")
+    watcher.locator("#alert-list").filter(has_text=top_secret).wait_for(timeout=30_000)
+    assert watcher.locator("#alert-list tr.new").count() >= 1  # new rows are marked
+    shoot(watcher, "alerts-live")
     page.locator("#dash-alerts a").first.click()
     page.wait_for_url(re.compile(r".*/console/alerts/[0-9a-f]+$"))
     body = page.locator("main").inner_text()
@@ -604,6 +626,9 @@ def test_the_register_head_and_its_verification(desk: Desk) -> None:
     count = int(page.locator("#head-count").inner_text())
     assert count > 20
     assert re.fullmatch(r"([0-9a-f]{8} ){8}", page.locator("#head-hash").inner_text() + " ")
+    for figure in ("#head-count", "#head-hash"):  # large enough to copy onto paper
+        size = page.locator(figure).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 24, (figure, size)
     hash_text = page.locator("#head-hash").inner_text().replace(" ", "")
     page.fill("#expect_count", str(count))
     page.fill("#expect_hash", hash_text)
