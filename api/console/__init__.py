@@ -20,6 +20,7 @@ from api.console.pages import (
     inventory,
     live,
     receive,
+    registers,
 )
 from api.console.web import PAGES
 
@@ -40,6 +41,7 @@ PAGE_MODULES = (
     inventory,
     live,
     receive,
+    registers,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]
