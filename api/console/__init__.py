@@ -21,6 +21,7 @@ from api.console.pages import (
     inventory,
     live,
     receive,
+    registers,
 )
 from api.console.web import PAGES
 
@@ -42,6 +43,7 @@ PAGE_MODULES = (
     inventory,
     live,
     receive,
+    registers,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]

@@ -39,6 +39,7 @@ SECTIONS = (
     Section("copies", "/console/copies", "复制", "Copies"),
     Section("destructions", "/console/destructions", "销毁", "Destruction"),
     Section("inventories", "/console/inventories", "清查", "Inventories"),
+    Section("registers", "/console/registers", "登记簿", "Registers"),
     Section("audit", "/console/audit", "审计", "Audit"),
 )
 BY_KEY = {s.key: s for s in SECTIONS}
@@ -46,9 +47,9 @@ BY_KEY = {s.key: s for s in SECTIONS}
 _EVERYONE = ("dashboard", "carriers", "borrows", "alerts", "carry_outs", "copies", "destructions")
 
 OPENS: dict[Role, frozenset[str]] = {
-    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "audit"}),
+    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "registers", "audit"}),
     Role.OFFICER: frozenset(s.key for s in SECTIONS),
-    Role.APPROVER: frozenset({*_EVERYONE, "inbox"}),
+    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "registers"}),
     Role.STAFF: frozenset(_EVERYONE),
     # The three administrators (三员) see no titles and approve nothing: the system
     # administrator the doors and readers, the security administrator the users' logins
