@@ -245,7 +245,7 @@ def simulate_site(
         if dc.camera:
             shield = ShieldCorrelator(window=5.0, identities=_epc_of(services))
             camera(dc.camera, DoorScanner(dc.camera, dc.door.id), dc.door.id, correlator=shield)
-    control = ControlServer(office, workdir / "sim.sock", cameras).start()
+    control = ControlServer(office, workdir / "sim.sock", cameras, boards).start()
     return SimulatedSite(office, printer, gateway, control, cameras, boards)
 
 

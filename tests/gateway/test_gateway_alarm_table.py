@@ -69,6 +69,7 @@ def test_the_table_follows_a_carry_out_approved_while_the_gateway_runs(svc, tmp_
     decided = r.gateway.table.decide("door-exit", epc, svc.now(), unknown_alarms=True)
     assert not decided.alarm and decided.window is not None
     assert TableStore(tmp_path / "authz.json").version == r.gateway.table.version  # on disk
+    assert (tmp_path / "authz.json").stat().st_mode & 0o777 == 0o600
     r.office.carry("door-exit", "out", (epc,), (ALICE,))
     assert wait_for(lambda: crossing(r.gateway, epc) is not None)
     time.sleep(0.3)
