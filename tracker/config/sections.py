@@ -120,6 +120,9 @@ _ALERT_TYPES = (
     "shielded_tag",
     "output_offline",
     "table_stale",
+    "unrecorded_contact",
+    "handling_due",
+    "handling_overdue",
 )
 _ROLES = ("custodian", "officer", "approver", "staff", "borrower", "audience")
 
