@@ -14,7 +14,8 @@ from tracker.cli.common import app as build_app
 
 KINDS_HELP = (
     "receipts | borrows | circulations | copies | carry-outs | destructions | "
-    "inventories | handovers | classification | summary (statistics with charts, PDF)"
+    "inventories | handovers | classification | disclosures | handlings | "
+    "summary (statistics with charts, PDF)"
 )
 
 
