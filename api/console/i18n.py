@@ -10,6 +10,7 @@ from datetime import date, datetime, tzinfo
 from enum import Enum
 
 from tracker.domain.alerts import CATALOGUE
+from tracker.domain.disclosure import DisclosureKind, DisclosureSource, HandlingState
 from tracker.domain.model import AlertType
 
 LANGS = ("zh", "en")
@@ -146,6 +147,11 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "correction": ("更正", "correction"),
         "person": ("人员与账号管理", "people and logins"),
         "site_load": ("加载站点", "site loaded"),
+        "reading_open": ("开始阅读", "reading began"),
+        "reading_close": ("结束阅读", "reading ended"),
+        "handling_open": ("办理期限", "handling due date set"),
+        "handling_instruct": ("批办", "instructions written"),
+        "handling_done": ("办结", "handled"),
     },
     "admin_action": {
         "login": ("登录", "login"),
@@ -171,6 +177,9 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "setting_change": ("变更设置", "setting changed"),
         "export": ("导出", "export"),
     },
+    "disclosure": {k.value: (k.zh, k.value) for k in DisclosureKind},
+    "disclosure_source": {k.value: (k.zh, k.value) for k in DisclosureSource},
+    "handling": {k.value: (k.zh, k.value) for k in HandlingState},
 }
 
 

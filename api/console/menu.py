@@ -40,6 +40,8 @@ SECTIONS = (
     Section("destructions", "/console/destructions", "销毁", "Destruction"),
     Section("inventories", "/console/inventories", "清查", "Inventories"),
     Section("registers", "/console/registers", "登记簿", "Registers"),
+    Section("reading", "/console/reading", "阅文登记", "Reading desk"),  # R16
+    Section("handling", "/console/handling", "绝密办理", "Top-secret handling"),  # R18
     Section("audit", "/console/audit", "审计", "Audit"),
 )
 BY_KEY = {s.key: s for s in SECTIONS}
@@ -47,9 +49,11 @@ BY_KEY = {s.key: s for s in SECTIONS}
 _EVERYONE = ("dashboard", "carriers", "borrows", "alerts", "carry_outs", "copies", "destructions")
 
 OPENS: dict[Role, frozenset[str]] = {
-    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "registers", "audit"}),
+    Role.CUSTODIAN: frozenset(
+        {*_EVERYONE, "desk", "receive", "inventories", "registers", "audit", "reading", "handling"}
+    ),
     Role.OFFICER: frozenset(s.key for s in SECTIONS),
-    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "registers"}),
+    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "registers", "handling"}),
     Role.STAFF: frozenset(_EVERYONE),
     # The three administrators (三员) see no titles and approve nothing: the system
     # administrator the doors and readers, the security administrator the users' logins
@@ -76,9 +80,11 @@ _KEEPING = frozenset(
         "return_carry_out",
         "inventory",
         "borrow_for_others",
+        "reading",  # R16: open and close reading sessions
+        "handle",  # R18: record a top-secret receipt handled
     }
 )
-_APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope"})
+_APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope", "instruct"})
 _ANYONE = frozenset(
     {"request_borrow", "request_carry_out", "request_copy", "report_loss", "acknowledge", "witness"}
 )

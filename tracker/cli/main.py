@@ -54,6 +54,10 @@ def _register() -> None:
     app.add_typer(serve.app, name="serve")
     app.add_typer(users.app, name="user")
     app.add_typer(users.device_app, name="device")
+    from tracker.cli import disclosure
+
+    app.add_typer(disclosure.app, name="disclosure")  # R16
+    app.add_typer(disclosure.handling_app, name="handling")  # R18
 
 
 _registered: list[bool] = []  # registration happens once per process

@@ -2,6 +2,8 @@
 
 * ``overdue`` (R4), every few minutes: an alert per overdue borrow, with reminders that
   repeat and escalate — borrower, then custodian, then officer — until acknowledged;
+  and (R18) a reminder as a top-secret receipt's handling deadline nears, an alert once
+  it has passed (:func:`tracker.services.handling.check`);
 * ``end_of_day`` (R7), at every close of business by the working calendar: every
   carrier not in a safe;
 * ``daily`` (R9, R11), at every opening time: declassification due within the notice
@@ -47,6 +49,7 @@ from tracker.domain.rules import (
     r11_declassification_notice,
 )
 from tracker.services.alarms import purge_expired
+from tracker.services import handling
 from tracker.services.alerting import (
     notice_for,
     open_by_cause,
@@ -206,6 +209,7 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
                 data={"alert": alert.id, "escalation": alert.escalation, "count": alert.count},
             )
             report.reminded += 1
+    report.raised += handling.check(tx, at)  # R18: deadlines of top-secret receipts
 
 
 # --- end of day (R7) ------------------------------------------------------------------
