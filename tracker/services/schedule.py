@@ -48,8 +48,8 @@ from tracker.domain.rules import (
     r9_inventory_overdue,
     r11_declassification_notice,
 )
-from tracker.services.alarms import purge_expired
 from tracker.services import handling
+from tracker.services.alarms import purge_expired
 from tracker.services.alerting import (
     notice_for,
     open_by_cause,
