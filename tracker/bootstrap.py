@@ -27,6 +27,7 @@ from tracker.services.bus import Bus, SharedBus
 from tracker.services.site import SITE_SETTING, apply_site
 from tracker.store.db import database_url, make_engine, safe_url
 from tracker.store.keys import ledger_key
+from tracker.store.locks import exclusive
 from tracker.store.migrate import ensure_schema
 from tracker.store.uow import SqlUnitOfWork
 
@@ -90,12 +91,16 @@ def build(
     if site_file is not None:
         path = Path(site_file)
         site = load_site(path)
-        services = Services(write, clock or SystemClock(), site, bus_for(engine), read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
         if load:
             apply_site(services, "system", site, path.read_text(encoding="utf-8"))
     else:
         site = _stored_site(read)
-        services = Services(write, clock or SystemClock(), site, bus_for(engine), read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
     return App(engine, services, url, site)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,15 +27,24 @@ SYSTEM = "system"  # the actor of entries the service makes by itself (R11, swee
 CLI_PREFIX = "cli:"  # actors of commands run on the server itself: ``cli:<os user>``
 
 
+@contextmanager
+def alone(name: str) -> Iterator[bool]:
+    """An exclusive section in a service that runs as one process: always its own."""
+    yield True
+
+
 @dataclass
 class Services:
-    """The context every use case runs in."""
+    """The context every use case runs in. ``exclusive(name)`` yields whether this
+    process may run the section ``name`` now, none other on the database running it
+    (the scheduler's round, notification delivery; :mod:`tracker.store.locks`)."""
 
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     site: Site
     bus: Bus = field(default_factory=Bus)
     read_factory: Callable[[], UnitOfWork] | None = None
+    exclusive: Callable[[str], AbstractContextManager[bool]] = alone
 
     def read(self) -> UnitOfWork:
         """A unit of work for reading only (never committed); a snapshot where the
