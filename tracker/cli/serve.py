@@ -42,6 +42,7 @@ def serve(
     stream, logins, throttling and idempotency through the database."""
     from api import server
     from api.app import create_app
+    from api.mqtt import start_if_configured
     from api.security import Argon2Hasher, load_secret
     from api.settings import ApiSettings
     from tracker.bootstrap import build
@@ -72,20 +73,29 @@ def serve(
             typer.echo(
                 f"  tracker sim carry {first} --door door-secure --direction out --person alice"
             )
-    # The time-driven rules and notification delivery run inside the service.
+    api = create_app(built.services, settings) if workers == 1 else None
+    # The time-driven rules, notification delivery and gateway batches over MQTT run
+    # inside the service (this process, once per host).
     scheduler = Scheduler(built.services).start()
     delivery = DeliveryWorker(
         built.services, senders_for(built.services.site.notifications)
     ).start()
+    mqtt = start_if_configured(
+        built.services, settings, api.state.ctx.metrics if api is not None else None
+    )
+    if mqtt is not None:
+        typer.echo(f"gateway batches over MQTT from {mqtt.broker}")
     typer.echo(f"API on http://{host}:{port}  (documentation: http://{host}:{port}/docs)")
     try:
-        if workers > 1:
+        if api is None:
             load_secret(settings)  # made once here, not raced for by the workers
             typer.echo(f"{workers} workers")
             server.serve_workers(host, port, workers, log_level)
         else:
-            server.serve(create_app(built.services, settings), host, port, log_level)
+            server.serve(api, host, port, log_level)
     finally:
+        if mqtt is not None:
+            mqtt.stop()
         scheduler.stop()
         delivery.stop()
         if simulated is not None:
