@@ -23,9 +23,11 @@ from tracker.domain.clock import Clock, SystemClock
 from tracker.domain.errors import ConfigError
 from tracker.protocols import ReaderHandle
 from tracker.services.base import Services
+from tracker.services.bus import Bus, SharedBus
 from tracker.services.site import SITE_SETTING, apply_site
 from tracker.store.db import database_url, make_engine, safe_url
 from tracker.store.keys import ledger_key
+from tracker.store.locks import exclusive
 from tracker.store.migrate import ensure_schema
 from tracker.store.uow import SqlUnitOfWork
 
@@ -89,13 +91,28 @@ def build(
     if site_file is not None:
         path = Path(site_file)
         site = load_site(path)
-        services = Services(write, clock or SystemClock(), site, read_factory=read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
         if load:
             apply_site(services, "system", site, path.read_text(encoding="utf-8"))
     else:
         site = _stored_site(read)
-        services = Services(write, clock or SystemClock(), site, read_factory=read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
     return App(engine, services, url, site)
+
+
+def bus_for(engine: Engine) -> Bus:
+    """The event bus for a database: on PostgreSQL the events of every process on it
+    (workers, hosts, command line) reach every process's stream (:class:`SharedBus`
+    over :mod:`tracker.store.stream`); SQLite serves one process (:class:`Bus`)."""
+    if engine.dialect.name != "postgresql":
+        return Bus()
+    from tracker.store import stream
+
+    return SharedBus(lambda heard: stream.listen(engine, heard))
 
 
 def _stored_site(read: Callable[[], SqlUnitOfWork]) -> SiteConfig:

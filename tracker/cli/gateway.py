@@ -34,6 +34,14 @@ def gateway(
             "from TRACKER_DEVICE_TOKEN. Default: straight into the database."
         ),
     ] = None,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            help="Where observations go instead of --server: an MQTT broker "
+            "(mqtt://host:1883, mqtts://host:8883; QoS 1 on this device's topic) or "
+            "another http(s):// service URL. The table still comes from --server."
+        ),
+    ] = None,
     outbox: Annotated[
         Path | None, typer.Option(help="Outbox file (default data/outbox-<id>.sqlite).")
     ] = None,
@@ -45,9 +53,10 @@ def gateway(
     from drivers.camera.stills import encode_jpeg
     from tracker.bootstrap import attach_evidence_cameras, build, open_reader
     from tracker.config import load_site
+    from tracker.gateway.mqtt import is_mqtt
     from tracker.gateway.outbox import Outbox
     from tracker.gateway.runner import Gateway, GatewayOptions
-    from tracker.gateway.sinks import HttpSink, ServiceSink, Sink
+    from tracker.gateway.sinks import ServiceSink, Sink, sink_for
     from tracker.gateway.table import HttpFeed, ServiceFeed, TableSource, TableStore
     from tracker.services import authz
 
@@ -57,8 +66,8 @@ def gateway(
         if d not in known:
             raise InvalidInput("door", f"no door {d!r} in {site}", zh=f"站点文件中没有门 {d!r}")
     sink: Sink
-    feed: TableSource
-    if server:
+    feed: TableSource | None
+    if server or events:
         token = os.environ.get("TRACKER_DEVICE_TOKEN", "")
         if not token:
             raise InvalidInput(
@@ -66,8 +75,10 @@ def gateway(
                 "set the device token made by `tracker device add`",
                 zh="请设置 `tracker device add` 生成的设备令牌",
             )
-        sink = HttpSink(server, token)
-        feed = HttpFeed(server, token)
+        target = events or server
+        assert target is not None
+        sink = sink_for(target, token)
+        feed = HttpFeed(server, token) if server and not is_mqtt(server) else None
     else:
         services = build(site_file=site, load=False).services
         sink = ServiceSink(services, f"device:{gateway_id}")
@@ -98,12 +109,21 @@ def gateway(
             f"报警取证摄像头：{names}" if zh else f"door cameras kept for alarm stills: {names}"
         )
     typer.echo(_table_line(table, zh))
+    if feed is None:
+        typer.echo(
+            "未指定服务地址（--server http…）：门禁告警按最后保存的授权表判断"
+            if zh
+            else "no service URL (--server http…): door alarms decide on the last saved table"
+        )
     try:
         _watch_table(table, stop, seconds, zh)
     except KeyboardInterrupt:
         pass
     finally:
         gw.stop()
+        close = getattr(sink, "close", None)
+        if close is not None:
+            close()
         pending, dead = box.counts()
         typer.echo(
             f"已停止；{pending} 条观测仍在队列中，{dead} 条被拒绝"
