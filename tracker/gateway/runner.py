@@ -4,7 +4,8 @@
 Three threads do the work: the logic thread drains reads from the drivers' threads and
 ticks the door and safe logic every ``tick`` seconds; the health thread reports every
 reader's heartbeat and its going offline or coming back; the sender thread drains the
-outbox to the sink, retrying with capped backoff while the service is unreachable.
+outbox to the sink, retrying with capped backoff while the service is unreachable. A
+fourth, the spool's, writes observations to the outbox, so no door waits for the disk.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tracker.gateway.cameras import CameraWorker
 from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
 from tracker.gateway.events import to_wall_clock as real_wall_clock
 from tracker.gateway.evidence import RingBuffer, StillTaker
-from tracker.gateway.outbox import Outbox
+from tracker.gateway.outbox import Outbox, Spool
 from tracker.gateway.sinks import Sink
 from tracker.gateway.site import SiteLogic
 from tracker.gateway.table import TableSource, TableStore
@@ -139,6 +140,7 @@ class Gateway:
         self._healthy: dict[str, bool] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self.spool = Spool(outbox, self._wake.set)  # the logic thread never waits for the disk
         self._threads: list[threading.Thread] = []
         self._started = time.monotonic()
         self.events: list[GatewayEvent] = []  # every event, for the CLI and tests
@@ -201,6 +203,7 @@ class Gateway:
             self._handles[cfg.id] = handle
             self._healthy[cfg.id] = True
         self._started = time.monotonic()
+        self.spool.start()
         for name, target in (
             ("logic", self._logic_loop),
             ("health", self._health_loop),
@@ -234,13 +237,14 @@ class Gateway:
             except TrackerError:
                 logger.exception("closing a reader failed")
         deadline = time.monotonic() + drain
-        while self.outbox.counts()[0] and time.monotonic() < deadline:
+        while (self.outbox.counts()[0] or not self.spool.idle()) and time.monotonic() < deadline:
             self._wake.set()
             time.sleep(0.05)
         self._stop.set()
         self._wake.set()
         for t in self._threads:
             t.join(5)
+        self.spool.stop()  # what the last rounds queued is on disk for the next start
         for board in self.outputs.values():
             board.close()
         self.table.save()
@@ -290,9 +294,8 @@ class Gateway:
     def submit(self, observations: list[Observation]) -> None:
         """Queue observations for the service (other sources, such as cameras, use this)."""
         if observations:
-            self.outbox.put(observations)
+            self.spool.put(observations)
             self.observed += len(observations)
-            self._wake.set()
 
     def _logic_loop(self) -> None:
         while not self._stop.is_set():
