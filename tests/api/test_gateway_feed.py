@@ -125,7 +125,9 @@ def test_the_feed_brings_every_version_silences_and_the_table_again_on_reconnect
         api.ok("carol", "POST", f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "到场"})
         assert wait_for(lambda: bool(heard.silences()))
         (silence,) = heard.silences()
-        assert silence == Silence("door-secure", ("gw-secure:alarm:feed",), alert_id, "acknowledged")
+        assert silence == Silence(
+            "door-secure", ("gw-secure:alarm:feed",), alert_id, "acknowledged"
+        )
         # The service goes away: the stream is down, the table on disk ages but stays.
         seen = len(heard.tables())
         service.stop()
