@@ -1,8 +1,9 @@
-"""A door alarm's stills on the console's alert page: shown to whoever may see the alert,
-each with its SHA-256 (as in the register's alarm entry) and served by the console with
-the session's need-to-know; a still deleted at the end of its retention is said to be
-deleted. And in a real browser (headless Chromium): the images load and decode under the
-console's content security policy."""
+"""A door alarm on the console: acknowledging its alert there silences the door (the
+gateways' feed carries the silence); its stills on the alert page, shown to whoever may
+see the alert, each with its SHA-256 (as in the register's alarm entry) and served by
+the console with the session's need-to-know; a still deleted at the end of its retention
+said to be deleted. And in a real browser (headless Chromium): the images load and
+decode under the console's content security policy."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from tests.conftest import IN_CI
 from tests.console.harness import CHROMIUM, CHROMIUM_ARGS, login
 from tests.services.conftest import receive_one
 from tracker.domain.levels import Level
-from tracker.services import alarms
+from tracker.services import alarms, authz
+from tracker.services.authz import Silence
 from tracker.services.base import Services
 from tracker.services.movement import Observation, apply_batch
 
@@ -79,6 +81,23 @@ def test_a_still_deleted_at_the_end_of_its_retention_is_said_to_be(
     assert len(IMG.findall(page.text)) == 2
     assert "已按保存期限删除" in page.text and first.sha256 in page.text
     assert carol.get(f"/console/stills/{first.id}").status_code == 404
+
+
+def test_acknowledging_on_the_console_silences_the_doors_alarm(browser: Any, svc: Services) -> None:
+    alert, _ = alarm_with_stills(svc)
+    heard: list[object] = []
+    unsubscribe = authz.feed(svc).subscribe(heard.append)
+    try:
+        carol = browser("carol")
+        r = carol.post(f"/console/alerts/{alert}/acknowledge", {"note": "已到场"})
+        assert r.status_code == 303, r.text[:300]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(isinstance(m, Silence) for m in heard):
+            time.sleep(0.05)
+    finally:
+        unsubscribe()
+    (silence,) = [m for m in heard if isinstance(m, Silence)]
+    assert silence == Silence("door-secure", ("gw:alarm:1",), alert, "acknowledged")
 
 
 @pytest.fixture

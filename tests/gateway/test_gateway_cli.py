@@ -125,3 +125,45 @@ def test_gateway_sounds_the_exit_prints_the_table_and_keeps_the_cameras_stills(
         assert data is not None and data[:3] == b"\xff\xd8\xff"
         assert hashlib.sha256(data).hexdigest() == s.sha256
         assert s.camera == "cam-exit" and s.door == "door-exit"
+
+
+def test_gateway_cut_off_from_the_service_decides_on_its_table_and_says_it_is_stale(
+    tracker, tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from simulators.relay import LcusSimulator
+    from tracker.cli.main import main
+    from tracker.domain.authz import AuthorizationTable
+    from tracker.gateway.table import TableStore
+
+    folder = tmp_path / "by-id"
+    office = SimulatedOffice(load_site(EXAMPLE), folder).start()
+    relay = LcusSimulator(folder / "usb-relay-exit").start()
+    site = tmp_path / "site.toml"
+    text = _alarm_site(folder, "rtsp://127.0.0.1:9/none") + "\n[alarms]\ntable_max_age = 1\n"
+    site.write_text(text, encoding="utf-8")
+    # The table the gateway had when the service went away, an hour ago.
+    now = datetime.now(UTC)
+    kept = TableStore(tmp_path / "data" / "authz-gateway.json")
+    kept.replace(AuthorizationTable(7, now, frozenset(), {}), now - timedelta(hours=1))
+    monkeypatch.setenv("TRACKER_DEVICE_TOKEN", "not-needed-nobody-answers")
+    args = ["gateway", "--site", str(site), "--door", "door-exit", "--seconds", "12"]
+    args += ["--server", "http://127.0.0.1:9"]  # nothing listens there
+    try:
+        capsys.readouterr()
+        done: list[int] = []
+        t = threading.Thread(target=lambda: done.append(main(args)))
+        t.start()
+        assert office.ready(["door-exit-in", "door-exit-out"])
+        office.carry("door-exit", "out", ("3034257BF400000000ABCDEF",))  # unknown: alarms
+        assert relay.log.wait_for(1, True, timeout=10) is not None
+        t.join(40)
+        assert done == [0]
+        out = capsys.readouterr().out
+    finally:
+        office.stop()
+        relay.stop()
+    assert "authorization table v7, confirmed 3600 s ago" in out
+    assert "(stale: the service is out of reach)" in out
+    assert "observation(s) still queued" in out and "stopped; 0 observation" not in out

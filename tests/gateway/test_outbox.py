@@ -2,14 +2,17 @@
 the gateway, in order, once per event id; acknowledged observations go; refused ones
 move to the dead letters; and each batch is one transaction (one sync to disk for a
 hundred observations, not a hundred — the alarm benchmark's profile found the logic
-thread waiting behind per-row commits)."""
+thread waiting behind per-row commits). The spool that writes for the gateway's logic
+thread keeps the order and writes what is left when it stops."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tracker.gateway.outbox import Outbox
+from tracker.gateway.outbox import Outbox, Spool
 from tracker.services.movement import Observation
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -46,3 +49,22 @@ def test_each_batch_is_one_transaction(tmp_path: Path) -> None:
     commits = [s for s in statements if s.strip().upper() == "COMMIT"]
     assert len(commits) == 2  # one for the hundred inserts, one for the hundred deletes
     assert box.counts() == (0, 0)
+
+
+def test_the_spool_writes_everything_in_order_and_the_rest_at_stop(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite")
+    saved = threading.Event()
+    spool = Spool(box, saved.set).start()
+    for i in range(0, 300, 3):
+        spool.put([obs(i), obs(i + 1), obs(i + 2)])
+    assert saved.wait(5)
+    deadline = time.monotonic() + 10
+    while not spool.idle() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert spool.idle()
+    assert [o.event_id for _, o in box.peek(1000)] == [f"gw:x:{i}" for i in range(300)]
+    spool.stop()
+    spool.put([obs(300)])  # queued after the thread stopped: written by the next stop
+    assert not spool.idle()
+    spool.stop()
+    assert box.counts() == (301, 0) and spool.idle()

@@ -15,6 +15,7 @@ import typer
 from tracker.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from tracker.gateway.runner import Gateway
     from tracker.gateway.table import TableStore
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def gateway(
             else "no service URL (--server http…): door alarms decide on the last saved table"
         )
     try:
-        _watch_table(table, stop, seconds, zh)
+        _watch_table(gw, stop, seconds, zh)
     except KeyboardInterrupt:
         pass
     finally:
@@ -133,27 +134,31 @@ def gateway(
         typer.echo(_table_line(table, zh))
 
 
-def _watch_table(table: TableStore, stop: threading.Event, seconds: float | None, zh: bool) -> None:
-    """Wait for ``stop`` or ``seconds``, printing the table line on every new version."""
+def _watch_table(gw: Gateway, stop: threading.Event, seconds: float | None, zh: bool) -> None:
+    """Wait for ``stop`` or ``seconds``, printing the table line on every new version and
+    when the table goes stale or is fresh again."""
     deadline = None if seconds is None else time.monotonic() + seconds
-    shown = table.version
+    shown = (gw.table.version, gw.table_fresh)
     while deadline is None or time.monotonic() < deadline:
         wait = 0.5 if deadline is None else min(0.5, max(0.0, deadline - time.monotonic()))
         if stop.wait(wait):
             return
-        if table.version != shown:
-            shown = table.version
-            typer.echo(_table_line(table, zh))
+        now = (gw.table.version, gw.table_fresh)
+        if now != shown:
+            shown = now
+            typer.echo(_table_line(gw.table, zh, stale=not gw.table_fresh))
 
 
-def _table_line(table: TableStore, zh: bool) -> str:
+def _table_line(table: TableStore, zh: bool, *, stale: bool = False) -> str:
     """The authorization table's version and age, as ``tracker gateway`` prints them."""
     version, age = table.version, table.age()
     if version is None:
         return "尚无授权表（等待服务端下发）" if zh else "no authorization table yet"
     secs = f"{age:.0f}" if age is not None else "?"
-    return (
-        f"授权表 第{version}版，{secs} 秒前确认"
-        if zh
-        else f"authorization table v{version}, confirmed {secs} s ago"
+    if zh:
+        return f"授权表 第{version}版，{secs} 秒前确认" + (
+            "（已过期：服务端失联）" if stale else ""
+        )
+    return f"authorization table v{version}, confirmed {secs} s ago" + (
+        " (stale: the service is out of reach)" if stale else ""
     )
