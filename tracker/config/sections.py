@@ -77,6 +77,9 @@ def policy(pol: Mapping[str, Any], site_tab: Mapping[str, Any], probs: Problems)
             pol.get("overdue_check_minutes", 5), "policy.overdue_check_minutes", probs
         ),
         watch_seconds=positive(pol.get("watch_seconds", 30), "policy.watch_seconds", probs),
+        meeting_sweep_minutes=positive(
+            pol.get("meeting_sweep_minutes", 15), "policy.meeting_sweep_minutes", probs
+        ),
     )
 
 

@@ -549,6 +549,10 @@ class AlertType(str, Enum):
     LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
     OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
     TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
+    NOT_COLLECTED = "not_collected"  # R17: a meeting material not collected at the end
+    LEFT_BEHIND = "left_behind"  # R17: a carrier found in a meeting room after the end
+    SEAL_BROKEN = "seal_broken"  # R19: a carrier left a sealed safe
+    SEAL_MISMATCH = "seal_mismatch"  # R19: unsealing found the contents changed
 
 
 class Severity(str, Enum):

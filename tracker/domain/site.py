@@ -77,6 +77,7 @@ class Policy:
     overdue_reminder_minutes: float = 60.0  # R4: a reminder, one step higher, this often
     overdue_check_minutes: float = 5.0  # how often the overdue run looks
     watch_seconds: float = 30.0  # how often silent readers and passage stays are checked
+    meeting_sweep_minutes: float = 15.0  # R17: a meeting room is swept this long after the end
 
 
 @dataclass(frozen=True)

@@ -641,3 +641,4 @@ DESCRIPTIONS.update(
 
 # Tables kept in their own modules, imported here so the metadata knows every table.
 from tracker.store import evidence as _evidence  # noqa: E402, F401
+from tracker.store import meetings_seals as _meetings_seals  # noqa: E402, F401

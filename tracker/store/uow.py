@@ -24,7 +24,9 @@ from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.domain.ledger import derive_key
+from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.rules import CustodyChanges
+from tracker.domain.seals import Seal
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
@@ -74,6 +76,9 @@ class SqlUnitOfWork:
     admin_log: SqlLedger
     throttle: SqlLoginThrottle
     evidence: SqlEvidence
+    meetings: SqlRepository[Meeting]
+    handouts: SqlRepository[Handout]
+    seals: SqlRepository[Seal]
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -130,6 +135,9 @@ class SqlUnitOfWork:
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
         self.console_sessions = repo(ses.ConsoleSession)
+        self.meetings = repo(Meeting)
+        self.handouts = repo(Handout)
+        self.seals = repo(Seal)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
@@ -177,6 +185,9 @@ class SqlUnitOfWork:
             self.copy_requests,
             self.destructions,
             self.level_changes,
+            self.meetings,
+            self.handouts,
+            self.seals,
         )
         entries, recorded = self.ledger.appended
         return CustodyChanges(

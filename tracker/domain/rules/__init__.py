@@ -1,5 +1,5 @@
-"""The secrecy rules R1-R15 of SPEC §5 as pure functions, every one named after its rule
-(``r8_require_copy_allowed``) and tested by a test of the same name
+"""The secrecy rules of SPEC §5 (R1-R15, R17, R19) as pure functions, every one named
+after its rule (``r8_require_copy_allowed``) and tested by a test of the same name
 (``tests/domain/test_rule_functions.py``). README.md's rule table lists them.
 
 Three kinds of function live here:
@@ -43,6 +43,15 @@ from tracker.domain.rules.custody import (
 from tracker.domain.rules.duties import SOD, require_separation_of_duties
 from tracker.domain.rules.findings import Finding
 from tracker.domain.rules.holding import r3_may_hold, r3_may_know, r3_require_may_hold
+from tracker.domain.rules.meetings import (
+    r17_left_behind,
+    r17_not_collected,
+    r17_require_attendee,
+    r17_require_handout,
+    r17_require_material,
+    r17_require_meeting_room,
+    r17_sweep_due,
+)
 from tracker.domain.rules.places import (
     Authorizations,
     r1_authorized_places,
@@ -64,6 +73,13 @@ from tracker.domain.rules.schedule import (
     r11_declassification_due,
     r11_declassification_notice,
     r11_expired,
+)
+from tracker.domain.rules.sealing import (
+    r19_compare,
+    r19_holiday_periods,
+    r19_safes_to_seal,
+    r19_seal_broken,
+    r19_unseal_findings,
 )
 
 # The names before issue 11.
@@ -134,6 +150,18 @@ __all__ = [
     "r13_loss_report_late",
     "r14_require_register_entry",
     "r15_require_count",
+    "r17_left_behind",
+    "r17_not_collected",
+    "r17_require_attendee",
+    "r17_require_handout",
+    "r17_require_material",
+    "r17_require_meeting_room",
+    "r17_sweep_due",
+    "r19_compare",
+    "r19_holiday_periods",
+    "r19_safes_to_seal",
+    "r19_seal_broken",
+    "r19_unseal_findings",
     "require_approver",
     "require_borrow_destination",
     "require_can_check_out",
