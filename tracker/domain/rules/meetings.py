@@ -152,10 +152,10 @@ def r17_not_collected(meeting: Meeting, handout: Handout, attendee: Person) -> F
 
 
 def r17_left_behind(meeting: Meeting, carrier: Carrier, auth: Authorizations) -> Finding | None:
-    """R17: after the meeting its room is swept; a carrier still seen there is left
-    behind — unless something else authorises it there now (a borrow or circulation to
-    that room, another open meeting in it)."""
-    if not carrier.active or carrier.location != meeting.room:
+    """R17: after the meeting its room is swept; ``carrier``, seen there by the room's
+    readers or a hand reader, is left behind — unless something else authorises it there
+    now (a borrow or circulation to that room, another open meeting in it)."""
+    if not carrier.active:
         return None
     if meeting.room in auth.destinations():
         return None
