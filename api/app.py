@@ -44,10 +44,12 @@ from api.routers import (
     inventories,
     level_changes,
     loss,
+    meetings,
     notifications,
     people,
     places,
     registers,
+    seals,
     stream,
     system,
     users,
@@ -88,6 +90,8 @@ ROUTERS = (
     stream.router,
     epcis.router,
     registers.router,
+    meetings.router,
+    seals.router,
 )
 
 DESCRIPTION = """

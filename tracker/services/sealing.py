@@ -92,6 +92,11 @@ def unseal_safe(svc: Services, actor: str, safe: str) -> Seal:
         return _unseal(tx, seal, actor)
 
 
+def unseal(svc: Services, actor: str, seal_id: str) -> Seal:
+    """Unseal the safe of seal ``seal_id`` now (as :func:`unseal_safe`)."""
+    return unseal_safe(svc, actor, get(svc, seal_id).safe)
+
+
 def get(svc: Services, seal_id: str) -> Seal:
     """One seal."""
     with svc.read() as uow:
