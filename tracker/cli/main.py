@@ -54,6 +54,10 @@ def _register() -> None:
     app.add_typer(serve.app, name="serve")
     app.add_typer(users.app, name="user")
     app.add_typer(users.device_app, name="device")
+    from tracker.cli import meetings
+
+    app.add_typer(meetings.app, name="meeting")
+    app.add_typer(meetings.seal_app, name="seal")
 
 
 _registered: list[bool] = []  # registration happens once per process
