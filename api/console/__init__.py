@@ -19,7 +19,9 @@ from api.console.pages import (
     fallback,
     inventory,
     live,
+    meetings,
     receive,
+    seals,
 )
 from api.console.web import PAGES
 
@@ -39,7 +41,9 @@ PAGE_MODULES = (
     dashboard,
     inventory,
     live,
+    meetings,
     receive,
+    seals,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]

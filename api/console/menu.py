@@ -39,14 +39,25 @@ SECTIONS = (
     Section("copies", "/console/copies", "复制", "Copies"),
     Section("destructions", "/console/destructions", "销毁", "Destruction"),
     Section("inventories", "/console/inventories", "清查", "Inventories"),
+    Section("meetings", "/console/meetings", "涉密会议", "Meetings"),
+    Section("seals", "/console/seals", "封存", "Seals"),
     Section("audit", "/console/audit", "审计", "Audit"),
 )
 BY_KEY = {s.key: s for s in SECTIONS}
 
-_EVERYONE = ("dashboard", "carriers", "borrows", "alerts", "carry_outs", "copies", "destructions")
+_EVERYONE = (
+    "dashboard",
+    "carriers",
+    "borrows",
+    "alerts",
+    "carry_outs",
+    "copies",
+    "destructions",
+    "meetings",  # R17: the meetings one attends (keepers: all)
+)
 
 OPENS: dict[Role, frozenset[str]] = {
-    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "audit"}),
+    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "seals", "audit"}),
     Role.OFFICER: frozenset(s.key for s in SECTIONS),
     Role.APPROVER: frozenset({*_EVERYONE, "inbox"}),
     Role.STAFF: frozenset(_EVERYONE),
@@ -69,6 +80,8 @@ _KEEPING = frozenset(
         "return_carry_out",
         "inventory",
         "borrow_for_others",
+        "meeting",  # R17: register meetings, hand out and collect materials, sweep
+        "seal",  # R19: seal and unseal safes by hand
     }
 )
 _APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope"})
