@@ -21,13 +21,13 @@ from api.schemas.meetings import (
     SweepIn,
 )
 from tracker.domain.errors import InvalidInput
-from tracker.services import meetings
+from tracker.services import meeting_views, meetings
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"], responses=ERROR_RESPONSES)
 
 
 def _detail(svc: Svc, me: AnyUser, meeting_id: str) -> MeetingDetailOut:
-    m, handouts = meetings.detail(svc, me.person, meeting_id)
+    m, handouts = meeting_views.detail(svc, me.person, meeting_id)
     out = MeetingDetailOut.model_validate(m)
     out.handouts = [HandoutOut.model_validate(h) for h in handouts]
     return out
@@ -46,7 +46,7 @@ def create(body: MeetingIn, me: Custodian, svc: Svc) -> MeetingOut:
 @router.get("", response_model=Page[MeetingOut], summary="List meetings")
 def list_meetings(me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0) -> Page[MeetingOut]:
     """Meetings, latest first: keepers see all, others those they attend."""
-    found, total = meetings.visible(svc, me.person, limit=limit, offset=offset)
+    found, total = meeting_views.visible(svc, me.person, limit=limit, offset=offset)
     return Page[MeetingOut](
         items=[MeetingOut.model_validate(m) for m in found], total=total, limit=limit, offset=offset
     )

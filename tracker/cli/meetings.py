@@ -15,7 +15,7 @@ from tracker.domain.errors import InvalidInput
 from tracker.domain.levels import Level
 from tracker.domain.meetings import Meeting
 from tracker.domain.seals import Seal
-from tracker.services import meetings, sealing
+from tracker.services import meeting_views, meetings, sealing
 
 app = typer.Typer(help="Classified meetings (R17).", no_args_is_help=True)
 seal_app = typer.Typer(help="Holiday sealing of safes (R19).", no_args_is_help=True)
@@ -155,7 +155,7 @@ def cancel(meeting_id: str, reason: str = typer.Option(...), actor: str = ActorO
 @app.command("list")
 def list_meetings(actor: str = ActorOption, as_json: bool = JsonOption) -> None:
     """The meetings ``--as`` may see (keepers: all; others: those they attend)."""
-    found, _ = meetings.visible(build_app().services, _person(actor), limit=1000, offset=0)
+    found, _ = meeting_views.visible(build_app().services, _person(actor), limit=1000, offset=0)
     emit(
         [_meeting(m) for m in found],
         as_json,
@@ -170,7 +170,7 @@ def list_meetings(actor: str = ActorOption, as_json: bool = JsonOption) -> None:
 @app.command("show")
 def show(meeting_id: str, actor: str = ActorOption, as_json: bool = JsonOption) -> None:
     """One meeting and who has which material."""
-    m, handouts = meetings.detail(build_app().services, _person(actor), meeting_id)
+    m, handouts = meeting_views.detail(build_app().services, _person(actor), meeting_id)
     data = _meeting(m)
     data["handouts"] = [
         {"carrier": h.carrier, "attendee": h.attendee, "state": h.state.value} for h in handouts

@@ -11,7 +11,7 @@ from api.console.web import PAGES, Call
 from api.errors import status_of
 from tracker.domain.errors import TrackerError
 from tracker.domain.model import PlaceKind, RoomKind
-from tracker.services import meetings
+from tracker.services import meeting_views, meetings
 
 
 def _rooms(call: Call) -> list[tuple[str, str]]:
@@ -23,7 +23,7 @@ def _rooms(call: Call) -> list[tuple[str, str]]:
 
 
 def _list_page(call: Call, status: int = 200, problems: Problems | None = None) -> Response:
-    found, total = meetings.visible(call.svc, call.person, limit=100, offset=0)
+    found, total = meeting_views.visible(call.svc, call.person, limit=100, offset=0)
     return call.render(
         "meetings.html",
         status=status,
@@ -65,7 +65,7 @@ def create(call: Call) -> Response:
 @PAGES.get("/console/meetings/{meeting_id}", "meetings")
 def show(call: Call) -> Response:
     """One meeting: attendees, materials, who has what; the desk's scan forms."""
-    m, handouts = meetings.detail(call.svc, call.person, call.path["meeting_id"])
+    m, handouts = meeting_views.detail(call.svc, call.person, call.path["meeting_id"])
     return call.render("meeting.html", m=m, handouts=handouts)
 
 
