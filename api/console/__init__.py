@@ -16,11 +16,14 @@ from api.console.pages import (
     borrowing,
     carriers,
     dashboard,
+    desk,
+    disclosure,
     fallback,
     inventory,
     live,
     meetings,
     receive,
+    registers,
     seals,
 )
 from api.console.web import PAGES
@@ -39,10 +42,13 @@ PAGE_MODULES = (
     borrowing,
     carriers,
     dashboard,
+    desk,
+    disclosure,
     inventory,
     live,
     meetings,
     receive,
+    registers,
     seals,
 )
 

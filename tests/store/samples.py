@@ -9,6 +9,13 @@ from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import (
+    Disclosure,
+    DisclosureKind,
+    DisclosureSource,
+    Handling,
+    HandlingState,
+)
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.meetings import Handout, HandoutState, Meeting, MeetingState
 from tracker.domain.period import SecrecyPeriod
@@ -253,6 +260,34 @@ def every_entity() -> list[Any]:
         ),
         ses.ConsoleSession(
             "cd" * 32, "alice", "alice", T, T_CST, T, "idle", "10.0.0.7", "Chromium"
+        ),
+        Disclosure(
+            "di1",
+            "JM-2026-000001",
+            "alice",
+            DisclosureKind.READING,
+            T,
+            T_CST,
+            "secure",
+            DisclosureSource.BADGE,
+            "gw-1",
+            "carol",
+            "rs1",
+            "desk-1",
+        ),
+        Handling(
+            "hd1",
+            "JM-2026-000001",
+            T,
+            T_CST,
+            "carol",
+            HandlingState.DONE,
+            "ann",
+            T,
+            "请阅办",
+            "carol",
+            T_CST,
+            "已阅办",
         ),
         Meeting(
             "mt1",

@@ -18,6 +18,7 @@ from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
 from tracker.domain.meetings import Handout, Meeting
@@ -50,6 +51,8 @@ REPO = {
     acc.User: "users",
     acc.Device: "devices",
     ses.ConsoleSession: "console_sessions",
+    Disclosure: "disclosures",
+    Handling: "handlings",
     Meeting: "meetings",
     Handout: "handouts",
     Seal: "seals",

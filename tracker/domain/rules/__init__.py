@@ -1,6 +1,7 @@
-"""The secrecy rules of SPEC §5 (R1-R15, R17, R19) as pure functions, every one named
-after its rule (``r8_require_copy_allowed``) and tested by a test of the same name
-(``tests/domain/test_rule_functions.py``). README.md's rule table lists them.
+"""The secrecy rules of SPEC §5 (R1-R15, and R16-R19 of the further rules) as pure
+functions, every one named after its rule (``r8_require_copy_allowed``) and tested by a
+test of the same name (``tests/domain/test_rule_functions.py``). README.md's rule table
+lists them.
 
 Three kinds of function live here:
 
@@ -40,8 +41,20 @@ from tracker.domain.rules.custody import (
     r13_loss_report_late,
     r15_require_count,
 )
+from tracker.domain.rules.disclosure import (
+    r16_kept_for,
+    r16_require_reading,
+    r16_unrecorded_contact,
+)
 from tracker.domain.rules.duties import SOD, require_separation_of_duties
 from tracker.domain.rules.findings import Finding
+from tracker.domain.rules.handling import (
+    r18_due_soon,
+    r18_handling_due,
+    r18_overdue,
+    r18_remind_from,
+    r18_require_secure_room,
+)
 from tracker.domain.rules.holding import r3_may_hold, r3_may_know, r3_require_may_hold
 from tracker.domain.rules.meetings import (
     r17_left_behind,
@@ -150,6 +163,9 @@ __all__ = [
     "r13_loss_report_late",
     "r14_require_register_entry",
     "r15_require_count",
+    "r16_kept_for",
+    "r16_require_reading",
+    "r16_unrecorded_contact",
     "r17_left_behind",
     "r17_not_collected",
     "r17_require_attendee",
@@ -157,6 +173,11 @@ __all__ = [
     "r17_require_material",
     "r17_require_meeting_room",
     "r17_sweep_due",
+    "r18_due_soon",
+    "r18_handling_due",
+    "r18_overdue",
+    "r18_remind_from",
+    "r18_require_secure_room",
     "r19_compare",
     "r19_holiday_periods",
     "r19_safes_to_seal",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.domain.disclosure import Handling
 from tracker.domain.errors import RuleViolation
 from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.model import (
@@ -28,6 +29,7 @@ CUSTODY_FIELDS: dict[type, tuple[str, ...]] = {
     CopyRequest: ("state",),
     Destruction: ("state",),
     LevelChange: ("state",),
+    Handling: ("state",),  # R18: instructed, handled
     Meeting: ("state",),  # R17
     Handout: ("state",),  # R17
     Seal: ("state",),  # R19

@@ -1,7 +1,7 @@
 """Classified meetings and their hand-outs (R17); safe seals over holidays (R19).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0017 (chained after main's head when main was merged in)
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
