@@ -315,3 +315,25 @@ def test_r14_every_meeting_step_that_changes_custody_fails_without_its_register_
             run()
     assert snapshot() == before
     run()  # with its entries it goes through
+
+
+def test_a_top_secret_material_is_in_its_disclosure_record_until_collected(
+    svc: Services,
+) -> None:
+    """R16 beside R17: a top-secret meeting is held in the secure room; the attendee who
+    has a material handed out is in its disclosure record from hand-out to collection."""
+    c = receive_one(svc, Level.TOP_SECRET, scope_people=("alice",), scope_departments=())
+    store_in_safe(svc, "carol", c.serial)
+    m = meetings.create_meeting(svc, "carol", "会", "secure", Level.TOP_SECRET, START, END)
+    with pytest.raises(RuleViolation, match="R17: erin's clearance"):
+        meetings.add_attendees(svc, "carol", m.id, ["erin"])
+    meetings.add_attendees(svc, "carol", m.id, ["alice"])
+    meetings.add_materials(svc, "carol", m.id, [c.serial])
+    h = meetings.hand_out(svc, "carol", m.id, c.serial, "alice")
+    with svc.read() as uow:
+        (d,) = uow.disclosures.find(ref=h.id)
+    assert (d.person, d.kind.value, d.place, d.ended_at) == ("alice", "meeting", "secure", None)
+    meetings.collect(svc, "carol", m.id, c.serial)
+    with svc.read() as uow:
+        (d,) = uow.disclosures.find(ref=h.id)
+    assert d.ended_at is not None and d.closed_by == "carol"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tracker.domain import lifecycle
+from tracker.domain.disclosure import DisclosureKind
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Level
@@ -38,6 +39,7 @@ from tracker.domain.rules import (
     r17_require_meeting_room,
     r17_sweep_due,
 )
+from tracker.services import disclosure
 from tracker.services.alerting import raise_finding, resolve_cause
 from tracker.services.base import SYSTEM, Services, Tx
 from tracker.services.ports import UnitOfWork
@@ -255,6 +257,9 @@ def hand_out(svc: Services, actor: str, meeting_id: str, code: str, attendee: st
             to_place=m.room,
             data={"meeting": m.id, "handout": h.id, "attendee": p.id},
         )
+        disclosure.contact(  # R16: a top-secret material is in its record until collected
+            tx, c, p.id, DisclosureKind.MEETING, by=actor, place=m.room, ref=h.id, lasting=True
+        )
         tx.emit("carrier", serial=c.serial, state=c.state.value, holder=p.id)
         return h
 
@@ -291,6 +296,7 @@ def collect(
             from_place=m.room,
             data={"meeting": m.id, "handout": h.id, "attendee": h.attendee, "returned_by": giver},
         )
+        disclosure.end_contacts(tx, h.id, actor)
         resolve_cause(tx, _not_collected_cause(m, c.serial), actor, "collected")
         tx.emit("carrier", serial=c.serial, state=c.state.value, holder=None)
         return h
