@@ -4,6 +4,9 @@ end the meeting, sweep the room. Staff and approvers see the meetings they atten
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi.responses import Response
 
 from api.console.forms import Problems
@@ -77,116 +80,63 @@ def _codes(call: Call, field: str) -> list[str]:
     return [c for c in call.value(field).replace(",", " ").split() if c]
 
 
+def _act(call: Call, ok: str, action: Callable[..., Any], *args: Any) -> Response:
+    """Run a desk action on this meeting: back to its page saying ``ok`` or what refused."""
+    call.require("meeting")
+    return call.attempt(
+        _back(call), ok, action, call.svc, call.actor, call.path["meeting_id"], *args
+    )
+
+
 @PAGES.post("/console/meetings/{meeting_id}/attendees", "meetings")
 def attendees(call: Call) -> Response:
     """Add attendees by id or badge: clearance and knowledge scope are checked."""
-    call.require("meeting")
     people = _codes(call, "people")
     if not people:
         return call.redirect(_back(call), error=call.t("请填写与会人员", "name an attendee"))
-    return call.attempt(
-        _back(call),
-        call.t("已登记与会人员", "Attendees added"),
-        meetings.add_attendees,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-        people,
-    )
+    return _act(call, call.t("已登记与会人员", "Attendees added"), meetings.add_attendees, people)
 
 
 @PAGES.post("/console/meetings/{meeting_id}/materials", "meetings")
 def materials(call: Call) -> Response:
     """Plan materials: scanned carriers, or the copies of a copy request (R8)."""
-    call.require("meeting")
     codes, copies = _codes(call, "codes"), call.value("copy_request").strip()
     if copies:
-        return call.attempt(
-            _back(call),
-            call.t("复制件已登记为会议材料", "The copies are materials now"),
-            meetings.add_copies,
-            call.svc,
-            call.actor,
-            call.path["meeting_id"],
-            copies,
-        )
+        ok = call.t("复制件已登记为会议材料", "The copies are materials now")
+        return _act(call, ok, meetings.add_copies, copies)
     if not codes:
         return call.redirect(_back(call), error=call.t("请扫描或输入编号", "scan or type a code"))
-    return call.attempt(
-        _back(call),
-        call.t("已登记会议材料", "Materials planned"),
-        meetings.add_materials,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-        codes,
-    )
+    return _act(call, call.t("已登记会议材料", "Materials planned"), meetings.add_materials, codes)
 
 
 @PAGES.post("/console/meetings/{meeting_id}/hand-out", "meetings")
 def hand_out(call: Call) -> Response:
     """The material's label and the attendee's badge, scanned at the desk."""
-    call.require("meeting")
     code, who = call.value("code").strip(), call.value("attendee").strip()
     if not code or not who:
         return call.redirect(
             _back(call), error=call.t("请扫描材料和与会人员证卡", "scan the material and the badge")
         )
-    return call.attempt(
-        _back(call),
-        call.t(f"已分发 {code}", f"Handed out {code}"),
-        meetings.hand_out,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-        code,
-        who,
-    )
+    return _act(call, call.t(f"已分发 {code}", f"Handed out {code}"), meetings.hand_out, code, who)
 
 
 @PAGES.post("/console/meetings/{meeting_id}/collect", "meetings")
 def collect(call: Call) -> Response:
     """A material scanned on its way back."""
-    call.require("meeting")
-    code = call.value("code").strip()
+    code, giver = call.value("code").strip(), call.value("returned_by").strip() or None
     if not code:
         return call.redirect(_back(call), error=call.t("请扫描或输入编号", "scan or type a code"))
-    return call.attempt(
-        _back(call),
-        call.t(f"已收回 {code}", f"Collected {code}"),
-        meetings.collect,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-        code,
-        call.value("returned_by").strip() or None,
-    )
+    return _act(call, call.t(f"已收回 {code}", f"Collected {code}"), meetings.collect, code, giver)
 
 
 @PAGES.post("/console/meetings/{meeting_id}/end", "meetings")
 def end(call: Call) -> Response:
     """End now: what is not collected becomes an alert naming the attendee."""
-    call.require("meeting")
-    return call.attempt(
-        _back(call),
-        call.t("会议已结束", "The meeting has ended"),
-        meetings.end_meeting,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-    )
+    return _act(call, call.t("会议已结束", "The meeting has ended"), meetings.end_meeting)
 
 
 @PAGES.post("/console/meetings/{meeting_id}/sweep", "meetings")
 def sweep(call: Call) -> Response:
     """Sweep the room: the room's readers, plus codes a hand reader found."""
-    call.require("meeting")
-    return call.attempt(
-        _back(call),
-        call.t("会场已清查", "The room has been swept"),
-        meetings.sweep,
-        call.svc,
-        call.actor,
-        call.path["meeting_id"],
-        _codes(call, "codes"),
-    )
+    ok = call.t("会场已清查", "The room has been swept")
+    return _act(call, ok, meetings.sweep, _codes(call, "codes"))
