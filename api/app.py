@@ -46,10 +46,12 @@ from api.routers import (
     inventories,
     level_changes,
     loss,
+    meetings,
     notifications,
     people,
     places,
     registers,
+    seals,
     stream,
     system,
     users,
@@ -94,6 +96,8 @@ ROUTERS = (
     registers.router,
     disclosure.router,  # R16
     handling.router,  # R18
+    meetings.router,
+    seals.router,
 )
 
 DESCRIPTION = """

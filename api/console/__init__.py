@@ -21,8 +21,10 @@ from api.console.pages import (
     fallback,
     inventory,
     live,
+    meetings,
     receive,
     registers,
+    seals,
 )
 from api.console.web import PAGES
 
@@ -44,8 +46,10 @@ PAGE_MODULES = (
     disclosure,
     inventory,
     live,
+    meetings,
     receive,
     registers,
+    seals,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]

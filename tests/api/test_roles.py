@@ -137,6 +137,22 @@ ROLES = {
     ("GET", "/api/v1/carriers/{serial}/handling"): "COA",
     ("POST", "/api/v1/carriers/{serial}/handling/instruct"): "AO",
     ("POST", "/api/v1/carriers/{serial}/handling/done"): "CO",
+    # R17 classified meetings; R19 seals
+    ("POST", "/api/v1/meetings"): "CO",
+    ("GET", "/api/v1/meetings"): "COAS",
+    ("GET", "/api/v1/meetings/{meeting_id}"): "COAS",
+    ("POST", "/api/v1/meetings/{meeting_id}/attendees"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/materials"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/hand-out"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/collect"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/end"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/sweep"): "CO",
+    ("POST", "/api/v1/meetings/{meeting_id}/cancel"): "CO",
+    ("GET", "/api/v1/seals"): "CO",
+    ("GET", "/api/v1/seals/holidays"): "CO",
+    ("GET", "/api/v1/seals/{seal_id}"): "CO",
+    ("POST", "/api/v1/seals"): "CO",
+    ("POST", "/api/v1/seals/{seal_id}/unseal"): "CO",
 }
 LETTER = {
     "custodian": "C",

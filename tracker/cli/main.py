@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "handling_app",
         "Three-day handling of top-secret receipts (批办 / 办理, R18).",
     ),
+    "meeting": ("tracker.cli.meetings", "app", "Classified meetings (R17)."),
+    "seal": ("tracker.cli.meetings", "seal_app", "Holiday sealing of safes (R19)."),
 }
 
 

@@ -79,6 +79,9 @@ def policy(pol: Mapping[str, Any], site_tab: Mapping[str, Any], probs: Problems)
         watch_seconds=positive(pol.get("watch_seconds", 30), "policy.watch_seconds", probs),
         handling_days=_days(pol, "handling_days", 3, (1, 3), probs, " (R18: at most three)"),
         handling_remind_days=_days(pol, "handling_remind_days", 1, (0, 30), probs),
+        meeting_sweep_minutes=positive(
+            pol.get("meeting_sweep_minutes", 15), "policy.meeting_sweep_minutes", probs
+        ),
     )
 
 

@@ -30,6 +30,7 @@ class DisclosureKind(str, Enum):
     DESTRUCTION = "destruction"  # 销毁: destroyed it
     WITNESS = "witness"  # 监销: watched it destroyed
     HANDLING = "handling"  # 批办 / 办理 (R18)
+    MEETING = "meeting"  # 会议材料: handed out at a classified meeting until collected (R17)
 
     @property
     def zh(self) -> str:
@@ -45,6 +46,7 @@ _KIND_ZH = {
     DisclosureKind.DESTRUCTION: "销毁",
     DisclosureKind.WITNESS: "监销",
     DisclosureKind.HANDLING: "批办办理",
+    DisclosureKind.MEETING: "会议材料",
 }
 
 

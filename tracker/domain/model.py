@@ -552,6 +552,10 @@ class AlertType(str, Enum):
     UNRECORDED_CONTACT = "unrecorded_contact"  # R16: top secret moved by someone unrecorded
     HANDLING_DUE = "handling_due"  # R18: a top-secret receipt's handling deadline is near
     HANDLING_OVERDUE = "handling_overdue"  # R18: … and has passed
+    NOT_COLLECTED = "not_collected"  # R17: a meeting material not collected at the end
+    LEFT_BEHIND = "left_behind"  # R17: a carrier found in a meeting room after the end
+    SEAL_BROKEN = "seal_broken"  # R19: a carrier left a sealed safe
+    SEAL_MISMATCH = "seal_mismatch"  # R19: unsealing found the contents changed
 
 
 class Severity(str, Enum):

@@ -38,11 +38,12 @@ from tracker.domain.rules import (
     r1_safe_below_level,
     r5_sideways_pass,
 )
-from tracker.services import disclosure
+from tracker.services import disclosure, sealing
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
 from tracker.services.ingest import EventIdReused, TimeLimits, check_time, digest
+from tracker.services.meetings import authorizations as meeting_authorizations
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,8 @@ def _authorizations(tx: Tx, c: Carrier) -> Authorizations:
     carry = tuple(
         co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED) if c.serial in co.carriers
     )
-    return Authorizations(borrows, circs, carry)
+    meetings, handouts = meeting_authorizations(tx.uow, c.serial)  # R17
+    return Authorizations(borrows, circs, carry, meetings, handouts)
 
 
 def _people(tx: Tx, badges: Sequence[str]) -> list[Person]:
@@ -356,6 +358,7 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
         if current and c.location == safe.id:
             lifecycle.observe(c, Step.TAKEN_OUT)
             lifecycle.seen_at(c, room.id, obs.at)
+        out.alerts += sealing.taken_out(tx, safe.id, c)  # R19: out of a sealed safe
         frm, to = safe.id, room.id
     m = Movement(
         new_id(),

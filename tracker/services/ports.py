@@ -18,6 +18,7 @@ from tracker.domain.attachments import Attachment
 from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
+from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.model import (
     Alert,
     Badge,
@@ -38,6 +39,7 @@ from tracker.domain.model import (
     Place,
 )
 from tracker.domain.rules import CustodyChanges
+from tracker.domain.seals import Seal
 from tracker.domain.sessions import ConsoleSession
 
 T = TypeVar("T")
@@ -436,6 +438,15 @@ class UnitOfWork(Protocol):
 
     @property
     def stream(self) -> StreamLog: ...
+
+    @property
+    def meetings(self) -> Repository[Meeting]: ...
+
+    @property
+    def handouts(self) -> Repository[Handout]: ...
+
+    @property
+    def seals(self) -> Repository[Seal]: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -12,7 +12,12 @@
 * ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
   carriers staying in a passage longer than the site's transit time (R1);
 * ``monthly``, at the opening time of each month's first day: last month's statistics
-  emailed to the secrecy officers (:mod:`tracker.services.registers.monthly`).
+  emailed to the secrecy officers (:mod:`tracker.services.registers.monthly`);
+* ``sealing`` (R19), at the start and end of every holiday period of the calendar: the
+  secure room's safes sealed and unsealed (:mod:`tracker.services.sealing`).
+
+The watch also ends classified meetings whose time is over and sweeps their rooms (R17,
+:mod:`tracker.services.meetings`).
 
 Each job remembers the last instant it ran for (from the service's first start on).
 After downtime, missed instants are caught up with one run (the monthly report
@@ -30,6 +35,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tracker.domain.alerts import NoticeKind
 from tracker.domain.errors import Conflict
@@ -51,7 +57,7 @@ from tracker.domain.rules import (
     r9_inventory_overdue,
     r11_declassification_notice,
 )
-from tracker.services import handling
+from tracker.services import handling, meetings, sealing
 from tracker.services.alarms import purge_expired
 from tracker.services.alerting import (
     notice_for,
@@ -68,7 +74,7 @@ from tracker.services.registers.monthly import enqueue_monthly, next_month
 
 logger = logging.getLogger(__name__)
 
-JOBS = ("overdue", "end_of_day", "daily", "watch", "monthly")
+JOBS = ("overdue", "end_of_day", "daily", "watch", "monthly", "sealing")
 EACH_INSTANT = frozenset({"monthly"})  # jobs that run once for every instant missed
 
 
@@ -85,6 +91,7 @@ class RunReport:
     declassified: list[str] = field(default_factory=list)
     reports: int = 0  # monthly reports written to the outbox
     purged: int = 0  # alarm stills deleted at the end of their retention
+    extra: dict[str, Any] = field(default_factory=dict)  # a job's own figures, when any
 
 
 def _mark(job: str) -> str:
@@ -118,6 +125,8 @@ def due_instants(svc: Services, job: str, last: datetime, now: datetime) -> list
         return out
     if job == "end_of_day":
         return list(cal.closes_between(start, now))
+    if job == "sealing":
+        return sealing.instants(cal, start, now)
     day, out = cal.local_date(start), []
     while day <= cal.local_date(now):
         opening = datetime.combine(day, cal.opens, cal.tz)
@@ -186,6 +195,7 @@ def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
                     "reminded": report.reminded,
                     "declassified": report.declassified,
                     "reports": report.reports,
+                    **report.extra,
                 },
             )
     if report.missed:
@@ -319,6 +329,8 @@ def _watch(tx: Tx, at: datetime, report: RunReport) -> None:
         if stay is not None:
             raise_finding(tx, c.serial, stay, ":passage")
             report.raised += 1
+    ended, swept = meetings.run_due(tx, at)  # R17
+    report.extra.update({"meetings_ended": ended, "rooms_swept": swept} if ended or swept else {})
 
 
 # --- monthly: the report to the secrecy officers --------------------------------------
@@ -328,10 +340,20 @@ def _monthly(tx: Tx, at: datetime, report: RunReport) -> None:
     report.reports = enqueue_monthly(tx, at)
 
 
+# --- sealing: holiday seals on and off (R19) --------------------------------------------
+
+
+def _sealing(tx: Tx, at: datetime, report: RunReport) -> None:
+    run = sealing.run_due(tx, at, report.missed)
+    figures = {"sealed": run.sealed, "unsealed": run.unsealed, "holidays_missed": run.missed}
+    report.extra.update(figures)
+
+
 _JOBS: dict[str, Callable[[Tx, datetime, RunReport], None]] = {
     "overdue": _overdue,
     "end_of_day": _end_of_day,
     "daily": _daily,
     "watch": _watch,
     "monthly": _monthly,
+    "sealing": _sealing,
 }

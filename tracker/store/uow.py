@@ -25,7 +25,9 @@ from tracker.domain.attachments import Attachment
 from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.domain.ledger import derive_key
+from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.rules import CustodyChanges
+from tracker.domain.seals import Seal
 from tracker.store.counters import SqlCounters, SqlIngestLog, SqlSettings
 from tracker.store.db import reader, unavailable, writer
 from tracker.store.errors import translate, translating
@@ -79,6 +81,9 @@ class SqlUnitOfWork:
     throttle: SqlLoginThrottle
     evidence: SqlEvidence
     stream: SqlStreamLog
+    meetings: SqlRepository[Meeting]
+    handouts: SqlRepository[Handout]
+    seals: SqlRepository[Seal]
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -137,6 +142,9 @@ class SqlUnitOfWork:
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
         self.console_sessions = repo(ses.ConsoleSession)
+        self.meetings = repo(Meeting)
+        self.handouts = repo(Handout)
+        self.seals = repo(Seal)
         self.ledger = SqlLedger(session, self._key, write=self.write)
         self.counters = SqlCounters(session)
         self.settings = SqlSettings(session)
@@ -186,6 +194,9 @@ class SqlUnitOfWork:
             self.destructions,
             self.level_changes,
             self.handlings,
+            self.meetings,
+            self.handouts,
+            self.seals,
         )
         entries, recorded = self.ledger.appended
         return CustodyChanges(
