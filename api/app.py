@@ -37,9 +37,11 @@ from api.routers import (
     copies,
     destructions,
     devices,
+    disclosure,
     epcis,
     events,
     gateway,
+    handling,
     handovers,
     inventories,
     level_changes,
@@ -90,6 +92,8 @@ ROUTERS = (
     stream.router,
     epcis.router,
     registers.router,
+    disclosure.router,  # R16
+    handling.router,  # R18
 )
 
 DESCRIPTION = """

@@ -549,6 +549,9 @@ class AlertType(str, Enum):
     LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
     OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
     TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
+    UNRECORDED_CONTACT = "unrecorded_contact"  # R16: top secret moved by someone unrecorded
+    HANDLING_DUE = "handling_due"  # R18: a top-secret receipt's handling deadline is near
+    HANDLING_OVERDUE = "handling_overdue"  # R18: … and has passed
 
 
 class Severity(str, Enum):

@@ -30,7 +30,8 @@ from tracker.domain.model import (
     SubjectKind,
 )
 from tracker.domain.rules import r3_may_know
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 from tracker.services.ports import UnitOfWork
 
 # What anybody may see of any carrier.

@@ -38,6 +38,7 @@ from tracker.domain.rules import (
     r1_safe_below_level,
     r5_sideways_pass,
 )
+from tracker.services import disclosure
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
@@ -295,6 +296,9 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
     )
     tx.uow.movements.add(m)
     out.carrier, out.movement = c.serial, m.id
+    findings += disclosure.seen_at_door(  # R16: who was seen with a top-secret carrier
+        tx, c, people, auth, device=source, place=to_room.id, movement=m.id, at=obs.at
+    )
     current = c.location_at is None or obs.at >= c.location_at
     if current:
         lifecycle.observe(c, Step.TAKEN_OUT)  # it crossed a door, so it is not in its safe
