@@ -132,6 +132,7 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "transfer": ("变更存放位置", "new home"),
         "move": ("移动", "moved"),
         "handover": ("移交", "handed over"),
+        "handover_sign": ("监交签字", "handover signed"),
         "leave_post": ("离岗", "left the post"),
         "archive": ("归档", "archived"),
         "inventory_start": ("开始清查", "inventory started"),

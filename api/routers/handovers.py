@@ -1,11 +1,11 @@
-"""Handovers (移交, R12)."""
+"""Handovers (移交, R12): recorded by a custodian, signed by the supervising leader."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Custodian, Keeper, Svc
-from api.schemas.common import ERROR_RESPONSES, Limit, Offset, Page
+from api.deps import Approver, Custodian, Keeper, Svc
+from api.schemas.common import ERROR_RESPONSES, IdPath, Limit, Offset, Page
 from api.schemas.records import HandoverIn, HandoverOut
 from tracker.services import custody
 
@@ -35,3 +35,12 @@ def list_handovers(
         limit=limit,
         offset=offset,
     )
+
+
+@router.post(
+    "/{handover_id}/sign", response_model=HandoverOut, summary="Sign a handover as its leader"
+)
+def sign(handover_id: IdPath, me: Approver, svc: Svc) -> HandoverOut:
+    """The supervising leader (监交人) signs a recorded handover: an approver or officer
+    cleared for its carriers who neither recorded it nor gives or takes them; once (R12)."""
+    return HandoverOut.model_validate(custody.sign_handover(svc, me.actor, handover_id))

@@ -97,6 +97,7 @@ ROLES = {
     ("POST", "/api/v1/copies/{req_id}/make"): "CO",
     ("POST", "/api/v1/handovers"): "CO",
     ("GET", "/api/v1/handovers"): "CO",
+    ("POST", "/api/v1/handovers/{handover_id}/sign"): "AO",
     ("POST", "/api/v1/inventories"): "CO",
     ("GET", "/api/v1/inventories"): "CO",
     ("GET", "/api/v1/inventories/{inv_id}"): "CO",

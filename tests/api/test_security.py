@@ -136,7 +136,13 @@ def test_2_a_handover_names_no_approver(api: Api) -> None:
         f"/api/v1/carriers/{c['serial']}/scope",
         json={"people": ["bob"], "reason": "接替"},
     )
-    assert api.ok("carol", "POST", "/api/v1/handovers", json=body)["to_person"] == "bob"
+    h = api.ok("carol", "POST", "/api/v1/handovers", json=body)
+    assert (h["to_person"], h["approver"]) == ("bob", None)
+    # The supervising leader signs it by logging in, once.
+    api.refused("carol", "POST", f"/api/v1/handovers/{h['id']}/sign", 403)
+    assert api.ok("ann", "POST", f"/api/v1/handovers/{h['id']}/sign")["approver"] == "ann"
+    api.refused("oscar", "POST", f"/api/v1/handovers/{h['id']}/sign", 409)
+    assert api.ok("carol", "GET", "/api/v1/handovers")["items"][0]["approver"] == "ann"
 
 
 # --- 3. and 4. throttled logins -----------------------------------------------------

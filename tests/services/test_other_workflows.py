@@ -9,7 +9,7 @@ import pytest
 
 from tests.services.conftest import receive_one
 from tracker.domain.clock import ManualClock
-from tracker.domain.errors import Conflict, RuleViolation
+from tracker.domain.errors import Conflict, PermissionDenied, RuleViolation
 from tracker.domain.levels import Level
 from tracker.domain.model import AlertType, CarrierState, LossKind
 from tracker.domain.period import SecrecyPeriod
@@ -279,13 +279,28 @@ def test_r12_a_successor_outside_the_scope_waits_for_an_approver_to_widen_it(
     with pytest.raises(RuleViolation, match="R12.*an approver must first widen"):
         custody.handover(svc, "carol", "alice", "bob", [c.serial])
     classification.widen_scope(svc, "ann", c.serial, ["bob"], reason="接替alice的工作")
-    h = custody.handover(svc, "carol", "alice", "bob", [c.serial])
+    h = custody.handover(svc, "oscar", "alice", "bob", [c.serial])
     assert h.approver is None
     with svc.read() as uow:
         entries = uow.ledger.for_carrier(c.serial)
     widen = [e for e in entries if e.action == "widen_scope"]
     assert [(e.actor, e.approver) for e in widen] == [("ann", "ann")]
     assert entries[-1].action == "handover" and entries[-1].approver is None
+    # The supervising leader (监交人) signs it by logging in: not the giver, the taker or
+    # whoever recorded it, an approver or officer cleared for the carrier; once.
+    with pytest.raises(PermissionDenied):
+        custody.sign_handover(svc, "dave", h.id)  # staff
+    with pytest.raises(RuleViolation, match="R12: oscar may not approve their own"):
+        custody.sign_handover(svc, "oscar", h.id)
+    signed = custody.sign_handover(svc, "ann", h.id)
+    assert signed.approver == "ann"
+    with pytest.raises(Conflict, match="already signed by ann"):
+        custody.sign_handover(svc, "oscar", h.id)
+    with svc.read() as uow:
+        last = uow.ledger.for_carrier(c.serial)[-1]
+        assert (last.action, last.actor, last.approver) == ("handover_sign", "ann", "ann")
+        assert last.data == {"handover": h.id, "from": "alice", "to": "bob"}
+        assert uow.handovers.get(h.id).approver == "ann"  # type: ignore[union-attr]
 
 
 # --- R13 ------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class Action(str, Enum):
     TRANSFER = "transfer"
     MOVE = "move"
     HANDOVER = "handover"
+    HANDOVER_SIGN = "handover_sign"  # the supervising leader (监交人) signs a handover
     LEAVE_POST = "leave_post"
     ARCHIVE = "archive"
     INVENTORY_START = "inventory_start"

@@ -8,7 +8,13 @@ from datetime import date
 
 from tracker.domain import lifecycle
 from tracker.domain.adminlog import AdminAction
-from tracker.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from tracker.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
     BorrowState,
@@ -24,6 +30,7 @@ from tracker.domain.rules import (
     r3_require_may_hold,
     r12_decommission_until,
     r12_require_no_holdings,
+    require_may_decide,
 )
 from tracker.services import adminlog
 from tracker.services.base import Services
@@ -118,6 +125,41 @@ def handover(
             )
         h = Handover(new_id(), giver.id, taker.id, tuple(serials), tx.now, actor)
         tx.uow.handovers.add(h)
+        return h
+
+
+def sign_handover(svc: Services, actor: str, handover_id: str) -> Handover:
+    """The supervising leader (监交人) signs a recorded handover, logged in as themselves
+    ("经有关领导签字"): an approver or officer whose clearance covers the carriers, who
+    neither recorded it nor gives or takes the carriers; once."""
+    with svc.transaction() as tx:
+        leader = tx.person(actor, "actor")
+        h = tx.uow.handovers.get(handover_id)
+        if h is None:
+            raise NotFound(f"no handover {handover_id!r}", zh=f"没有移交记录 {handover_id!r}")
+        if h.approver is not None:
+            raise Conflict(
+                f"handover {h.id} was already signed by {h.approver}",
+                zh=f"该移交已由 {h.approver} 签字",
+            )
+        require_may_decide(
+            "R12",
+            leader,
+            [tx.carrier(s).level for s in h.carriers],
+            own=[h.recorded_by],
+            takes_part=[h.from_person, h.to_person],
+            what="handover",
+            what_zh="移交",
+        )
+        h.approver = actor
+        for s in h.carriers:
+            tx.record(
+                Action.HANDOVER_SIGN,
+                actor,
+                carrier=s,
+                approver=actor,
+                data={"handover": h.id, "from": h.from_person, "to": h.to_person},
+            )
         return h
 
 
