@@ -19,7 +19,7 @@ from tests.db import only_sqlite
 from tests.services.conftest import receive_one
 from tracker.domain.clock import ManualClock
 from tracker.domain.levels import Level
-from tracker.domain.model import LossKind
+from tracker.domain.model import BorrowState, LossKind
 from tracker.services import accounts, borrowing, loss, people
 from tracker.services.base import Services
 
@@ -589,3 +589,38 @@ def test_a_refusal_names_no_field_identifier(browser: Any, svc: Services) -> Non
     )
     assert r.status_code == 422
     assert "须填写变更密级的理由" in r.text and "reason：" not in r.text
+
+
+def test_a_circulation_is_asked_approved_in_the_inbox_and_issued_at_the_desk(
+    browser: Any, svc: Services
+) -> None:
+    from tracker.services import receive
+
+    c = receive_one(svc, Level.SECRET)
+    receive.store_in_safe(svc, "carol", c.serial, "safe-s1")
+    carol = browser("carol")
+    data = {"serial": c.serial, "readers": ["alice", "erin"], "destination": "reading"}
+    r = carol.post("/console/circulations", data)
+    assert r.status_code == 303, r.text[:500]
+    listed = carol.follow(r).text
+    assert "已提交传阅申请" in listed
+    row = re.search(r'<table id="circulation-list">.*?</table>', listed, re.S)
+    assert row and c.serial in row.group(0) and "待审批" in row.group(0)
+    ann = browser("ann")
+    assert re.search(r'id="pending-circulations">1<', ann.get("/console/").text)
+    inbox = ann.get("/console/inbox").text
+    section = re.search(r'<section class="panel" id="circulations">.*?</section>', inbox, re.S)
+    assert section and c.serial in section.group(0) and "李核心（alice）" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    done = ann.post(f"/console/inbox/circulations/{rid.group(1)}/approve", {"note": ""})
+    assert "已批准" in ann.follow(done).text
+    card = carol.get(f"/console/desk?code={c.serial}").text
+    assert "传阅下一位" in card and "李核心（alice）" in card
+    circ = re.search(r'name="circulation" value="([0-9a-f]+)"', card)
+    assert circ
+    issued = carol.post("/console/desk/issue-next", {"circulation": circ.group(1)})
+    assert "已交下一位阅读人" in carol.follow(issued).text
+    with svc.read() as uow:
+        (out,) = uow.borrows.find(carrier=c.serial, state=BorrowState.OUT)
+    assert out.borrower == "alice"

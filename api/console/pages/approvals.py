@@ -22,7 +22,7 @@ from api.console.pages.carriers import people_options, places
 from api.console.web import PAGES, Call
 from api.errors import status_of
 from tracker.domain.errors import InvalidInput, NotFound, TrackerError
-from tracker.domain.model import ApprovalState, BorrowState, PlaceKind
+from tracker.domain.model import ApprovalState, BorrowState, CirculationState, PlaceKind
 from tracker.services import borrowing, carry_out, copying, destruction
 
 # --- one call per decision -------------------------------------------------------------
@@ -34,6 +34,12 @@ def _decide_borrow(call: Call, rid: str, approve: bool, note: str) -> Any:
     if approve:
         return borrowing.approve_borrow(call.svc, call.actor, rid, note)
     return borrowing.reject_borrow(call.svc, call.actor, rid, note)
+
+
+def _decide_circulation(call: Call, rid: str, approve: bool, note: str) -> Any:
+    if approve:
+        return borrowing.approve_circulation(call.svc, call.actor, rid, note)
+    return borrowing.reject_circulation(call.svc, call.actor, rid, note)
 
 
 def _decide_carry_out(call: Call, rid: str, approve: bool, note: str) -> Any:
@@ -56,6 +62,7 @@ def _decide_destruction(call: Call, rid: str, approve: bool, note: str) -> Any:
 
 DECIDE: dict[str, Decide] = {
     "borrows": _decide_borrow,
+    "circulations": _decide_circulation,
     "carry-outs": _decide_carry_out,
     "copies": _decide_copy,
     "destructions": _decide_destruction,
@@ -125,15 +132,20 @@ def inbox(call: Call) -> Response:
     """Everything waiting for an approver's decision, oldest first."""
     with call.svc.read() as uow:
         borrows = uow.borrows.find(state=BorrowState.REQUESTED, order_by="requested_at")
+        circulations = uow.circulations.find(
+            state=CirculationState.REQUESTED, order_by="started_at"
+        )
         carry_outs = uow.carry_outs.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         copies = uow.copy_requests.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         destructions = uow.destructions.find(state=ApprovalState.REQUESTED, order_by="requested_at")
     serials = {b.carrier for b in borrows} | {r.original for r in copies}
+    serials |= {c.carrier for c in circulations}
     serials |= {s for co in carry_outs for s in co.carriers}
     serials |= {s for d in destructions for s in d.carriers}
     return call.render(
         "inbox.html",
         borrows=borrows,
+        circulations=circulations,
         carry_outs=carry_outs,
         copies=copies,
         destructions=destructions,
