@@ -75,6 +75,7 @@ _KEEPING = frozenset(
         "return_carry_out",
         "inventory",
         "borrow_for_others",
+        "request_level_change",
     }
 )
 _APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope"})

@@ -624,3 +624,53 @@ def test_a_circulation_is_asked_approved_in_the_inbox_and_issued_at_the_desk(
     with svc.read() as uow:
         (out,) = uow.borrows.find(carrier=c.serial, state=BorrowState.OUT)
     assert out.borrower == "alice"
+
+
+def test_the_custodian_asks_for_a_level_change_and_the_approver_decides(
+    browser: Any, svc: Services
+) -> None:
+    c = receive_one(svc, Level.SECRET)
+    carol = browser("carol")
+    page = carol.get(f"/console/carriers/{c.serial}").text
+    assert 'id="ask-level-change"' in page and 'action="/console/carriers/' in page
+    assert f"/console/carriers/{c.serial}/reclassify" not in page  # that is the approver's
+    bad = carol.post(
+        f"/console/carriers/{c.serial}/level-change",
+        {"level": "confidential", "period": "99y", "reason": "降密"},
+    )
+    assert bad.status_code == 422
+    found = re.search(r'id="period-error">([^<]*)<', bad.text)
+    assert found and "不能为" in found.group(1)
+    asked = carol.post(
+        f"/console/carriers/{c.serial}/level-change",
+        {"level": "confidential", "period": "5y", "reason": "内容已部分公开"},
+    )
+    assert "已提交，等待审批" in carol.follow(asked).text
+    ann = browser("ann")
+    assert re.search(r'id="pending-level-changes">1<', ann.get("/console/").text)
+    inbox = ann.get("/console/inbox").text
+    section = re.search(r'<section class="panel" id="level-changes">.*?</section>', inbox, re.S)
+    assert section and c.serial in section.group(0) and "秘密" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    done = ann.post(f"/console/inbox/level-changes/{rid.group(1)}/approve", {"note": "同意"})
+    assert "已批准" in ann.follow(done).text
+    shown = carol.get(f"/console/carriers/{c.serial}").text
+    assert "秘密★5年" in shown
+    # an early declassification asked and turned down, with the reason
+    carol.post(
+        f"/console/carriers/{c.serial}/level-change", {"declassify": "1", "reason": "已过时"}
+    )
+    section = re.search(
+        r'<section class="panel" id="level-changes">.*?</section>',
+        ann.get("/console/inbox").text,
+        re.S,
+    )
+    assert section and "提前解密" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    no = ann.post(f"/console/inbox/level-changes/{rid.group(1)}/reject", {"note": "仍需保密"})
+    assert "已不批准" in ann.follow(no).text
+    with svc.read() as uow:
+        r = uow.level_changes.get(rid.group(1))
+    assert r is not None and r.state.value == "rejected" and r.decision_note == "仍需保密"

@@ -23,7 +23,7 @@ from api.console.web import PAGES, Call
 from api.errors import status_of
 from tracker.domain.errors import InvalidInput, NotFound, TrackerError
 from tracker.domain.model import ApprovalState, BorrowState, CirculationState, PlaceKind
-from tracker.services import borrowing, carry_out, copying, destruction
+from tracker.services import borrowing, carry_out, classification, copying, destruction
 
 # --- one call per decision -------------------------------------------------------------
 
@@ -60,12 +60,19 @@ def _decide_destruction(call: Call, rid: str, approve: bool, note: str) -> Any:
     return destruction.reject_destruction(call.svc, call.actor, rid, note)
 
 
+def _decide_level_change(call: Call, rid: str, approve: bool, note: str) -> Any:
+    if approve:
+        return classification.approve_level_change(call.svc, call.actor, rid, note)
+    return classification.reject_level_change(call.svc, call.actor, rid, note)
+
+
 DECIDE: dict[str, Decide] = {
     "borrows": _decide_borrow,
     "circulations": _decide_circulation,
     "carry-outs": _decide_carry_out,
     "copies": _decide_copy,
     "destructions": _decide_destruction,
+    "level-changes": _decide_level_change,
 }
 
 
@@ -138,8 +145,11 @@ def inbox(call: Call) -> Response:
         carry_outs = uow.carry_outs.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         copies = uow.copy_requests.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         destructions = uow.destructions.find(state=ApprovalState.REQUESTED, order_by="requested_at")
+        level_changes = uow.level_changes.find(
+            state=ApprovalState.REQUESTED, order_by="requested_at"
+        )
     serials = {b.carrier for b in borrows} | {r.original for r in copies}
-    serials |= {c.carrier for c in circulations}
+    serials |= {c.carrier for c in circulations} | {r.carrier for r in level_changes}
     serials |= {s for co in carry_outs for s in co.carriers}
     serials |= {s for d in destructions for s in d.carriers}
     return call.render(
@@ -149,6 +159,7 @@ def inbox(call: Call) -> Response:
         carry_outs=carry_outs,
         copies=copies,
         destructions=destructions,
+        level_changes=level_changes,
         carriers=_carriers(call, serials),
     )
 

@@ -17,6 +17,7 @@ from api.views import alert_view
 from tracker.domain.levels import Level
 from tracker.domain.model import (
     AlertState,
+    ApprovalState,
     BorrowState,
     CarrierState,
     CirculationState,
@@ -50,6 +51,9 @@ def _data(call: Call) -> dict[str, Any]:
         with svc.read() as uow:
             data["pending"]["circulations"] = uow.circulations.count(
                 state=CirculationState.REQUESTED
+            )
+            data["pending"]["level_changes"] = uow.level_changes.count(
+                state=ApprovalState.REQUESTED
             )
     if me.keeper:
         data["devices"] = _by_place(dashboard.devices(svc))
