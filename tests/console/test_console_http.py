@@ -639,7 +639,7 @@ def test_the_custodian_asks_for_a_level_change_and_the_approver_decides(
         {"level": "confidential", "period": "99y", "reason": "降密"},
     )
     assert bad.status_code == 422
-    found = re.search(r'id="period-error">([^<]*)<', bad.text)
+    found = re.search(r'id="ask-period-error">([^<]*)<', bad.text)
     assert found and "不能为" in found.group(1)
     asked = carol.post(
         f"/console/carriers/{c.serial}/level-change",
@@ -674,3 +674,34 @@ def test_the_custodian_asks_for_a_level_change_and_the_approver_decides(
     with svc.read() as uow:
         r = uow.level_changes.get(rid.group(1))
     assert r is not None and r.state.value == "rejected" and r.decision_note == "仍需保密"
+
+
+def test_element_ids_are_unique_on_pages_with_many_forms(browser: Any) -> None:
+    carol = browser("carol")
+    two = _delivery() | {
+        "declared_count": "2",
+        **{
+            k.replace("items[0]", "items[1]"): v
+            for k, v in _delivery("第二件").items()
+            if "items[0]" in k
+        },
+    }
+    r = carol.post("/console/receive", two)
+    assert r.status_code == 303, r.text[:500]
+    serial = re.search(r"s=([A-Z0-9-]+)", r.headers["location"])
+    assert serial
+    oscar = browser("oscar")
+    pages = [
+        (carol, r.headers["location"]),
+        (carol, f"/console/carriers/{serial.group(1)}"),
+        (oscar, f"/console/carriers/{serial.group(1)}"),
+        (carol, "/console/receive"),
+        (carol, f"/console/desk?code={serial.group(1)}"),
+        (oscar, "/console/inbox"),
+        (oscar, "/console/audit"),
+        (carol, "/console/borrows"),
+        (carol, "/console/carry-outs"),
+    ]
+    for who, path in pages:  # a label's "for" finds its own field; a test its own element
+        ids = re.findall(r'\sid="([^"]+)"', who.get(path).text)
+        assert len(ids) == len(set(ids)), (path, sorted({i for i in ids if ids.count(i) > 1}))
