@@ -144,6 +144,10 @@
 
   // --- live parts: [data-refresh] regions re-rendered by the server on each event -----
   let pending = null;
+  // Rows that arrived in the last half minute stay marked as new across refreshes (one
+  // crossing brings a movement, an alert and a carrier event, each a refresh).
+  const fresh = new Map();
+  const FRESH_MS = 30000;
   function refresh() {
     if (pending) return;
     pending = setTimeout(function () {
@@ -155,7 +159,12 @@
             if (html === null) return;
             const before = new Set($$("[data-key]", region).map(function (e) { return e.dataset.key; }));
             region.innerHTML = html;
-            $$("[data-key]", region).forEach(function (e) { if (!before.has(e.dataset.key)) e.classList.add("new"); });
+            const now = Date.now();
+            $$("[data-key]", region).forEach(function (e) {
+              const key = e.dataset.key;
+              if (!before.has(key) && !fresh.has(key)) fresh.set(key, now);
+              if (fresh.has(key) && now - fresh.get(key) < FRESH_MS) e.classList.add("new");
+            });
             region.dispatchEvent(new CustomEvent("refreshed", { bubbles: true }));
           });
       });
