@@ -27,7 +27,8 @@ fresh carrier for each crossing. Measured: first outer-zone read (the driver's r
 callback, wrapped) → the relay simulator receiving the "on" command; false alarms (an
 "on" command within 1.5 s after an authorized carrier's first outer read at its door,
 or an alarm decision for it); missed alarms (no "on" within 1.5 s of an unauthorized
-one's).
+one's, unless it was decided "denied" while the door's light was still on from the
+crossing before — counted apart, and not in the latency, since no new command is sent).
 """
 
 from __future__ import annotations
@@ -290,24 +291,27 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
         gw.stop()
         sims.stop()
     decisions = {(door, epc): reason for _, door, epc, reason in gw.portal.decisions}
-    ons = {
-        "door-" + r.split("-")[1]: sorted(at for at, relay, on in cmds if on and relay == 1)
+    light = {  # door -> its light's commands (time, on), as the relay simulator got them
+        "door-" + r.split("-")[1]: sorted((at, on) for at, relay, on in cmds if relay == 1)
         for r, cmds in log.items()
     }
-    latency, missed, false_alarms, unseen = [], 0, 0, 0
+    latency, missed, false_alarms, unseen, sounding = [], 0, 0, 0, 0
     for door, epc, _direction, ok in plan:
         if epc not in first:
             unseen += 1
             continue
         t = first[epc]
-        hit = next((x for x in ons.get(door, []) if t - 0.005 <= x <= t + WINDOW), None)
+        cmds = light.get(door, [])
+        hit = next((x for x, on in cmds if on and t - 0.005 <= x <= t + WINDOW), None)
         if ok:
             if decisions.get((door, epc), "allowed") != "allowed" or hit is not None:
                 false_alarms += 1
-        elif hit is None:
-            missed += 1
-        else:
+        elif hit is not None:
             latency.append(hit - t)
+        elif decisions.get((door, epc)) == "denied" and _on_at(cmds, t):
+            sounding += 1  # decided, and the light was still on from the crossing before
+        else:
+            missed += 1
     with svc.read() as uow:
         r2 = uow.alerts.count(rule="R2")
         alarm_entries = sum(1 for e in uow.ledger.entries(limit=1_000_000) if e.action == "alarm")
@@ -324,10 +328,17 @@ def run(args: argparse.Namespace, mode: str) -> dict[str, Any]:
         "first_outer_read_to_relay_on": stats(latency),
         "false_alarms": false_alarms,
         "missed_alarms": missed,
+        "denied_while_already_sounding": sounding,
         "r2_alerts_in_db": r2,
         "alarm_entries_in_register": alarm_entries,
         "outbox": drained,
     }
+
+
+def _on_at(cmds: list[tuple[float, bool]], t: float) -> bool:
+    """Whether the light was on at ``t`` by the last command before it."""
+    before = [on for at, on in cmds if at <= t]
+    return bool(before) and before[-1]
 
 
 def report(r: dict[str, Any]) -> None:
@@ -339,7 +350,8 @@ def report(r: dict[str, Any]) -> None:
         f"{r['load_after']})\n"
         f"  first outer read → relay on: p50 {s['p50_ms']:.1f} ms  p99 {s['p99_ms']:.1f} ms  "
         f"max {s['max_ms']:.1f} ms  (n={s['n']})\n"
-        f"  false alarms {r['false_alarms']}, missed alarms {r['missed_alarms']}, "
+        f"  false alarms {r['false_alarms']}, missed alarms {r['missed_alarms']} "
+        f"(+{r['denied_while_already_sounding']} denied while the light was still on), "
         f"not read at the outer zone {r['not_read_at_the_outer_zone']}; R2 alerts "
         f"{r['r2_alerts_in_db']}, alarm entries {r['alarm_entries_in_register']}; "
         f"outbox {r['outbox']}"

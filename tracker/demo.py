@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +41,8 @@ from tracker.domain.model import AlertType, CarrierState
 from tracker.gateway.runner import GatewayOptions
 from tracker.gateway.sinks import HttpSink
 from tracker.services import accounts
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 from tracker.services.schedule import run_due
 from tracker.simulate import CAST, ensure_cast
 
@@ -60,7 +61,18 @@ EXPECTED = {
     ("reader_offline", None),  # a reader unplugged (and plugged back)
     ("overdue_borrow", "R4"),  # a borrow left out after close of business
     ("not_locked_away", "R7"),  # the same carrier, not in a safe at the sweep
+    ("unrecorded_contact", "R16"),  # alice, who carried the top-secret one, had no record
+    ("handling_due", "R18"),  # a top-secret telegram registered late: due today …
+    ("handling_overdue", "R18"),  # … and not handled by close of business
+    ("not_collected", "R17"),  # a meeting material still with an attendee at the end
+    ("left_behind", "R17"),  # another one left on the meeting room's table
+    ("seal_broken", "R19"),  # a carrier taken out of a sealed safe over the holiday
+    ("seal_mismatch", "R19"),  # … and missing when the safe is unsealed after it
+    ("inventory_due", "R9"),  # the next morning's daily run: no inventory taken yet
 }
+#: The demo's own holiday, the day after the demo day: the secure room's safes are sealed
+#: at its close of business and unsealed the morning after (R19).
+HOLIDAY = date(2026, 12, 2)
 
 
 class DemoError(TrackerError):
@@ -109,9 +121,9 @@ class Day:
         assert self.sim is not None
         return self.sim.office
 
-    def at(self, hh: int, mm: int = 0) -> datetime:
-        """A time of the demo day."""
-        return datetime(DAY.year, DAY.month, DAY.day, hh, mm, tzinfo=self.tz)
+    def at(self, hh: int, mm: int = 0, day: date = DAY) -> datetime:
+        """A time of the demo day (or of ``day``)."""
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=self.tz)
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -128,7 +140,11 @@ class Day:
         svc.bus.subscribe(self._on_event)
         # Shorter reader heartbeats than an installation would use, so an unplugged reader
         # is noticed within the scene (still above the M100 driver's 5 s keepalive).
-        site = replace(app.site, readers=tuple(replace(r, heartbeat=8.0) for r in app.site.readers))
+        site = replace(
+            app.site,
+            readers=tuple(replace(r, heartbeat=8.0) for r in app.site.readers),
+            calendar=replace(app.site.calendar, holidays=app.site.calendar.holidays | {HOLIDAY}),
+        )
         svc.site = site
         settings = ApiSettings(
             secret_key=SecretStr(secrets.token_hex(32)),
@@ -225,16 +241,16 @@ class Day:
             return
         self.result.timeline.append({"at": at.isoformat(), "kind": ev.kind, "text": text})
 
-    def scene(self, hh: int, mm: int, zh: str, en: str) -> None:
+    def scene(self, hh: int, mm: int, zh: str, en: str, day: date = DAY) -> None:
         """Move the clock to the scene's time and run what the scheduler would run."""
         title = en if os.environ.get("TRACKER_LANG", "zh").startswith("en") else zh
         assert self.services is not None
-        self.clock.set(self.at(hh, mm))
+        self.clock.set(self.at(hh, mm, day))
         time.sleep(1.2)  # fresh heartbeats at the new time before the scheduler looks
         self.result.timeline.append(
-            {"at": self.at(hh, mm).isoformat(), "kind": "scene", "text": title}
+            {"at": self.at(hh, mm, day).isoformat(), "kind": "scene", "text": title}
         )
-        self.say(f"{hh:02d}:{mm:02d}  {title}")
+        self.say(f"{'' if day == DAY else f'{day:%m-%d} '}{hh:02d}:{mm:02d}  {title}")
         run_due(self.services)
 
     def wait(self, pred: Callable[[], bool], what: str, timeout: float = 45.0) -> None:
@@ -291,6 +307,7 @@ class Day:
         for c in got["carriers"]:
             self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
+        self._late_telegram()
 
         self.scene(
             9,
@@ -306,6 +323,8 @@ class Day:
         self.carry("door-secure", "in", "sec", "alice", "secure")
         self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
+
+        self._reading()
 
         self.scene(
             10,
@@ -366,13 +385,177 @@ class Day:
         self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 45)
         self.wait(self._reader_back, "the reader to come back", 60)
 
+        self._handling()
+        self.meeting()
+
         self.scene(
             17,
             36,
-            "下班：入柜检查与逾期检查",
-            "close of business: the end-of-day sweep and the overdue check",
+            "下班：入柜检查与逾期检查；节前封存机要室保险柜（R19）",
+            "close of business: the end-of-day sweep, the overdue check; the secure room's "
+            "safes sealed for the holiday (R19)",
         )
         self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 15)
+        self.holiday()
+
+    def meeting(self) -> None:
+        """R17: a classified meeting in office A. Two secret reports are handed out at
+        the desk; alice gives hers back but it is left on the table, erin keeps hers past
+        the end; the room is swept a quarter of an hour after."""
+        self.scene(
+            16,
+            5,
+            "涉密会议：机要员分发会议材料（R17）",
+            "a classified meeting: the custodian hands out its materials (R17)",
+        )
+        m = self.api(
+            "carol",
+            "POST",
+            "/api/v1/meetings",
+            {
+                "name": "年终保密工作会",
+                "room": "office-a",
+                "level": "secret",
+                "starts_at": self.at(16, 5).isoformat(),
+                "ends_at": self.at(16, 35).isoformat(),
+            },
+        )
+        base = f"/api/v1/meetings/{m['id']}"
+        self.api("carol", "POST", f"{base}/attendees", {"people": ["alice", "erin"]})
+        materials = {"c3": "alice", "c6": "erin"}
+        self.api("carol", "POST", f"{base}/materials", {"codes": [self.epcs[r] for r in materials]})
+        for role in materials:
+            self.office.take_from_safe("safe-s1", self.epcs[role])
+        self.office.carry(
+            "door-secure", "out", tuple(self.epcs[r] for r in materials), (BADGE["carol"],)
+        )
+        self.wait(
+            lambda: all(self.where(r)[1] == "corridor" for r in materials), "the materials out"
+        )
+        self.office.carry(
+            "door-office-a", "in", tuple(self.epcs[r] for r in materials), (BADGE["carol"],)
+        )
+        self.wait(
+            lambda: all(self.where(r)[1] == "office-a" for r in materials), "the materials in"
+        )
+        for role, who in materials.items():  # scanned at the desk with the attendee's badge
+            self.api(
+                "carol",
+                "POST",
+                f"{base}/hand-out",
+                {"code": self.epcs[role], "attendee": BADGE[who]},
+            )
+
+        self.scene(
+            16,
+            30,
+            "李核心交回材料，但材料被留在桌上",
+            "alice gives hers back; it stays on the table",
+        )
+        self.api("carol", "POST", f"{base}/collect", {"code": self.serials["c3"]})
+        self.scene(
+            16,
+            36,
+            "会议结束：郑重要的材料未收回（R17）",
+            "the meeting ends: erin's is not collected (R17)",
+        )
+        self.wait(lambda: ("not_collected", "R17") in self.alerts_seen(), "the not-collected alert")
+        self.scene(
+            16,
+            45,
+            "机要员向郑重要收回材料，锁入第一办公室保险柜",
+            "collected late from erin, locked in office A's safe",
+        )
+        self.api("carol", "POST", f"{base}/collect", {"code": self.serials["c6"]})
+        self.office.put_in_safe("safe-a", self.epcs["c6"])
+        self.wait(lambda: self.where("c6")[0] is CarrierState.IN_SAFE, "c6 in safe-a")
+        self.scene(
+            16,
+            52,
+            "会后清查会场：发现遗留载体（R17）",
+            "the room swept after the meeting: one left behind (R17)",
+        )
+        self.wait(lambda: ("left_behind", "R17") in self.alerts_seen(), "the left-behind alert")
+        self.office.put_in_safe("safe-a", self.epcs["c3"])
+        self.wait(lambda: self.where("c3")[0] is CarrierState.IN_SAFE, "c3 in safe-a")
+
+    def holiday(self) -> None:
+        """R19: over the holiday someone takes a report out of a sealed safe; unsealing
+        the morning after finds it missing."""
+        self.scene(
+            20,
+            0,
+            "节日期间有人打开已封存的保险柜取走载体（R19）",
+            "over the holiday someone takes a report out of a sealed safe (R19)",
+        )
+        self.office.take_from_safe("safe-s1", self.epcs["c9"])
+        self.wait(lambda: ("seal_broken", "R19") in self.alerts_seen(), "the seal-broken alert")
+        after = HOLIDAY + timedelta(days=1)
+        self.scene(
+            8,
+            31,
+            "节后上班：启封保险柜并与封存清单核对（R19）",
+            "after the holiday: the safes unsealed and compared with the snapshot (R19)",
+            after,
+        )
+        self.wait(lambda: ("seal_mismatch", "R19") in self.alerts_seen(), "the unseal comparison")
+
+    # --- R16 and R18 --------------------------------------------------------------------
+
+    def _late_telegram(self) -> None:
+        """R18: a top-secret telegram that came last Thursday is registered only today;
+        its three working days end at today's close."""
+        body = {"items": [self._item(0)], "declared_count": 1, "received_from": "上级机关机要局"}
+        body["received_on"] = "2026-11-26"
+        (c,) = self.api("carol", "POST", "/api/v1/carriers", body)["carriers"]
+        self.serials["ts2"], self.epcs["ts2"] = c["serial"], c["epc"]
+        self.api("carol", "POST", f"/api/v1/carriers/{c['serial']}/label", {})
+        self.office.put_in_safe(c["home_safe"], c["epc"])
+        self.wait(lambda: self.where("ts2")[0] is CarrierState.IN_SAFE, "ts2 in its safe")
+
+    def _reading(self) -> None:
+        """R16: alice reads the top-secret document at the custodian's desk."""
+        self.scene(
+            9,
+            50,
+            "李核心在机要室阅读绝密文件，王机要登记阅读并收回（R16）",
+            "alice reads the top-secret document in the secure room, recorded at the desk (R16)",
+        )
+        ts = self.serials["ts"]
+        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "alice"})
+        self.office.take_from_safe("safe-s1", self.epcs["ts"])
+        self.wait(lambda: self.where("ts")[0] is CarrierState.REGISTERED, "ts out of its safe")
+        self.clock.set(self.at(9, 55))
+        self.api("carol", "POST", f"/api/v1/reading-sessions/{s['id']}/close")
+        self.office.put_in_safe("safe-s1", self.epcs["ts"])
+        self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
+        self._record("ts")
+
+    def _record(self, role: str) -> None:
+        serial = self.serials[role]
+        found = self.api("oscar", "GET", f"/api/v1/carriers/{serial}/disclosures")["entries"]
+        who = ", ".join(f"{d['person']} {d['kind']}" for d in found)
+        self.result.timeline.append(
+            {
+                "at": self.clock.now().astimezone(self.tz).isoformat(),
+                "kind": "record",
+                "text": f"知悉记录 {serial}: {who}",
+            }
+        )
+
+    def _handling(self) -> None:
+        """R18: ann instructs on the top-secret document received today and carol
+        records it handled; the late telegram is left."""
+        self.scene(
+            16,
+            0,
+            "钱领导批办今日收到的绝密文件，王机要办结（R18）",
+            "ann instructs on today's top-secret document, carol records it handled (R18)",
+        )
+        ts = self.serials["ts"]
+        self.api("ann", "POST", f"/api/v1/carriers/{ts}/handling/instruct", {"note": "请阅办"})
+        self.api("carol", "POST", f"/api/v1/carriers/{ts}/handling/done", {"note": "已阅办"})
+        self._record("ts")
 
     def _reader_back(self) -> bool:
         assert self.services is not None
@@ -384,7 +567,7 @@ class Day:
     def _item(self, i: int) -> dict[str, Any]:
         # 0: top secret; 1-2 and every third: secret (secure room); the rest confidential in
         # office A's safe; the last one is the file erin will keep.
-        if i == 0:
+        if i == 0:  # ann, a leader, is in its scope to instruct on it (R18)
             level, room, safe, period = "top_secret", "secure", "safe-s1", "20y"
         elif i in (1, 2) or i % 3 == 0:
             level, room, safe, period = "secret", "secure", "safe-s1", "10y"
@@ -403,6 +586,7 @@ class Day:
             "total_copies": 1,
             "pages": 10 + i,
             "scope_departments": ["policy"],
+            "scope_people": ["ann"] if i == 0 else [],
         }
 
     def finish(self) -> DemoResult:

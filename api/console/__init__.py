@@ -18,10 +18,14 @@ from api.console.pages import (
     classification,
     dashboard,
     desk,
+    disclosure,
     fallback,
     inventory,
     live,
+    meetings,
     receive,
+    registers,
+    seals,
 )
 from api.console.web import PAGES
 
@@ -41,9 +45,13 @@ PAGE_MODULES = (
     classification,
     dashboard,
     desk,
+    disclosure,
     inventory,
     live,
+    meetings,
     receive,
+    registers,
+    seals,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]

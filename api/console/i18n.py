@@ -10,6 +10,7 @@ from datetime import date, datetime, tzinfo
 from enum import Enum
 
 from tracker.domain.alerts import CATALOGUE
+from tracker.domain.disclosure import DisclosureKind, DisclosureSource, HandlingState
 from tracker.domain.model import AlertType
 
 LANGS = ("zh", "en")
@@ -88,6 +89,13 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "cancelled": ("已取消", "cancelled"),
     },
     "inventory": {"open": ("进行中", "open"), "closed": ("已结束", "closed")},
+    "meeting": {
+        "scheduled": ("已安排", "scheduled"),
+        "ended": ("已结束", "ended"),
+        "cancelled": ("已取消", "cancelled"),
+    },
+    "handout": {"out": ("未收回", "out"), "collected": ("已收回", "collected")},
+    "seal": {"sealed": ("已封存", "sealed"), "unsealed": ("已启封", "unsealed")},
     "delivery": {
         "pending": ("待发送", "pending"),
         "sent": ("已发送", "sent"),
@@ -148,6 +156,21 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "correction": ("更正", "correction"),
         "person": ("人员与账号管理", "people and logins"),
         "site_load": ("加载站点", "site loaded"),
+        "reading_open": ("开始阅读", "reading began"),
+        "reading_close": ("结束阅读", "reading ended"),
+        "handling_open": ("办理期限", "handling due date set"),
+        "handling_instruct": ("批办", "instructions written"),
+        "handling_done": ("办结", "handled"),
+        "meeting_create": ("登记涉密会议", "meeting registered"),
+        "meeting_attendee": ("登记与会人员", "attendee added"),
+        "meeting_material": ("登记会议材料", "material planned"),
+        "meeting_handout": ("分发会议材料", "material handed out"),
+        "meeting_collect": ("收回会议材料", "material collected"),
+        "meeting_end": ("会议结束", "meeting ended"),
+        "meeting_sweep": ("清查会场", "room swept"),
+        "meeting_cancel": ("取消会议", "meeting cancelled"),
+        "seal": ("封存保险柜", "safe sealed"),
+        "unseal": ("启封保险柜", "safe unsealed"),
     },
     "admin_action": {
         "login": ("登录", "login"),
@@ -173,6 +196,9 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "setting_change": ("变更设置", "setting changed"),
         "export": ("导出", "export"),
     },
+    "disclosure": {k.value: (k.zh, k.value) for k in DisclosureKind},
+    "disclosure_source": {k.value: (k.zh, k.value) for k in DisclosureSource},
+    "handling": {k.value: (k.zh, k.value) for k in HandlingState},
 }
 
 

@@ -39,16 +39,42 @@ SECTIONS = (
     Section("copies", "/console/copies", "复制", "Copies"),
     Section("destructions", "/console/destructions", "销毁", "Destruction"),
     Section("inventories", "/console/inventories", "清查", "Inventories"),
+    Section("registers", "/console/registers", "登记簿", "Registers"),
+    Section("reading", "/console/reading", "阅文登记", "Reading desk"),  # R16
+    Section("handling", "/console/handling", "绝密办理", "Top-secret handling"),  # R18
+    Section("meetings", "/console/meetings", "涉密会议", "Meetings"),
+    Section("seals", "/console/seals", "封存", "Seals"),
     Section("audit", "/console/audit", "审计", "Audit"),
 )
 BY_KEY = {s.key: s for s in SECTIONS}
 
-_EVERYONE = ("dashboard", "carriers", "borrows", "alerts", "carry_outs", "copies", "destructions")
+_EVERYONE = (
+    "dashboard",
+    "carriers",
+    "borrows",
+    "alerts",
+    "carry_outs",
+    "copies",
+    "destructions",
+    "meetings",  # R17: the meetings one attends (keepers: all)
+)
 
 OPENS: dict[Role, frozenset[str]] = {
-    Role.CUSTODIAN: frozenset({*_EVERYONE, "desk", "receive", "inventories", "audit"}),
+    Role.CUSTODIAN: frozenset(
+        {
+            *_EVERYONE,
+            "desk",
+            "receive",
+            "inventories",
+            "registers",
+            "audit",
+            "reading",
+            "handling",
+            "seals",
+        }
+    ),
     Role.OFFICER: frozenset(s.key for s in SECTIONS),
-    Role.APPROVER: frozenset({*_EVERYONE, "inbox"}),
+    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "registers", "handling"}),
     Role.STAFF: frozenset(_EVERYONE),
     # The three administrators (三员) see no titles and approve nothing: the system
     # administrator the doors and readers, the security administrator the users' logins
@@ -76,9 +102,13 @@ _KEEPING = frozenset(
         "inventory",
         "borrow_for_others",
         "request_level_change",
+        "reading",  # R16: open and close reading sessions
+        "handle",  # R18: record a top-secret receipt handled
+        "meeting",  # R17: register meetings, hand out and collect materials, sweep
+        "seal",  # R19: seal and unseal safes by hand
     }
 )
-_APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope"})
+_APPROVING = frozenset({"approve", "reclassify", "declassify", "widen_scope", "instruct"})
 _ANYONE = frozenset(
     {"request_borrow", "request_carry_out", "request_copy", "report_loss", "acknowledge", "witness"}
 )

@@ -9,8 +9,17 @@ from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import (
+    Disclosure,
+    DisclosureKind,
+    DisclosureSource,
+    Handling,
+    HandlingState,
+)
 from tracker.domain.levels import Clearance, Level
+from tracker.domain.meetings import Handout, HandoutState, Meeting, MeetingState
 from tracker.domain.period import SecrecyPeriod
+from tracker.domain.seals import Seal, SealState
 
 T = datetime(2026, 11, 24, 2, 0, 0, 123456, tzinfo=UTC)
 # The same instant written in Beijing time: the store must hand back UTC.
@@ -251,5 +260,80 @@ def every_entity() -> list[Any]:
         ),
         ses.ConsoleSession(
             "cd" * 32, "alice", "alice", T, T_CST, T, "idle", "10.0.0.7", "Chromium"
+        ),
+        Disclosure(
+            "di1",
+            "JM-2026-000001",
+            "alice",
+            DisclosureKind.READING,
+            T,
+            T_CST,
+            "secure",
+            DisclosureSource.BADGE,
+            "gw-1",
+            "carol",
+            "rs1",
+            "desk-1",
+        ),
+        Handling(
+            "hd1",
+            "JM-2026-000001",
+            T,
+            T_CST,
+            "carol",
+            HandlingState.DONE,
+            "ann",
+            T,
+            "请阅办",
+            "carol",
+            T_CST,
+            "已阅办",
+        ),
+        Meeting(
+            "mt1",
+            "第四季度保密工作会",
+            "reading",
+            Level.SECRET,
+            T,
+            T_CST,
+            "carol",
+            T,
+            ("alice", "erin"),
+            ("JM-2026-000001",),
+            MeetingState.ENDED,
+            T_CST,
+            "system",
+            T,
+            ("JM-2026-000001",),
+        ),
+        Handout(
+            "ho1",
+            "mt1",
+            "JM-2026-000001",
+            "alice",
+            "reading",
+            T,
+            "carol",
+            HandoutState.COLLECTED,
+            T_CST,
+            "carol",
+            "erin",
+        ),
+        Seal(
+            "se1",
+            "safe-s1",
+            T,
+            "system",
+            ("JM-2026-000001", "JM-2026-000002"),
+            "节假日封存",
+            "2027-01-01/2027-01-03",
+            T_CST,
+            SealState.UNSEALED,
+            T,
+            "carol",
+            ("JM-2026-000002",),
+            ("JM-2026-000001",),
+            ("JM-2026-000003",),
+            ("JM-2026-000001",),
         ),
     ]

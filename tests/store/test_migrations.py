@@ -44,6 +44,18 @@ def test_ensure_schema_creates_a_fresh_database(tmp_path: Path) -> None:
     assert migrate.current(url) == migrate.head_revision()
 
 
+def test_the_start_up_check_reads_the_same_head_as_alembic() -> None:
+    """``ensure_schema`` compares the database with the scripts' head without importing
+    Alembic when they agree; that head must be Alembic's own."""
+    assert migrate.script_head() == migrate.head_revision()
+
+
+def test_ensure_schema_upgrades_a_database_left_at_an_older_revision(db_url: str) -> None:
+    assert migrate.downgrade(db_url, "0008") == "0008"
+    assert migrate.ensure_schema(db_url) == migrate.head_revision()
+    assert migrate.current(db_url) == migrate.head_revision()
+
+
 def test_downgrade_then_upgrade(db_url: str) -> None:
     assert migrate.downgrade(db_url) is None
     assert migrate.upgrade(db_url) == migrate.head_revision()

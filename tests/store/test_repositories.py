@@ -18,9 +18,12 @@ from tracker.domain import accounts as acc
 from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.errors import Conflict, StoreError, TransientError
 from tracker.domain.levels import Level
+from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.period import SecrecyPeriod
+from tracker.domain.seals import Seal
 from tracker.store.tables import ENTITY_ROWS
 from tracker.store.uow import SqlUnitOfWork
 
@@ -48,6 +51,11 @@ REPO = {
     acc.User: "users",
     acc.Device: "devices",
     ses.ConsoleSession: "console_sessions",
+    Disclosure: "disclosures",
+    Handling: "handlings",
+    Meeting: "meetings",
+    Handout: "handouts",
+    Seal: "seals",
 }
 
 

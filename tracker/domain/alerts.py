@@ -9,7 +9,7 @@ from enum import Enum
 
 from tracker.domain.model import AlertType, Role, Severity
 
-BORROWER = "borrower"  # audience token: the borrower of an overdue borrow
+BORROWER = "borrower"  # audience token: the borrower (or attendee) holding the carrier
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,27 @@ CATALOGUE: dict[AlertType, AlertKind] = {
     ),
     AlertType.TABLE_STALE: AlertKind(
         "网关授权表过期", "gateway table stale", Severity.WARNING, (_C, _O)
+    ),
+    AlertType.UNRECORDED_CONTACT: AlertKind(
+        "绝密载体接触未登记", "unrecorded top-secret contact", Severity.WARNING, (_C, _O)
+    ),
+    AlertType.HANDLING_DUE: AlertKind(
+        "绝密文件待办理", "top-secret handling due", Severity.INFO, (_C,)
+    ),
+    AlertType.HANDLING_OVERDUE: AlertKind(
+        "绝密文件逾期未办结", "top-secret handling overdue", Severity.WARNING, (_C, _O)
+    ),
+    AlertType.NOT_COLLECTED: AlertKind(
+        "会议材料未收回", "meeting material not collected", Severity.CRITICAL, (BORROWER, _C, _O)
+    ),
+    AlertType.LEFT_BEHIND: AlertKind(
+        "会场遗留载体", "left behind in the meeting room", Severity.CRITICAL, (_C, _O)
+    ),
+    AlertType.SEAL_BROKEN: AlertKind(
+        "封存保险柜载体被取出", "carrier left a sealed safe", Severity.CRITICAL, (_C, _O)
+    ),
+    AlertType.SEAL_MISMATCH: AlertKind(
+        "启封核对不符", "unsealing found a difference", Severity.CRITICAL, (_C, _O)
     ),
 }
 

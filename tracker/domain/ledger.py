@@ -84,6 +84,21 @@ class Action(str, Enum):
     SITE_LOAD = "site_load"
     ALARM = "alarm"  # a door's alarm sounded (with its stills' SHA-256)
     EVIDENCE_DELETE = "evidence_delete"  # a still removed at the end of its retention
+    READING_OPEN = "reading_open"  # R16: a reading session in the secure room began
+    READING_CLOSE = "reading_close"  # … and ended
+    HANDLING_OPEN = "handling_open"  # R18: a top-secret receipt's handling deadline set
+    HANDLING_INSTRUCT = "handling_instruct"  # … a leader's instructions (批办)
+    HANDLING_DONE = "handling_done"  # … handled (办理)
+    MEETING_CREATE = "meeting_create"  # R17: a classified meeting registered
+    MEETING_ATTENDEE = "meeting_attendee"  # R17: an attendee added (clearance and scope checked)
+    MEETING_MATERIAL = "meeting_material"  # R17: a carrier planned as a material
+    MEETING_HANDOUT = "meeting_handout"  # R17: a material handed to an attendee
+    MEETING_COLLECT = "meeting_collect"  # R17: a material collected back
+    MEETING_END = "meeting_end"  # R17: the meeting ended (what was not collected)
+    MEETING_SWEEP = "meeting_sweep"  # R17: the room swept after the end
+    MEETING_CANCEL = "meeting_cancel"
+    SEAL = "seal"  # R19: a safe sealed, with the snapshot of its contents
+    UNSEAL = "unseal"  # R19: a safe unsealed, with the comparison
 
 
 @dataclass(frozen=True)

@@ -480,7 +480,7 @@ class Handover:
     carriers: tuple[str, ...]
     at: datetime
     recorded_by: str
-    approver: str | None = None
+    approver: str | None = None  # only on handovers recorded before issue 10
 
 
 class LossKind(str, Enum):
@@ -549,6 +549,13 @@ class AlertType(str, Enum):
     LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
     OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
     TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
+    UNRECORDED_CONTACT = "unrecorded_contact"  # R16: top secret moved by someone unrecorded
+    HANDLING_DUE = "handling_due"  # R18: a top-secret receipt's handling deadline is near
+    HANDLING_OVERDUE = "handling_overdue"  # R18: … and has passed
+    NOT_COLLECTED = "not_collected"  # R17: a meeting material not collected at the end
+    LEFT_BEHIND = "left_behind"  # R17: a carrier found in a meeting room after the end
+    SEAL_BROKEN = "seal_broken"  # R19: a carrier left a sealed safe
+    SEAL_MISMATCH = "seal_mismatch"  # R19: unsealing found the contents changed
 
 
 class Severity(str, Enum):

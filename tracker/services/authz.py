@@ -32,9 +32,11 @@ from tracker.domain.authz import (
     outer_verdict,
 )
 from tracker.domain.ledger import Action
+from tracker.domain.meetings import HandoutState, MeetingState
 from tracker.domain.model import ApprovalState, BorrowState, Carrier, CirculationState
 from tracker.domain.rules import Authorizations
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,11 @@ _QUIET = frozenset(
         Action.REPRINT,
         Action.INVENTORY_START,
         Action.INVENTORY_CLOSE,
+        Action.READING_OPEN,
+        Action.READING_CLOSE,
+        Action.HANDLING_OPEN,
+        Action.HANDLING_INSTRUCT,
+        Action.HANDLING_DONE,
     }
 )
 
@@ -70,6 +77,8 @@ def compute(svc: Services, version: int = 0) -> AuthorizationTable:
         circulations = uow.circulations.find(state=CirculationState.ACTIVE)
         carry_outs = uow.carry_outs.find(state=ApprovalState.APPROVED)
         badges = uow.badges.find(active=True)
+        meetings = uow.meetings.find(state=MeetingState.SCHEDULED)  # R17
+        handouts = uow.handouts.find(state=HandoutState.OUT)
     by_borrow: dict[str, list[Any]] = defaultdict(list)
     for b in borrows:
         by_borrow[b.carrier].append(b)
@@ -80,6 +89,13 @@ def compute(svc: Services, version: int = 0) -> AuthorizationTable:
     for badge in badges:
         badges_of[badge.person].append(badge.code.upper())
     escorts = {p: tuple(codes) for p, codes in badges_of.items()}
+    by_meeting: dict[str, list[Any]] = defaultdict(list)
+    for m in meetings:
+        for serial in m.materials:
+            by_meeting[serial].append(m)
+    by_handout: dict[str, list[Any]] = defaultdict(list)
+    for h in handouts:
+        by_handout[h.carrier].append(h)
     places = {p.id: p for p in site.places}
     needed = site.policy.escorts_for_top_secret
     doors = {}
@@ -93,6 +109,8 @@ def compute(svc: Services, version: int = 0) -> AuthorizationTable:
                 tuple(by_borrow.get(c.serial, ())),
                 tuple(by_circ.get(c.serial, ())),
                 carry_outs_of(c.serial, carry_outs),
+                tuple(by_meeting.get(c.serial, ())),
+                tuple(by_handout.get(c.serial, ())),
             )
             key = _plain_key(c, auth)
             if key is not None and key in plain:
@@ -108,7 +126,7 @@ def compute(svc: Services, version: int = 0) -> AuthorizationTable:
 
 
 def _plain_key(c: Carrier, auth: Authorizations) -> tuple[Any, ...] | None:
-    if auth.borrows or auth.circulations or auth.carry_outs:
+    if auth.borrows or auth.circulations or auth.carry_outs or auth.meetings or auth.handouts:
         return None
     return (c.level, c.home_room, c.home_safe)
 

@@ -38,10 +38,12 @@ from tracker.domain.rules import (
     r1_safe_below_level,
     r5_sideways_pass,
 )
+from tracker.services import disclosure, sealing
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
 from tracker.services.ingest import EventIdReused, TimeLimits, check_time, digest
+from tracker.services.meetings import authorizations as meeting_authorizations
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,11 @@ def apply_batch(
     with svc.transaction() as tx:
         results: dict[int, Outcome] = {}
         for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
-            results[i] = _apply_one(tx, source, batch[i])
+            try:
+                results[i] = _apply_one(tx, source, batch[i])
+            except EventIdReused as exc:
+                exc.field = f"events[{i}].event_id"  # which item of the batch
+                raise
         return [results[i] for i in range(len(batch))]
 
 
@@ -242,7 +248,8 @@ def _authorizations(tx: Tx, c: Carrier) -> Authorizations:
     carry = tuple(
         co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED) if c.serial in co.carriers
     )
-    return Authorizations(borrows, circs, carry)
+    meetings, handouts = meeting_authorizations(tx.uow, c.serial)  # R17
+    return Authorizations(borrows, circs, carry, meetings, handouts)
 
 
 def _people(tx: Tx, badges: Sequence[str]) -> list[Person]:
@@ -291,6 +298,9 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
     )
     tx.uow.movements.add(m)
     out.carrier, out.movement = c.serial, m.id
+    findings += disclosure.seen_at_door(  # R16: who was seen with a top-secret carrier
+        tx, c, people, auth, device=source, place=to_room.id, movement=m.id, at=obs.at
+    )
     current = c.location_at is None or obs.at >= c.location_at
     if current:
         lifecycle.observe(c, Step.TAKEN_OUT)  # it crossed a door, so it is not in its safe
@@ -348,6 +358,7 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
         if current and c.location == safe.id:
             lifecycle.observe(c, Step.TAKEN_OUT)
             lifecycle.seen_at(c, room.id, obs.at)
+        out.alerts += sealing.taken_out(tx, safe.id, c)  # R19: out of a sealed safe
         frm, to = safe.id, room.id
     m = Movement(
         new_id(),

@@ -651,4 +651,12 @@ DESCRIPTIONS.update(
 )
 
 # Tables kept in their own modules, imported here so the metadata knows every table.
+from tracker.store import disclosure as _disclosure  # noqa: E402
 from tracker.store import evidence as _evidence  # noqa: E402, F401
+from tracker.store import meetings_seals as _meetings_seals  # noqa: E402, F401
+from tracker.store import stream as _stream  # noqa: E402, F401
+
+ENTITY_ROWS.update(_disclosure.ROWS)
+DESCRIPTIONS.update(
+    {"handlings.carrier": ("a handling deadline for this carrier", "该载体的办理期限")}
+)

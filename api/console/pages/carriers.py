@@ -188,6 +188,9 @@ def carrier_page(
         data["history_total"] = len(entries)
         data["borrow"] = out[0] if out else None
         data["expires_on"] = shown.expires_on
+    from api.console.pages.disclosure import carrier_record  # it imports this module
+
+    data["disclosures"] = [] if shown.restricted else carrier_record(call, c)  # R16
     data.update(
         failed=failed,
         errors=problems.fields if problems else {},

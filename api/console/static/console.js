@@ -144,10 +144,10 @@
 
   // --- live parts: [data-refresh] regions re-rendered by the server on each event -----
   let pending = null;
-  // Rows that arrived in the last half minute stay marked as new across refreshes (one
-  // crossing brings a movement, an alert and a carrier event, each a refresh).
+  // Rows that arrived live stay marked for a while, across the re-renders that later
+  // events cause (several events of one crossing arrive within a second).
   const fresh = new Map();
-  const FRESH_MS = 30000;
+  const FRESH_MS = 60000;
   function refresh() {
     if (pending) return;
     pending = setTimeout(function () {
@@ -162,8 +162,8 @@
             const now = Date.now();
             $$("[data-key]", region).forEach(function (e) {
               const key = e.dataset.key;
-              if (!before.has(key) && !fresh.has(key)) fresh.set(key, now);
-              if (fresh.has(key) && now - fresh.get(key) < FRESH_MS) e.classList.add("new");
+              if (!before.has(key)) fresh.set(key, now);
+              if (now - (fresh.get(key) || 0) < FRESH_MS) e.classList.add("new");
             });
             region.dispatchEvent(new CustomEvent("refreshed", { bubbles: true }));
           });

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from tracker.domain.errors import RuleViolation
 from tracker.domain.levels import Level
+from tracker.domain.meetings import Handout, HandoutState, Meeting
 from tracker.domain.model import (
     AlertType,
     ApprovalState,
@@ -32,11 +33,15 @@ class Authorizations:
     borrows: tuple[Borrow, ...] = ()
     circulations: tuple[Circulation, ...] = ()
     carry_outs: tuple[CarryOut, ...] = ()
+    meetings: tuple[Meeting, ...] = ()  # R17: open meetings the carrier is material of
+    handouts: tuple[Handout, ...] = ()  # R17: its hand-outs to attendees
 
     def destinations(self) -> set[str]:
-        """Places named by active borrows and circulations."""
+        """Places named by active borrows and circulations, and the rooms of open
+        meetings the carrier is material of (R17)."""
         out = {b.destination for b in self.borrows if b.state is BorrowState.OUT}
         out |= {c.destination for c in self.circulations if c.state is CirculationState.ACTIVE}
+        out |= {m.room for m in self.meetings if m.open}
         return out
 
     def active_carry_out(self, at: datetime) -> CarryOut | None:
@@ -47,12 +52,14 @@ class Authorizations:
         return None
 
     def holders(self) -> set[str]:
-        """People entitled to have the carrier in hand now (borrowers out, carrier person)."""
+        """People entitled to have the carrier in hand now (borrowers out, carrier person,
+        attendees it is handed out to)."""
         out = {b.borrower for b in self.borrows if b.state is BorrowState.OUT}
         for c in self.carry_outs:
             if c.state is ApprovalState.APPROVED:
                 out.add(c.carrier_person)
                 out.update(c.escorts)
+        out |= {h.attendee for h in self.handouts if h.state is HandoutState.OUT}
         return out
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.domain.disclosure import Handling
 from tracker.domain.errors import RuleViolation
+from tracker.domain.meetings import Handout, Meeting
 from tracker.domain.model import (
     Borrow,
     Carrier,
@@ -15,6 +17,7 @@ from tracker.domain.model import (
     Destruction,
     LevelChange,
 )
+from tracker.domain.seals import Seal
 
 # What "custody" is: a carrier's state, place and holder; a request's state. A new
 # carrier or request is a change too.
@@ -26,6 +29,10 @@ CUSTODY_FIELDS: dict[type, tuple[str, ...]] = {
     CopyRequest: ("state",),
     Destruction: ("state",),
     LevelChange: ("state",),
+    Handling: ("state",),  # R18: instructed, handled
+    Meeting: ("state",),  # R17
+    Handout: ("state",),  # R17
+    Seal: ("state",),  # R19
 }
 
 

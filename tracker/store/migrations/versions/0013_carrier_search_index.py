@@ -10,7 +10,7 @@ Neither is in the models' metadata (a virtual table, operator-class indexes):
 :data:`tracker.store.tables.NOT_IN_MODELS` names them for the schema comparison.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.exc import DBAPIError
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
