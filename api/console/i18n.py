@@ -82,7 +82,9 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "cancelled": ("已取消", "cancelled"),
     },
     "circulation": {
+        "requested": ("待审批", "awaiting approval"),
         "active": ("传阅中", "circulating"),
+        "rejected": ("未批准", "rejected"),
         "done": ("已完成", "done"),
         "cancelled": ("已取消", "cancelled"),
     },

@@ -101,6 +101,7 @@ _KEEPING = frozenset(
         "return_carry_out",
         "inventory",
         "borrow_for_others",
+        "request_level_change",
         "reading",  # R16: open and close reading sessions
         "handle",  # R18: record a top-secret receipt handled
         "meeting",  # R17: register meetings, hand out and collect materials, sweep

@@ -319,7 +319,7 @@ def test_the_actions_on_a_carrier_page_by_role(desk: Desk) -> None:
     page.fill("form[action$='/reclassify'] input[name=period]", "99y")
     page.fill("form[action$='/reclassify'] input[name=reason]", "内容涉及更高密级")
     page.get_by_role("button", name="变更密级").click()
-    problem = page.locator("form[action$='/reclassify'] [id=period-error]").inner_text()
+    problem = page.locator("form[action$='/reclassify'] #reclassify-period-error").inner_text()
     assert "不能为99年" in problem, problem  # beside the field
     assert page.input_value("form[action$='/reclassify'] input[name=reason]") == "内容涉及更高密级"
     page.fill("form[action$='/reclassify'] input[name=period]", "10y")

@@ -19,7 +19,7 @@ from tests.db import only_sqlite
 from tests.services.conftest import receive_one
 from tracker.domain.clock import ManualClock
 from tracker.domain.levels import Level
-from tracker.domain.model import LossKind
+from tracker.domain.model import BorrowState, LossKind
 from tracker.services import accounts, borrowing, loss, people
 from tracker.services.base import Services
 
@@ -589,3 +589,119 @@ def test_a_refusal_names_no_field_identifier(browser: Any, svc: Services) -> Non
     )
     assert r.status_code == 422
     assert "须填写变更密级的理由" in r.text and "reason：" not in r.text
+
+
+def test_a_circulation_is_asked_approved_in_the_inbox_and_issued_at_the_desk(
+    browser: Any, svc: Services
+) -> None:
+    from tracker.services import receive
+
+    c = receive_one(svc, Level.SECRET)
+    receive.store_in_safe(svc, "carol", c.serial, "safe-s1")
+    carol = browser("carol")
+    data = {"serial": c.serial, "readers": ["alice", "erin"], "destination": "reading"}
+    r = carol.post("/console/circulations", data)
+    assert r.status_code == 303, r.text[:500]
+    listed = carol.follow(r).text
+    assert "已提交传阅申请" in listed
+    row = re.search(r'<table id="circulation-list">.*?</table>', listed, re.S)
+    assert row and c.serial in row.group(0) and "待审批" in row.group(0)
+    ann = browser("ann")
+    assert re.search(r'id="pending-circulations">1<', ann.get("/console/").text)
+    inbox = ann.get("/console/inbox").text
+    section = re.search(r'<section class="panel" id="circulations">.*?</section>', inbox, re.S)
+    assert section and c.serial in section.group(0) and "李核心（alice）" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    done = ann.post(f"/console/inbox/circulations/{rid.group(1)}/approve", {"note": ""})
+    assert "已批准" in ann.follow(done).text
+    card = carol.get(f"/console/desk?code={c.serial}").text
+    assert "传阅下一位" in card and "李核心（alice）" in card
+    circ = re.search(r'name="circulation" value="([0-9a-f]+)"', card)
+    assert circ
+    issued = carol.post("/console/desk/issue-next", {"circulation": circ.group(1)})
+    assert "已交下一位阅读人" in carol.follow(issued).text
+    with svc.read() as uow:
+        (out,) = uow.borrows.find(carrier=c.serial, state=BorrowState.OUT)
+    assert out.borrower == "alice"
+
+
+def test_the_custodian_asks_for_a_level_change_and_the_approver_decides(
+    browser: Any, svc: Services
+) -> None:
+    c = receive_one(svc, Level.SECRET)
+    carol = browser("carol")
+    page = carol.get(f"/console/carriers/{c.serial}").text
+    assert 'id="ask-level-change"' in page and 'action="/console/carriers/' in page
+    assert f"/console/carriers/{c.serial}/reclassify" not in page  # that is the approver's
+    bad = carol.post(
+        f"/console/carriers/{c.serial}/level-change",
+        {"level": "confidential", "period": "99y", "reason": "降密"},
+    )
+    assert bad.status_code == 422
+    found = re.search(r'id="ask-period-error">([^<]*)<', bad.text)
+    assert found and "不能为" in found.group(1)
+    asked = carol.post(
+        f"/console/carriers/{c.serial}/level-change",
+        {"level": "confidential", "period": "5y", "reason": "内容已部分公开"},
+    )
+    assert "已提交，等待审批" in carol.follow(asked).text
+    ann = browser("ann")
+    assert re.search(r'id="pending-level-changes">1<', ann.get("/console/").text)
+    inbox = ann.get("/console/inbox").text
+    section = re.search(r'<section class="panel" id="level-changes">.*?</section>', inbox, re.S)
+    assert section and c.serial in section.group(0) and "秘密" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    done = ann.post(f"/console/inbox/level-changes/{rid.group(1)}/approve", {"note": "同意"})
+    assert "已批准" in ann.follow(done).text
+    shown = carol.get(f"/console/carriers/{c.serial}").text
+    assert "秘密★5年" in shown
+    # an early declassification asked and turned down, with the reason
+    carol.post(
+        f"/console/carriers/{c.serial}/level-change", {"declassify": "1", "reason": "已过时"}
+    )
+    section = re.search(
+        r'<section class="panel" id="level-changes">.*?</section>',
+        ann.get("/console/inbox").text,
+        re.S,
+    )
+    assert section and "提前解密" in section.group(0)
+    rid = re.search(r'data-request="([0-9a-f]+)"', section.group(0))
+    assert rid
+    no = ann.post(f"/console/inbox/level-changes/{rid.group(1)}/reject", {"note": "仍需保密"})
+    assert "已不批准" in ann.follow(no).text
+    with svc.read() as uow:
+        r = uow.level_changes.get(rid.group(1))
+    assert r is not None and r.state.value == "rejected" and r.decision_note == "仍需保密"
+
+
+def test_element_ids_are_unique_on_pages_with_many_forms(browser: Any) -> None:
+    carol = browser("carol")
+    two = _delivery() | {
+        "declared_count": "2",
+        **{
+            k.replace("items[0]", "items[1]"): v
+            for k, v in _delivery("第二件").items()
+            if "items[0]" in k
+        },
+    }
+    r = carol.post("/console/receive", two)
+    assert r.status_code == 303, r.text[:500]
+    serial = re.search(r"s=([A-Z0-9-]+)", r.headers["location"])
+    assert serial
+    oscar = browser("oscar")
+    pages = [
+        (carol, r.headers["location"]),
+        (carol, f"/console/carriers/{serial.group(1)}"),
+        (oscar, f"/console/carriers/{serial.group(1)}"),
+        (carol, "/console/receive"),
+        (carol, f"/console/desk?code={serial.group(1)}"),
+        (oscar, "/console/inbox"),
+        (oscar, "/console/audit"),
+        (carol, "/console/borrows"),
+        (carol, "/console/carry-outs"),
+    ]
+    for who, path in pages:  # a label's "for" finds its own field; a test its own element
+        ids = re.findall(r'\sid="([^"]+)"', who.get(path).text)
+        assert len(ids) == len(set(ids)), (path, sorted({i for i in ids if ids.count(i) > 1}))

@@ -22,8 +22,8 @@ from api.console.pages.carriers import people_options, places
 from api.console.web import PAGES, Call
 from api.errors import status_of
 from tracker.domain.errors import InvalidInput, NotFound, TrackerError
-from tracker.domain.model import ApprovalState, BorrowState, PlaceKind
-from tracker.services import borrowing, carry_out, copying, destruction
+from tracker.domain.model import ApprovalState, BorrowState, CirculationState, PlaceKind
+from tracker.services import borrowing, carry_out, classification, copying, destruction
 
 # --- one call per decision -------------------------------------------------------------
 
@@ -34,6 +34,12 @@ def _decide_borrow(call: Call, rid: str, approve: bool, note: str) -> Any:
     if approve:
         return borrowing.approve_borrow(call.svc, call.actor, rid, note)
     return borrowing.reject_borrow(call.svc, call.actor, rid, note)
+
+
+def _decide_circulation(call: Call, rid: str, approve: bool, note: str) -> Any:
+    if approve:
+        return borrowing.approve_circulation(call.svc, call.actor, rid, note)
+    return borrowing.reject_circulation(call.svc, call.actor, rid, note)
 
 
 def _decide_carry_out(call: Call, rid: str, approve: bool, note: str) -> Any:
@@ -54,11 +60,19 @@ def _decide_destruction(call: Call, rid: str, approve: bool, note: str) -> Any:
     return destruction.reject_destruction(call.svc, call.actor, rid, note)
 
 
+def _decide_level_change(call: Call, rid: str, approve: bool, note: str) -> Any:
+    if approve:
+        return classification.approve_level_change(call.svc, call.actor, rid, note)
+    return classification.reject_level_change(call.svc, call.actor, rid, note)
+
+
 DECIDE: dict[str, Decide] = {
     "borrows": _decide_borrow,
+    "circulations": _decide_circulation,
     "carry-outs": _decide_carry_out,
     "copies": _decide_copy,
     "destructions": _decide_destruction,
+    "level-changes": _decide_level_change,
 }
 
 
@@ -125,18 +139,27 @@ def inbox(call: Call) -> Response:
     """Everything waiting for an approver's decision, oldest first."""
     with call.svc.read() as uow:
         borrows = uow.borrows.find(state=BorrowState.REQUESTED, order_by="requested_at")
+        circulations = uow.circulations.find(
+            state=CirculationState.REQUESTED, order_by="started_at"
+        )
         carry_outs = uow.carry_outs.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         copies = uow.copy_requests.find(state=ApprovalState.REQUESTED, order_by="requested_at")
         destructions = uow.destructions.find(state=ApprovalState.REQUESTED, order_by="requested_at")
+        level_changes = uow.level_changes.find(
+            state=ApprovalState.REQUESTED, order_by="requested_at"
+        )
     serials = {b.carrier for b in borrows} | {r.original for r in copies}
+    serials |= {c.carrier for c in circulations} | {r.carrier for r in level_changes}
     serials |= {s for co in carry_outs for s in co.carriers}
     serials |= {s for d in destructions for s in d.carriers}
     return call.render(
         "inbox.html",
         borrows=borrows,
+        circulations=circulations,
         carry_outs=carry_outs,
         copies=copies,
         destructions=destructions,
+        level_changes=level_changes,
         carriers=_carriers(call, serials),
     )
 

@@ -82,7 +82,10 @@ def borrows_page(call: Call, status: int = 200, problems: Problems | None = None
             ]
             recent = []
         circulations = (
-            uow.circulations.find(state=CirculationState.ACTIVE, order_by="-started_at")
+            uow.circulations.find(
+                state=[CirculationState.REQUESTED, CirculationState.ACTIVE],
+                order_by="-started_at",
+            )
             if me.keeper
             else []
         )

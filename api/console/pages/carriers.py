@@ -23,7 +23,7 @@ from tracker.config import printers_of
 from tracker.domain.errors import NotFound, TrackerError
 from tracker.domain.levels import Level
 from tracker.domain.model import Carrier, CarrierState, LossKind, PlaceKind
-from tracker.services import borrowing, classification, custody, loss, receive
+from tracker.services import borrowing, custody, loss, receive
 from tracker.services.dashboard import OPEN
 
 PAGE = 50
@@ -267,7 +267,7 @@ def show(call: Call) -> Response:
     return carrier_page(call)
 
 
-def _act(call: Call, form: str, action: str, fn: Any, *args: Any, ok: str) -> Response:
+def act(call: Call, form: str, action: str, fn: Any, *args: Any, ok: str) -> Response:
     """Run one action of the carrier page; on a refusal the page again, with the reason
     beside the field at fault and the user's input kept."""
     try:
@@ -284,7 +284,7 @@ def store(call: Call) -> Response:
     """Lock the carrier in its home safe (or the one chosen)."""
     serial = call.path["serial"]
     safe = call.value("safe") or None
-    return _act(
+    return act(
         call,
         "store",
         "store",
@@ -302,7 +302,7 @@ def transfer(call: Call) -> Response:
     """A new home room and safe (R1)."""
     serial = call.path["serial"]
     args = (call.value("room"), call.value("safe") or None, call.value("reason"))
-    return _act(
+    return act(
         call,
         "transfer",
         "transfer",
@@ -315,66 +315,6 @@ def transfer(call: Call) -> Response:
     )
 
 
-@PAGES.post("/console/carriers/{serial}/reclassify", "carriers")
-def reclassify(call: Call) -> Response:
-    """A new level and period by the approver (R11)."""
-    serial = call.path["serial"]
-    problems = Problems(call.lang)
-    level = problems.level(call.value("level"), "level")
-    period = problems.period(call.value("period"), "period")
-    if problems or level is None or period is None:
-        return carrier_page(call, status=422, failed="reclassify", problems=problems)
-    return _act(
-        call,
-        "reclassify",
-        "reclassify",
-        classification.reclassify,
-        call.svc,
-        call.actor,
-        serial,
-        level,
-        period,
-        call.value("reason"),
-        ok=call.t("密级已变更，请补打标签", "Reclassified: print a new label"),
-    )
-
-
-@PAGES.post("/console/carriers/{serial}/declassify", "carriers")
-def declassify(call: Call) -> Response:
-    """Declassify early by the approver (R11)."""
-    serial = call.path["serial"]
-    return _act(
-        call,
-        "declassify",
-        "declassify",
-        classification.declassify,
-        call.svc,
-        call.actor,
-        serial,
-        call.value("reason"),
-        ok=call.t("已解密", "Declassified"),
-    )
-
-
-@PAGES.post("/console/carriers/{serial}/scope", "carriers")
-def widen(call: Call) -> Response:
-    """Add people or departments to the knowledge scope (approver)."""
-    serial = call.path["serial"]
-    return _act(
-        call,
-        "scope",
-        "widen_scope",
-        classification.widen_scope,
-        call.svc,
-        call.actor,
-        serial,
-        call.values("people"),
-        call.values("departments"),
-        call.value("reason"),
-        ok=call.t("知悉范围已扩大", "Knowledge scope widened"),
-    )
-
-
 @PAGES.post("/console/carriers/{serial}/loss", "carriers")
 def report_loss(call: Call) -> Response:
     """Report the carrier lost, stolen or leaked (R13)."""
@@ -384,7 +324,7 @@ def report_loss(call: Call) -> Response:
     at = problems.moment(call.value("discovered_at"), "discovered_at", call.svc.site.calendar.tz)
     if problems or kind is None or at is None:
         return carrier_page(call, status=422, failed="loss", problems=problems)
-    return _act(
+    return act(
         call,
         "loss",
         "report_loss",
@@ -403,7 +343,7 @@ def report_loss(call: Call) -> Response:
 def found(call: Call) -> Response:
     """A missing carrier is back with the custodian."""
     serial = call.path["serial"]
-    return _act(
+    return act(
         call,
         "found",
         "found",

@@ -15,7 +15,14 @@ from api.console import access
 from api.console.web import PAGES, Call
 from api.views import alert_view
 from tracker.domain.levels import Level
-from tracker.domain.model import AlertState, BorrowState, CarrierState, Severity
+from tracker.domain.model import (
+    AlertState,
+    ApprovalState,
+    BorrowState,
+    CarrierState,
+    CirculationState,
+    Severity,
+)
 from tracker.services import dashboard
 from tracker.services.dashboard import OPEN
 
@@ -41,6 +48,13 @@ def _data(call: Call) -> dict[str, Any]:
         data["alert_tiles"] = [(s, f.alerts[s]) for s in (Severity.CRITICAL, Severity.WARNING)]
     if me.role in (Role.APPROVER, Role.OFFICER):
         data["pending"] = dashboard.pending_approvals(svc)
+        with svc.read() as uow:
+            data["pending"]["circulations"] = uow.circulations.count(
+                state=CirculationState.REQUESTED
+            )
+            data["pending"]["level_changes"] = uow.level_changes.count(
+                state=ApprovalState.REQUESTED
+            )
     if me.keeper:
         data["devices"] = _by_place(dashboard.devices(svc))
         moves = dashboard.recent_movements(svc, _MOVES)
