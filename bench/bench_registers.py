@@ -128,15 +128,14 @@ def measure(url: str, what: str, days: int) -> dict[str, Any]:
     """In a child process: one export (or the bare query) of the first ``days`` days."""
     import zipfile  # noqa: F401  - imported before the baseline memory is read
 
-    from fpdf import FPDF  # noqa: F401
+    from fontTools.ttLib import TTFont  # noqa: F401
 
     from labels.fonts import find_cjk_font
     from tracker.bootstrap import build
-    from tracker.reports import pdf_writer, writer
+    from tracker.reports import writer
     from tracker.services.registers.base import RegisterQuery
     from tracker.services.registers.export import export_register
 
-    pdf_writer.MAX_ROWS = None  # measured beyond the service's PDF limit (50,000 rows)
     find_cjk_font()
     svc = build(url=url, clock=ManualClock(NOW), migrate=False).services
     query = RegisterQuery(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=days - 1))

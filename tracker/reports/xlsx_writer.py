@@ -73,7 +73,7 @@ def _serial(at: datetime) -> float:
     return at.toordinal() - _ORDINAL_0 + seconds / 86400
 
 
-_CACHED = 20_000  # distinct texts kept escaped (names, markings, titles repeat)
+_CACHED = 2048  # distinct texts kept escaped (names, markings, titles repeat; bounded)
 
 
 def _row_writer(refs: list[tuple[int, str]]) -> Callable[[tuple[Cell, ...], int], str]:
