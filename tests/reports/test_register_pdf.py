@@ -204,9 +204,9 @@ def test_a_font_with_cff_outlines_is_embedded_as_truetype(tmp_path: Path) -> Non
     # the embedded program: TrueType outlines converted from the cubic ones
     from fontTools.ttLib import TTFont
 
-    from tracker.reports.pdf_stream import _subset
+    from tracker.reports.pdf_stream import _Font, _subset
 
-    program, gids = _subset(font, "借阅")
+    program, gids = _subset(_Font(font).tt, "借阅")
     with TTFont(io.BytesIO(program)) as tt:
         assert "glyf" in tt and "CFF " not in tt
         order = tt.getGlyphOrder()

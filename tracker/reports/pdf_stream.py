@@ -224,7 +224,7 @@ class _Font:
         ps_name = tt["name"].getDebugName(6) or "CJKFont"
         name = f"{tag}+" + "".join(ch for ch in ps_name if ch.isalnum() or ch in "-_")
         used = self.chars[1:]
-        program, gids = _subset(self.file, used)
+        program, gids = _subset(tt, used)
         data = zlib.compress(program, 6)
         file2 = pdf._object(
             f"<< /Length {len(data)} /Length1 {len(program)} /Filter /FlateDecode >>\n"
@@ -263,17 +263,18 @@ class _Font:
         )
 
 
-def _subset(font: FontFile, chars: Iterable[str]) -> tuple[bytes, list[int]]:
-    """The font cut down to ``chars`` as TrueType bytes, and each character's glyph."""
+def _subset(tt: Any, chars: Iterable[str]) -> tuple[bytes, list[int]]:
+    """The font ``tt`` cut down (in place) to ``chars``, as TrueType bytes, and each
+    character's glyph. The document's own lazily loaded font is cut: opening the file
+    again would hold its tables twice."""
     wanted = list(chars)
-    with TTFont(font.path, fontNumber=font.index) as tt:
-        subset_font(tt, "".join(wanted))
-        if "glyf" not in tt:
-            _to_truetype(tt)
-        cmap = tt.getBestCmap() or {}
-        gids = [tt.getGlyphID(cmap[ord(ch)]) if ord(ch) in cmap else 0 for ch in wanted]
-        out = io.BytesIO()
-        tt.save(out)
+    subset_font(tt, "".join(wanted))
+    if "glyf" not in tt:
+        _to_truetype(tt)
+    cmap = tt.getBestCmap() or {}
+    gids = [tt.getGlyphID(cmap[ord(ch)]) if ord(ch) in cmap else 0 for ch in wanted]
+    out = io.BytesIO()
+    tt.save(out)
     return out.getvalue(), gids
 
 
