@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, ThrottleBucket, User
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import (
@@ -329,6 +330,15 @@ class EvidenceStore(Protocol):
         ...
 
 
+class StreamLog(Protocol):
+    """The live stream's events in the database, shared by every process on it."""
+
+    def append(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Queue ``(kind, data)`` events; the commit writes them as one batch, numbered
+        in commit order, and tells every listening process."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.
 
@@ -389,6 +399,12 @@ class UnitOfWork(Protocol):
     def attachments(self) -> Repository[Attachment]: ...
 
     @property
+    def disclosures(self) -> Repository[Disclosure]: ...
+
+    @property
+    def handlings(self) -> Repository[Handling]: ...
+
+    @property
     def users(self) -> Repository[User]: ...
 
     @property
@@ -417,6 +433,9 @@ class UnitOfWork(Protocol):
 
     @property
     def evidence(self) -> EvidenceStore: ...
+
+    @property
+    def stream(self) -> StreamLog: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

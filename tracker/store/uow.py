@@ -22,6 +22,7 @@ from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.domain.ledger import derive_key
 from tracker.domain.rules import CustodyChanges
@@ -37,6 +38,7 @@ from tracker.store.repositories import (
     SqlMovementRepository,
     SqlRepository,
 )
+from tracker.store.stream import SqlStreamLog
 from tracker.store.tables import ENTITY_ROWS
 from tracker.store.throttle import SqlLoginThrottle
 
@@ -64,6 +66,8 @@ class SqlUnitOfWork:
     alerts: SqlAlertRepository
     notifications: SqlRepository[m.Notification]
     attachments: SqlRepository[Attachment]
+    disclosures: SqlRepository[Disclosure]
+    handlings: SqlRepository[Handling]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
     console_sessions: SqlRepository[ses.ConsoleSession]
@@ -74,6 +78,7 @@ class SqlUnitOfWork:
     admin_log: SqlLedger
     throttle: SqlLoginThrottle
     evidence: SqlEvidence
+    stream: SqlStreamLog
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -127,6 +132,8 @@ class SqlUnitOfWork:
         self.alerts = repo(m.Alert, SqlAlertRepository)
         self.notifications = repo(m.Notification)
         self.attachments = repo(Attachment)
+        self.disclosures = repo(Disclosure)
+        self.handlings = repo(Handling)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
         self.console_sessions = repo(ses.ConsoleSession)
@@ -137,6 +144,7 @@ class SqlUnitOfWork:
         self.admin_log = SqlLedger(session, self._admin_key, write=self.write, tables=ADMIN_LOG)
         self.throttle = SqlLoginThrottle(session)
         self.evidence = SqlEvidence(session)
+        self.stream = SqlStreamLog(session)
 
     def __exit__(
         self,
@@ -177,6 +185,7 @@ class SqlUnitOfWork:
             self.copy_requests,
             self.destructions,
             self.level_changes,
+            self.handlings,
         )
         entries, recorded = self.ledger.appended
         return CustodyChanges(
@@ -219,6 +228,7 @@ class SqlUnitOfWork:
             )
         try:
             self.flush()
+            self.stream.flush()  # last: it fixes the commit order (tracker.store.stream)
             with translating("committing"):
                 session.commit()
         except TrackerError:
@@ -229,6 +239,7 @@ class SqlUnitOfWork:
             raise translate(error, "committing") from error
         self.ledger.reset()
         self.admin_log.reset()
+        self.stream.reset()
 
     def rollback(self) -> None:
         """Discard every change; objects handed out before are no longer tracked."""
@@ -244,3 +255,4 @@ class SqlUnitOfWork:
             r.forget()
         self.ledger.reset()
         self.admin_log.reset()
+        self.stream.reset()
