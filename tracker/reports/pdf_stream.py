@@ -170,7 +170,6 @@ class _Font:
     character as first used, and at the end the embedded subset."""
 
     def __init__(self, font: FontFile) -> None:
-        self.file = font
         tt = TTFont(font.path, fontNumber=font.index, lazy=True)
         self.cmap: dict[int, str] = tt.getBestCmap() or {}
         self.hmtx = tt["hmtx"]
