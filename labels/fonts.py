@@ -171,11 +171,17 @@ def _subset_options() -> subset.Options:
     return opts
 
 
-def subset_ttf(font: TTFont, chars: str) -> bytes:
-    """Cut ``font`` (modified in place) down to the glyphs of ``chars``; TrueType bytes."""
+def subset_font(font: TTFont, chars: str) -> None:
+    """Cut ``font`` (in place) down to the glyphs of ``chars``: no hinting, no layout
+    features, a drawn .notdef."""
     sub = subset.Subsetter(_subset_options())
     sub.populate(text=chars)
     sub.subset(font)
+
+
+def subset_ttf(font: TTFont, chars: str) -> bytes:
+    """Cut ``font`` (modified in place) down to the glyphs of ``chars``; TrueType bytes."""
+    subset_font(font, chars)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

@@ -189,3 +189,30 @@ def login(page: Any, base: str, username: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(re.compile(r".*/console/.*"))
+
+
+def require_chromium() -> str:
+    """Debian's Chromium, or the test is skipped saying why (failed with CI=true)."""
+    if CHROMIUM is None:
+        import pytest
+
+        from tests.conftest import IN_CI
+
+        message = "Chromium is not installed (Debian package: chromium)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true requires it")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Playwright driving Debian's binary)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -135,3 +135,30 @@ def test_an_english_site_gets_the_report_in_english(
     (att,) = list(msg.iter_attachments())
     text = _pdf_text(att.get_content(), tmp_path)
     assert "custodystatistics" in text and "Page1of" in text
+
+
+@only_sqlite
+def test_the_report_pdf_carries_its_three_charts_as_pictures(
+    office: Office, tmp_path: Path
+) -> None:
+    from tests.reports.helpers import export
+    from tracker.services.registers.base import RegisterQuery
+
+    pdf = tmp_path / "s.pdf"
+    export(
+        office.svc,
+        "oscar",
+        "summary",
+        RegisterQuery(date(2026, 11, 1), date(2026, 11, 30)),
+        "pdf",
+        pdf,
+    )
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert len(listing) == 3  # carriers by level and state, received and destroyed, alerts
+    for line in listing:
+        width, height = (int(v) for v in line.split()[3:5])
+        assert width > 600 and height > 250  # pictures, drawn at 150 dpi
+    text = _pdf_text(pdf.read_bytes(), tmp_path)
+    assert "载体数量" in text and "本期收文、销毁与借阅" in text and "告警" in text

@@ -139,22 +139,6 @@ def test_api_refuses_before_the_download_with_clear_errors(
 
 
 @only_sqlite
-def test_api_a_pdf_too_long_is_refused_whole(
-    office: Office, client: TestClient, auth: Callable[..., dict[str, str]], monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    from tracker.reports import pdf_writer
-
-    monkeypatch.setattr(pdf_writer, "MAX_ROWS", 1)
-    r = _get(client, auth, "carol", "/api/v1/registers/borrows?from=2026-11-01&to=2026-11-30")
-    assert r.status_code == 422 and r.json()["error"]["field"] == "format"
-    assert "XLSX" in r.json()["error"]["message"] or "XLSX" in r.text
-    r = _get(
-        client, auth, "carol", "/api/v1/registers/borrows?from=2026-11-01&to=2026-11-30&format=xlsx"
-    )
-    assert r.status_code == 200  # the spreadsheet has no limit
-
-
-@only_sqlite
 def test_cli_report_writes_the_file_whole_and_private(
     office: Office, db_url: str, ledger_key: bytes, tmp_path: Path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]

@@ -13,8 +13,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
-from tests.console.harness import CHROMIUM, CHROMIUM_ARGS, DESK, TABLET, Served, login, serve, shoot
+from tests.console.harness import (
+    DESK,
+    TABLET,
+    Served,
+    chromium,
+    login,
+    require_chromium,
+    serve,
+    shoot,
+)
 from tests.reports.helpers import pdf_text, xlsx_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -22,28 +30,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    if CHROMIUM is None:
-        message = "Chromium is not installed (Debian package: chromium)"
-        if IN_CI:
-            pytest.fail(f"{message}; CI=true requires it")
-        pytest.skip(message)
+    require_chromium()
     with serve(tmp_path_factory.mktemp("registers")) as served:
         assert served.samples and {"oscar", "bob"} <= served.passwords.keys()
         yield served
 
 
 @pytest.fixture(scope="module")
-def chromium(office: Served) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(office: Served) -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
-def _page(office: Served, chromium: Any, who: str, viewport: dict[str, int] = DESK) -> Any:
-    context = chromium.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+def _page(office: Served, browser: Any, who: str, viewport: dict[str, int] = DESK) -> Any:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     login(page, office.base, who, office.passwords[who])
@@ -51,9 +51,9 @@ def _page(office: Served, chromium: Any, who: str, viewport: dict[str, int] = DE
 
 
 def test_the_registers_page_draws_its_charts_and_downloads_each_book(
-    office: Served, chromium: Any, tmp_path: Path
+    office: Served, browser: Any, tmp_path: Path
 ) -> None:
-    page = _page(office, chromium, "oscar")
+    page = _page(office, browser, "oscar")
     page.get_by_role("link", name="登记簿").click()
     page.wait_for_url("**/console/registers")
     today = date.today()  # the server's clock is the real one
@@ -84,15 +84,15 @@ def test_the_registers_page_draws_its_charts_and_downloads_each_book(
     got.value.save_as(report)
     assert "涉密载体管理统计报告" in "".join(pdf_text(report).split())
 
-    tablet = _page(office, chromium, "oscar", TABLET)
+    tablet = _page(office, browser, "oscar", TABLET)
     tablet.goto(page.url)
     overflow = tablet.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1  # nothing wider than the screen
     shoot(tablet, "tablet-registers")
 
 
-def test_staff_are_not_offered_the_registers(office: Served, chromium: Any) -> None:
-    page = _page(office, chromium, "bob")
+def test_staff_are_not_offered_the_registers(office: Served, browser: Any) -> None:
+    page = _page(office, browser, "bob")
     assert page.get_by_role("link", name="登记簿").count() == 0
     response = page.goto(office.base + "/console/registers")
     assert response is not None and response.status == 403

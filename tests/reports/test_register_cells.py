@@ -148,7 +148,7 @@ def test_handovers(office: Office, november: RegisterQuery, tmp_path: Path) -> N
             "机密★5年",
             "1/3",
             12,
-            None,  # no approver is named in a handover (issue 10): the supervisor signs below
+            "钱领导",  # the supervising leader who signed the handover, logged in
             "王机要",
         ]
     ]

@@ -73,7 +73,7 @@ def _serial(at: datetime) -> float:
     return at.toordinal() - _ORDINAL_0 + seconds / 86400
 
 
-_CACHED = 20_000  # distinct texts kept escaped (names, markings, titles repeat)
+_CACHED = 2048  # distinct texts kept escaped (names, markings, titles repeat; bounded)
 
 
 def _row_writer(refs: list[tuple[int, str]]) -> Callable[[tuple[Cell, ...], int], str]:
@@ -84,9 +84,9 @@ def _row_writer(refs: list[tuple[int, str]]) -> Callable[[tuple[Cell, ...], int]
     texts: dict[str, str] = {}  # text -> the cell's XML after its reference
 
     def inline(value: str) -> str:
-        if len(texts) >= _CACHED:
-            texts.clear()
-        tail = texts[value] = _inline(value)
+        tail = _inline(value)
+        if len(texts) < _CACHED:  # the first texts seen (names, markings) stay; no churn
+            texts[value] = tail
         return tail
 
     def write(row: tuple[Cell, ...], r: int) -> str:
