@@ -94,7 +94,7 @@ class LazyGroup(TyperGroup):
             self.commands.setdefault(name, _Placeholder(name, help=text))
 
     def resolve_command(
-        self, ctx: typer.Context, args: list[str]
+        self, ctx: Any, args: list[str]
     ) -> tuple[str | None, Any, list[str]]:
         """Import the module of the command about to run, then resolve as usual."""
         if args and isinstance(self.commands.get(args[0]), _Placeholder):
