@@ -162,7 +162,12 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # already plain (not subclasses)
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, Enum):
@@ -262,19 +267,19 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
     """Seal ``draft`` as entry number ``seq`` following ``prev_hash``."""
     data = plain_data(draft.data)
     at = draft.at.astimezone(UTC)
-    body = canonical(
+    body = canonical_text(
         draft.action.value,
-        at,
+        iso(at),
         draft.actor,
         draft.carrier,
         draft.approver,
         draft.from_place,
         draft.to_place,
         draft.reason,
-        data,
+        canonical_data(data),
         prev_hash,
     )
-    digest = hashlib.sha256(body).hexdigest()
+    digest = hashlib.sha256(body.encode()).hexdigest()
     return Entry(
         seq=seq,
         action=draft.action.value,
@@ -294,7 +299,7 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
 
 def mac_of(key: bytes, digest: str) -> str:
     """HMAC-SHA256 of an entry hash under the ledger key."""
-    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, digest.encode("ascii"), "sha256").hex()
 
 
 def derive_key(key: bytes, purpose: str) -> bytes:

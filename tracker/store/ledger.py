@@ -77,7 +77,8 @@ _COLUMNS = tuple(f.name for f in dataclasses.fields(Entry))
 
 
 def _row_values(e: Entry) -> dict[str, Any]:
-    return {name: getattr(e, name) for name in _COLUMNS}
+    d = e.__dict__
+    return {name: d[name] for name in _COLUMNS}
 
 
 def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
