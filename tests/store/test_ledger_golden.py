@@ -139,3 +139,24 @@ def test_the_database_ledger_stores_the_golden_hashes_macs_and_head(engine: Engi
     with engine.connect() as conn:
         head = conn.execute(select(HEAD.c.count, HEAD.c.last_hash, HEAD.c.mac)).one()
     assert tuple(head) == (3, HASHES[-1], HEAD_MAC)
+
+
+def test_the_database_puts_the_golden_canonical_bytes_together(engine: Engine) -> None:
+    """``tracker audit verify`` hashes bytes the database puts together from the stored
+    columns (issue 16); for the golden entries they are the golden bytes."""
+    from tracker.store.ledger_verify import _Rows
+
+    with SqlUnitOfWork(engine, KEY) as uow:
+        for draft in DRAFTS:
+            uow.ledger.append(draft)
+        uow.commit()
+    with SqlUnitOfWork(engine, KEY, write=False) as uow:
+        rows = _Rows(uow.session.connection(), HEAD.metadata.tables["ledger_entries"])
+        window = rows.window(0)
+    assert window is not None
+    count, first, bodies, chain = window
+    assert (count, first) == (3, 1)
+    assert [b.decode() for b in bodies] == CANONICAL
+    assert chain == "".join(
+        p + h + m for p, h, m in zip([GENESIS, *HASHES[:2]], HASHES, MACS, strict=True)
+    )

@@ -178,7 +178,12 @@ def iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # already plain (not subclasses)
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, Enum):
@@ -191,6 +196,50 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+# The encoder of the canonical form: sorted keys, no whitespace, UTF-8 kept as is.
+_DATA_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_STRING = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _STRING(value)
+    return _DATA_ENCODER.encode(value)
+
+
+def canonical_data(data: dict[str, Any]) -> str:
+    """The canonical JSON text of an entry's data (already :func:`plain_data`): the text
+    its hash covers, and the text the store keeps, so a verifier can hash the stored
+    text as it is."""
+    return _DATA_ENCODER.encode(data)
+
+
+def canonical_text(
+    action: str,
+    at: str,
+    actor: str,
+    carrier: str | None,
+    approver: str | None,
+    from_place: str | None,
+    to_place: str | None,
+    reason: str,
+    data: str,
+    prev_hash: str,
+) -> str:
+    """The canonical text of an entry from its parts as text: ``at`` as :func:`iso`
+    gives it and ``data`` as :func:`canonical_data` gives it. The keys are written in
+    sorted order, so this is exactly ``json.dumps(doc, sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`` of the entry's document."""
+    return (
+        f'{{"action":{_json(action)},"actor":{_json(actor)},"approver":{_json(approver)},'
+        f'"at":{_json(at)},"carrier":{_json(carrier)},"data":{data},'
+        f'"from":{_json(from_place)},"prev":{_json(prev_hash)},"reason":{_json(reason)},'
+        f'"to":{_json(to_place)}}}'
+    )
 
 
 def canonical(
@@ -208,19 +257,19 @@ def canonical(
     """The canonical bytes an entry's hash is computed over."""
     # The position (seq) is not hashed: order is carried by the links, so a moved entry
     # is still recognised as itself and reported as reordered rather than edited.
-    doc = {
-        "action": action,
-        "at": iso(at),
-        "actor": actor,
-        "carrier": carrier,
-        "approver": approver,
-        "from": from_place,
-        "to": to_place,
-        "reason": reason,
-        "data": _plain(data),
-        "prev": prev_hash,
-    }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = canonical_text(
+        action,
+        iso(at),
+        actor,
+        carrier,
+        approver,
+        from_place,
+        to_place,
+        reason,
+        canonical_data(plain_data(data)),
+        prev_hash,
+    )
+    return text.encode()
 
 
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -234,19 +283,19 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
     """Seal ``draft`` as entry number ``seq`` following ``prev_hash``."""
     data = plain_data(draft.data)
     at = draft.at.astimezone(UTC)
-    body = canonical(
+    body = canonical_text(
         draft.action.value,
-        at,
+        iso(at),
         draft.actor,
         draft.carrier,
         draft.approver,
         draft.from_place,
         draft.to_place,
         draft.reason,
-        data,
+        canonical_data(data),
         prev_hash,
     )
-    digest = hashlib.sha256(body).hexdigest()
+    digest = hashlib.sha256(body.encode()).hexdigest()
     return Entry(
         seq=seq,
         action=draft.action.value,
@@ -266,7 +315,7 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
 
 def mac_of(key: bytes, digest: str) -> str:
     """HMAC-SHA256 of an entry hash under the ledger key."""
-    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, digest.encode("ascii"), "sha256").hex()
 
 
 def derive_key(key: bytes, purpose: str) -> bytes:
@@ -326,6 +375,9 @@ def verify_chain(
     head_count: int | None,
     head_hash: str | None,
     locate: Callable[[str], int | None] = lambda _h: None,
+    *,
+    after: tuple[int, str] | None = None,
+    counted: int = 0,
 ) -> Verification:
     """Walk ``entries`` in stored order and report the first problem.
 
@@ -336,17 +388,20 @@ def verify_chain(
     ``inserted`` (an entry not sealed by the key whose successor links over it, or that
     lies beyond the recorded head), ``removed`` (a link points to an entry that is gone),
     ``reordered`` (a link points to an entry elsewhere in the chain), ``truncated``
-    (fewer entries than the recorded head) or ``head`` (the head itself was changed)."""
-    result = Verification()
+    (fewer entries than the recorded head) or ``head`` (the head itself was changed).
+
+    ``after`` = (seq, hash) of the last of ``counted`` entries already found intact (by
+    :class:`tracker.domain.ledger_walk.StoredWalk`): ``entries`` then continue after it."""
+    result = Verification(entries=counted)
     it: Iterator[Entry] = iter(entries)
-    prev: Entry | None = None
+    prev: tuple[int, str] | None = after  # (seq, hash) of the last good entry
     pending = next(it, None)
-    position = 0
+    position = counted
     while pending is not None:
         e = pending
         pending = next(it, None)
         position += 1
-        prev_hash = GENESIS if prev is None else prev.hash
+        prev_hash = GENESIS if prev is None else prev[1]
         own = recompute_hash(e)
         if own != e.hash:
             result.problem = Problem(
@@ -372,30 +427,30 @@ def verify_chain(
         if e.prev_hash != prev_hash:
             where = locate(e.prev_hash)
             if where is None:
-                after = "the start" if prev is None else f"entry #{prev.seq}"
+                before = "the start" if prev is None else f"entry #{prev[0]}"
                 result.problem = Problem(
                     "removed",
                     e.seq,
-                    f"an entry between {after} and entry #{e.seq} was removed",
+                    f"an entry between {before} and entry #{e.seq} was removed",
                 )
             else:
                 result.problem = Problem(
                     "reordered",
                     e.seq,
                     f"entry #{e.seq} is out of order: it follows entry #{where}, "
-                    f"not {'the start' if prev is None else f'entry #{prev.seq}'}",
+                    f"not {'the start' if prev is None else f'entry #{prev[0]}'}",
                 )
             return result
-        if prev is not None and e.seq != prev.seq + 1:
+        if prev is not None and e.seq != prev[0] + 1:
             result.problem = Problem(
                 "removed",
                 e.seq,
-                f"entries #{prev.seq + 1}..#{e.seq - 1} are missing before entry #{e.seq}",
+                f"entries #{prev[0] + 1}..#{e.seq - 1} are missing before entry #{e.seq}",
             )
             return result
         result.entries += 1
-        prev = e
-    last = GENESIS if prev is None else prev.hash
+        prev = (e.seq, e.hash)
+    last = GENESIS if prev is None else prev[1]
     count = result.entries
     if head_count is not None and count < head_count:
         result.problem = Problem(

@@ -45,6 +45,7 @@ from tracker.domain.model import (
     AlertType,
     ApprovalState,
     CarrierState,
+    CarryOut,
     RoomKind,
     Severity,
     SubjectKind,
@@ -240,14 +241,18 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
 
 
 def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
-    carry = [co for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED)]
+    carried: dict[str, list[CarryOut]] = {}
+    for co in tx.uow.carry_outs.find(state=ApprovalState.APPROVED):
+        for serial in co.carriers:
+            carried.setdefault(serial, []).append(co)
     known = open_by_cause(tx, AlertType.NOT_LOCKED_AWAY)
-    loose = tx.uow.carriers.find(
-        state=[CarrierState.REGISTERED, CarrierState.OUT, CarrierState.IN_TRANSIT],
-        order_by="serial",
+    # Read a page at a time and not tracked: the sweep changes no carrier, and a site's
+    # every carrier out at night should not all be held (and compared at commit).
+    loose = tx.uow.carriers.scan(
+        "serial", state=[CarrierState.REGISTERED, CarrierState.OUT, CarrierState.IN_TRANSIT]
     )
     for c in loose:
-        auth = Authorizations(carry_outs=tuple(co for co in carry if c.serial in co.carriers))
+        auth = Authorizations(carry_outs=tuple(carried.get(c.serial, ())))
         finding = r7_not_locked_away(c, auth, at)
         if finding is None:
             continue

@@ -1,10 +1,15 @@
 """Repositories: domain objects in, domain objects out, tracked for write-back.
 
-A repository converts rows to the entity dataclasses field by field (the columns carry
-the same names) and remembers every object it hands out or is given, keyed by the
+A repository reads rows with plain SQL (SQLAlchemy Core: no ORM object per row) and
+turns them into the entity dataclasses positionally (the columns carry the fields' names
+in the fields' order), and remembers every object it hands out or is given, keyed by the
 entity's key: asking twice for the same key returns the same object. When the unit of
-work commits (or before any query, so queries see the work so far) each tracked object
-is compared with its row and only the fields that differ are written.
+work commits (or before a query on the table, so queries see the work so far) new
+objects are inserted together (one ``executemany``) and each tracked object is compared
+with what was last read or written: only the fields that differ are updated, objects
+with the same changed fields in one ``executemany``. Carriers carry a ``version``: an
+update names the version it was based on and moves it on, so a change based on a stale
+read fails (:class:`~tracker.store.errors.ConcurrentUpdate`) instead of overwriting.
 """
 
 from __future__ import annotations
@@ -18,15 +23,20 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
+    Table,
     Text,
+    and_,
     bindparam,
     cast,
     func,
+    insert,
     literal,
     or_,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
@@ -34,7 +44,7 @@ from sqlalchemy.orm import Session
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
 from tracker.domain.rules import CUSTODY_FIELDS
-from tracker.store.errors import translated, translating
+from tracker.store.errors import ConcurrentUpdate, translated, translating
 from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
 
@@ -50,6 +60,9 @@ TRIGRAM = 3  # the shortest search text the trigram index can answer
 _JSON_TYPES = (StrTuple, EnumTuple, JSONDict, ScopeType)
 
 
+VERSION = "version"  # the optimistic-locking column, where a table has one
+
+
 @dataclasses.dataclass(frozen=True)
 class _Shape:
     """What a repository needs to know about an entity and its table (computed once)."""
@@ -57,6 +70,10 @@ class _Shape:
     fields: tuple[str, ...]
     key: str
     json_fields: frozenset[str]
+    key_index: int  # where the key is among the fields
+    versioned: bool  # the table has a version column the entity does not
+    columns: tuple[Any, ...]  # what a read selects: the fields in order (then version)
+    by_key: Select[Any]  # one row by key (bind parameter "key")
 
 
 _SHAPES: dict[tuple[type[Any], type[Base]], _Shape] = {}
@@ -77,19 +94,30 @@ def _shape(entity: type[Any], row: type[Base]) -> _Shape:
                 f"{entity.__name__} fields {missing} have no column in {row.__tablename__}: "
                 "add them to tracker/store/tables.py and a migration"
             )
+        versioned = VERSION in columns and VERSION not in fields
+        selected = tuple(columns[n] for n in fields) + ((columns[VERSION],) if versioned else ())
         found = _SHAPES[(entity, row)] = _Shape(
             fields=fields,
             key=keys[0].name,
             json_fields=frozenset(n for n in fields if isinstance(columns[n].type, _JSON_TYPES)),
+            key_index=fields.index(keys[0].name),
+            versioned=versioned,
+            columns=selected,
+            by_key=select(*selected).where(columns[keys[0].name] == bindparam("key")),
         )
     return found
 
 
 def _snapshot(obj: Any) -> dict[str, Any]:
     # Mutable values are copied so that changing them in place still shows as a change.
-    return {
-        k: (v.copy() if isinstance(v, dict | list | set) else v) for k, v in obj.__dict__.items()
-    }
+    snap = obj.__dict__.copy()
+    for k, v in snap.items():
+        if isinstance(v, _MUTABLE):
+            snap[k] = v.copy()
+    return snap
+
+
+_MUTABLE = (dict, list, set)
 
 
 class SqlRepository(Generic[T]):
@@ -103,36 +131,48 @@ class SqlRepository(Generic[T]):
         self._entity = entity
         self._row = row
         shape = _shape(entity, row)
+        self._shape = shape
         self._fields = shape.fields
         self._key = shape.key
         self._json_fields = shape.json_fields
-        self._columns = row.__table__.columns
-        self._tracked: dict[str, tuple[T, Base]] = {}
+        self._table: Table = row.__table__  # type: ignore[assignment]
+        self._columns = self._table.columns
+        self._tracked: dict[str, T] = {}
+        self._new: dict[str, T] = {}  # added, not inserted yet
+        self._version: dict[str, int] = {}  # the version each versioned row was read at
         # The custody fields (R14) of each tracked object as first seen in this unit of
         # work; None for objects added in it.
         self._watch = CUSTODY_FIELDS.get(entity, ())
         self._origin: dict[str, tuple[Any, ...] | None] = {}
         # What each tracked object looked like when its row was last written or read:
-        # comparing an object's __dict__ with it (in C) is the cheap test for "changed?".
+        # comparing an object's __dict__ with it (in C) is the cheap test for "changed?",
+        # and the fields that differ from it are what an update writes.
         self._seen: dict[str, dict[str, Any]] = {}
 
     # --- conversion and tracking ---------------------------------------------------
 
-    def _to_entity(self, row: Base) -> T:
-        values = {name: _fresh(getattr(row, name)) for name in self._fields}
-        return self._entity(**values)
+    def _conn(self) -> Connection:
+        return self._session.connection()
 
-    def _adopt(self, row: Base) -> T:
-        key = getattr(row, self._key)
+    def _adopt(self, row: Any) -> T:
+        """The tracked object for a row read with this repository's columns."""
+        n = len(self._fields)
+        key = row[self._shape.key_index]
         found = self._tracked.get(key)
         if found is not None:
-            return found[0]
-        obj = self._to_entity(row)
-        self._tracked[key] = (obj, row)
+            return found
+        obj = self._entity(*row[:n])  # fresh values from the driver: nothing shared
+        self._tracked[key] = obj
         self._seen[key] = _snapshot(obj)
+        if self._shape.versioned:
+            self._version[key] = row[n]
         if self._watch:
             self._origin[key] = self._custody(obj)
         return obj
+
+    def _read(self, stmt: Select[Any]) -> list[T]:
+        adopt = self._adopt
+        return [adopt(r) for r in self._conn().execute(stmt)]
 
     def _custody(self, obj: T) -> tuple[Any, ...]:
         return tuple(getattr(obj, name) for name in self._watch)
@@ -146,36 +186,91 @@ class SqlRepository(Generic[T]):
         if key not in self._origin:
             return False
         origin = self._origin[key]
-        return origin is None or origin != self._custody(self._tracked[key][0])
+        return origin is None or origin != self._custody(self._tracked[key])
+
+    def pending(self) -> int:
+        """How many objects a :meth:`sync` would write (nothing is written)."""
+        seen = self._seen
+        return len(self._new) + sum(
+            1 for key, obj in self._tracked.items() if key in seen and obj.__dict__ != seen[key]
+        )
 
     def sync(self) -> int:
-        """Copy changed fields of every tracked object onto its row; returns how many
-        objects changed. Called by the unit of work before queries and at commit."""
-        changed = 0
-        for key, (obj, row) in self._tracked.items():
-            if obj.__dict__ == self._seen.get(key):
+        """Write new objects and the changed fields of tracked ones; returns how many
+        objects were written. Called by the unit of work before queries and at commit."""
+        written = self._insert_new()
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key, obj in self._tracked.items():
+            seen = self._seen.get(key)
+            if seen is None or obj.__dict__ == seen:
                 continue
-            dirty = False
-            for name in self._fields:
-                new = getattr(obj, name)
-                if new != getattr(row, name):
-                    if name == self._key:
-                        raise StoreError(
-                            f"{self._row.__tablename__}: the key of {key!r} was changed "
-                            f"to {new!r}; keys cannot change",
-                            zh=f"{self._row.__tablename__}：记录 {key!r} 的主键不能修改",
-                        )
-                    setattr(row, name, _fresh(new))
-                    dirty = True
+            changed = tuple(n for n in self._fields if getattr(obj, n) != seen.get(n))
+            if not changed:
+                self._seen[key] = _snapshot(obj)
+                continue
+            if self._key in changed:
+                raise StoreError(
+                    f"{self._table.name}: the key of {key!r} was changed to "
+                    f"{getattr(obj, self._key)!r}; keys cannot change",
+                    zh=f"{self._table.name}：记录 {key!r} 的主键不能修改",
+                )
+            values = {f"v_{n}": getattr(obj, n) for n in changed}
+            values["k_key"] = key
+            if self._shape.versioned:
+                values["k_version"] = self._version[key]
+            updates.setdefault(changed, []).append(values)
             self._seen[key] = _snapshot(obj)
-            changed += dirty
-        return changed
+        for changed, rows in updates.items():
+            self._update(changed, rows)
+            written += len(rows)
+        return written
+
+    def _insert_new(self) -> int:
+        if not self._new:
+            return 0
+        fields, versioned = self._fields, self._shape.versioned
+        rows = []
+        for key, obj in self._new.items():
+            d = obj.__dict__
+            values = {n: d[n] for n in fields}
+            if versioned:
+                values[VERSION] = 1
+                self._version[key] = 1
+            rows.append(values)
+            self._seen[key] = _snapshot(obj)
+        new, self._new = self._new, {}
+        try:
+            self._conn().execute(insert(self._table), rows)
+        except Exception:
+            self._new = new  # not written: the unit of work rolls back and forgets them
+            raise
+        return len(rows)
+
+    def _update(self, changed: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        t = self._table
+        where = [t.c[self._key] == bindparam("k_key")]
+        values: dict[str, Any] = {n: bindparam(f"v_{n}", type_=t.c[n].type) for n in changed}
+        if self._shape.versioned:
+            where.append(t.c[VERSION] == bindparam("k_version"))
+            values[VERSION] = t.c[VERSION] + 1
+        stmt = update(t).where(and_(*where)).values(values)
+        done = self._conn().execute(stmt, rows)
+        if self._shape.versioned:
+            if done.rowcount != len(rows):
+                raise ConcurrentUpdate(
+                    "the record was changed by someone else meanwhile; reload and retry",
+                    zh="记录已被他人修改，请刷新后重试",
+                )
+            for r in rows:
+                self._version[r["k_key"]] = r["k_version"] + 1
 
     def forget(self) -> None:
         """Drop every tracked object (after a rollback they no longer match the rows)."""
         self._tracked.clear()
+        self._new.clear()
         self._seen.clear()
         self._origin.clear()
+        self._version.clear()
 
     @property
     def tracked(self) -> int:
@@ -185,7 +280,7 @@ class SqlRepository(Generic[T]):
     @property
     def table(self) -> str:
         """The name of the table this repository keeps."""
-        return str(self._row.__tablename__)
+        return str(self._table.name)
 
     # --- the Repository port -------------------------------------------------------
 
@@ -194,27 +289,24 @@ class SqlRepository(Generic[T]):
         """The entity with ``key``, or None."""
         found = self._tracked.get(key)
         if found is not None:
-            return found[0]
-        row = self._session.get(self._row, key)
+            return found
+        row = self._conn().execute(self._shape.by_key, {"key": key}).first()
         return None if row is None else self._adopt(row)
 
     def add(self, obj: T) -> None:
         """Add a new entity; it is inserted at commit (or before the next query)."""
         if not isinstance(obj, self._entity):
-            raise StoreError(f"{self._row.__tablename__} stores {self._entity.__name__} objects")
+            raise StoreError(f"{self._table.name} stores {self._entity.__name__} objects")
         key = getattr(obj, self._key)
         if key in self._tracked:
-            if self._tracked[key][0] is obj:
+            if self._tracked[key] is obj:
                 return
             raise Conflict(
                 f"{self._entity.__name__} {key!r} already exists",
                 zh=f"{self._entity.__name__} {key!r} 已存在",
             )
-        values = {name: _fresh(getattr(obj, name)) for name in self._fields}
-        row = self._row(**values)
-        self._session.add(row)
-        self._tracked[key] = (obj, row)
-        self._seen[key] = _snapshot(obj)
+        self._tracked[key] = obj
+        self._new[key] = obj
         if self._watch:
             self._origin[key] = None
 
@@ -230,7 +322,7 @@ class SqlRepository(Generic[T]):
         """Entities whose fields equal the given values (a list/tuple/set means "one of",
         None means "is empty"; for a field that is itself a tuple, a tuple value means
         "equals"); ``order_by`` names fields, ``-field`` descending."""
-        stmt = select(self._row).where(*self._filters(eq))
+        stmt = select(*self._shape.columns).where(*self._filters(eq))
         return self._run(stmt, order_by, limit, offset)
 
     @translated
@@ -317,7 +409,7 @@ class SqlRepository(Generic[T]):
             stmt = stmt.limit(limit)
         if offset:
             stmt = stmt.offset(offset)
-        return [self._adopt(row) for row in self._session.scalars(stmt)]
+        return self._read(stmt)
 
     def _column(self, name: str) -> Any:
         if name not in self._fields:
@@ -393,7 +485,7 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
     ) -> list[Carrier]:
         """Carriers matching the filters; ``text`` matches a part of the serial or of the
         title, ignoring case."""
-        stmt = select(CarrierRow).where(*self._filters(eq))
+        stmt = select(*self._shape.columns).where(*self._filters(eq))
         needle = (text or "").strip()
         sqlite = self._session.get_bind().dialect.name == "sqlite"
         if needle and sqlite and len(needle) >= TRIGRAM:
@@ -431,16 +523,17 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         # says now, not from an earlier read another transaction may have overtaken.
         pristine = serial not in self._tracked or not self._changed(serial)
         self._uow.flush(self)
-        stmt = select(CarrierRow).where(CarrierRow.serial == serial).with_for_update()
-        row = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
+        stmt = self._shape.by_key.with_for_update()
+        row = self._conn().execute(stmt, {"key": serial}).first()
         if row is None:
             return None
-        found = self._tracked.get(serial)
-        if found is None:
+        obj = self._tracked.get(serial)
+        if obj is None:
             return self._adopt(row)
-        obj = found[0]
-        for name in self._fields:
-            setattr(obj, name, _fresh(getattr(row, name)))
+        n = len(self._fields)
+        for name, value in zip(self._fields, row[:n], strict=True):
+            setattr(obj, name, value)  # what another transaction wrote meanwhile counts
+        self._version[serial] = row[n]
         self._seen[serial] = _snapshot(obj)
         if pristine and self._origin.get(serial) is not None:
             self._origin[serial] = self._custody(obj)
@@ -453,7 +546,9 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
     @translated
     def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
         """Checked-out borrows whose due time has passed, oldest due first."""
-        stmt = select(BorrowRow).where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
+        stmt = select(*self._shape.columns).where(
+            BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now
+        )
         return self._run(stmt, ["due_at"], limit, 0)
 
     @translated

@@ -22,6 +22,7 @@ from tracker.domain.levels import Clearance, Level
 from tracker.domain.period import SecrecyPeriod
 from tracker.store.errors import DESCRIPTIONS
 from tracker.store.types import (
+    ChainData,
     EnumTuple,
     JSONDict,
     PeriodType,
@@ -490,7 +491,7 @@ class _ChainEntry:
     from_place: Mapped[str | None]
     to_place: Mapped[str | None]
     reason: Mapped[str] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    data: Mapped[dict[str, Any]] = mapped_column(ChainData)  # canonical JSON text
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), index=True, unique=True)
     mac: Mapped[str] = mapped_column(String(64))

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, Dialect, String
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
+from tracker.domain.ledger import canonical_data
 from tracker.domain.model import KnowledgeScope
 from tracker.domain.period import SecrecyPeriod
 
@@ -134,6 +135,28 @@ class JSONDict(TypeDecorator[dict[str, Any]]):
     def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> dict[str, Any]:
         """The dict as is."""
         return dict(value or {})
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any]:
+        """A fresh dict."""
+        return dict(value or {})
+
+
+class ChainData(TypeDecorator[dict[str, Any]]):
+    """The data of a chain entry (ledger, administration log), stored as its canonical
+    JSON text - the very text the entry's hash covers - so a verifier can hash the
+    stored text as it is (:mod:`tracker.domain.ledger_walk`). Read back as a dict; the
+    column is plain JSON (``json`` on PostgreSQL keeps the text as written)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """Write the canonical text itself, not the driver's JSON encoding of the dict."""
+
+        def process(value: dict[str, Any] | None) -> str:
+            return canonical_data(dict(value or {}))
+
+        return process
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any]:
         """A fresh dict."""

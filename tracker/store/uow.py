@@ -214,9 +214,10 @@ class SqlUnitOfWork:
         every query."""
         session = self.session
         repos = self._repos if repo is None else (repo,)
-        changed = sum(r.sync() for r in repos)
         with translating("writing changes"):
-            if changed or session.new or session.dirty:
+            for r in repos:
+                r.sync()
+            if session.new or session.dirty:  # the few records kept as ORM objects
                 session.flush()
         if repo is None:
             self.ledger.flush()
@@ -225,9 +226,9 @@ class SqlUnitOfWork:
     def has_changes(self) -> bool:
         """True when committing would write something."""
         session = self.session
-        if self.ledger.pending or self.admin_log.pending or session.new:
+        if self.ledger.pending or self.admin_log.pending or session.new or session.dirty:
             return True
-        return sum(r.sync() for r in self._repos) > 0 or bool(session.dirty)
+        return any(r.pending() for r in self._repos)
 
     def commit(self) -> None:
         """Write every change made through the repositories, and the ledger entries."""

@@ -1,0 +1,263 @@
+"""``tracker audit verify`` over a million entries, against a pure SHA-256 + HMAC chain
+over the same stored bytes (issue 16, goal 3).
+
+    .venv/bin/python bench/bench_verify.py --json bench/out/bench_verify.json
+    .venv/bin/python bench/bench_verify.py --entries 200000 --db sqlite --before main
+
+Set-up (not timed): ``--entries`` entries like bench_store's (check-outs, moves, returns
+with approver, places, a reason in Chinese and details) sealed once by the domain's
+``seal()`` and inserted with SQLAlchemy Core through the store's table (so the data is
+stored as the store stores it) into a SQLite file (bench/out/bench_verify.db) and a
+PostgreSQL database (``tracker_bench_verify``), with the head set to match.
+
+Timed, per database, interleaved with the baseline:
+  * ``SqlLedger.verify()`` in a read-only unit of work (what ``tracker audit verify``
+    runs), with resident memory sampled every 50 ms (growth over the start);
+  * ``tracker audit verify --json`` as a user runs it, a fresh process: wall time and the
+    process's peak resident memory (``wait4``);
+  * with ``--before REV``: the same command by the code of git revision ``REV``.
+Baseline, same run: the chain check alone over the same entries' canonical bytes held in
+memory (``--sample`` of them, 3 times before and 3 after each database's runs; the
+median is used): for each entry SHA-256 of its bytes compared with the stored hash, the
+link to the previous hash, and HMAC-SHA256 of the hash (key pads hashed once) compared
+with the stored MAC - nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import OUT, ROOT, drop_postgres, environment, load, postgres_url, sqlite_url, table
+from bench_store import RssWatch, draft
+from sqlalchemy import Engine, insert, update
+
+from tracker.domain.ledger import GENESIS, canonical, head_mac, seal
+from tracker.store.db import make_engine
+from tracker.store.ledger import ENTRIES, HEAD
+from tracker.store.migrate import upgrade
+from tracker.store.uow import SqlUnitOfWork
+
+PG_DB = "tracker_bench_verify"
+CHUNK = 5000
+GOAL_S_PER_MILLION = 5.0
+
+
+def seed(engines: list[Engine], key: bytes, n: int, sample: int) -> tuple[list[Any], float]:
+    """Seal ``n`` entries once and insert them into every engine; returns the first
+    ``sample`` entries' (canonical bytes, prev, hash, mac) for the baseline."""
+    t0 = time.perf_counter()
+    cols = [c.name for c in ENTRIES.columns]
+    prev, kept, buf = GENESIS, [], []
+    for i in range(1, n + 1):
+        e = seal(draft(i), i, prev, key)
+        if i <= sample:
+            body = canonical(
+                e.action, e.at, e.actor, e.carrier, e.approver, e.from_place, e.to_place,
+                e.reason, e.data, e.prev_hash,
+            )  # fmt: skip
+            kept.append((body, e.prev_hash, e.hash, e.mac))
+        buf.append({c: getattr(e, c) for c in cols})
+        prev = e.hash
+        if len(buf) == CHUNK or i == n:
+            for engine in engines:
+                with engine.begin() as conn:
+                    conn.execute(insert(ENTRIES), buf)
+            buf = []
+    for engine in engines:
+        with engine.begin() as conn:
+            conn.execute(
+                update(HEAD).where(HEAD.c.id == 1).values(
+                    count=n, last_hash=prev, mac=head_mac(key, n, prev)
+                )
+            )  # fmt: skip
+    return kept, time.perf_counter() - t0
+
+
+def baseline(items: list[Any], key: bytes) -> tuple[float, float]:
+    """Entries/s (wall) and CPU µs an entry of the bare chain check over ``items`` (see
+    the module docstring)."""
+    block = key.ljust(64, b"\0")
+    ipad = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    opad = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    sha256 = hashlib.sha256
+    last = GENESIS
+    t0, c0 = time.perf_counter(), time.process_time()
+    for body, prev, digest, mac in items:
+        if prev != last or sha256(body).hexdigest() != digest:
+            raise AssertionError("baseline chain broken")
+        inner = ipad.copy()
+        inner.update(digest.encode())
+        outer = opad.copy()
+        outer.update(inner.digest())
+        if outer.hexdigest() != mac:
+            raise AssertionError("baseline MAC wrong")
+        last = digest
+    cpu = time.process_time() - c0
+    return len(items) / (time.perf_counter() - t0), cpu * 1e6 / len(items)
+
+
+def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
+    """``SqlLedger.verify()`` in a read-only unit of work, timed, memory watched."""
+    with RssWatch() as rss, SqlUnitOfWork(engine, key, write=False) as uow:
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = uow.ledger.verify()
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    assert result.ok, result.problem
+    return {
+        "entries": result.entries,
+        "seconds": round(seconds, 2),
+        "entries_per_s": round(result.entries / seconds),
+        "s_per_million": round(seconds * 1_000_000 / result.entries, 2),
+        "cpu_us_per_entry": round(cpu * 1e6 / result.entries, 2),
+        "rss_growth_mib": round(rss.growth_mib, 1),
+    }
+
+
+def command(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``argv`` (a ``tracker audit verify --json``); wall time and peak memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = proc.stdout.read() if proc.stdout else b""
+    err = proc.stderr.read() if proc.stderr else b""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv} failed ({proc.returncode}): {err.decode()[-500:]}")
+    report = json.loads(out)
+    return {
+        "seconds": round(seconds, 2),
+        "entries": report["entries"],
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+    }
+
+
+def before_tree(rev: str) -> Path:
+    """The code of ``rev`` exported (and byte-compiled) under bench/out."""
+    src = OUT / "verify-before"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "tracker"], cwd=src, check=True)
+    return src
+
+
+def met(s_per_million: float, ratio: float) -> bool:
+    """Issue 16's goal: ≤ 5 s a million and ≥ 0.5 of the baseline."""
+    return s_per_million <= GOAL_S_PER_MILLION and ratio >= 0.5
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--entries", type=int, default=1_000_000)
+    p.add_argument("--sample", type=int, default=100_000, help="baseline entries")
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--before", help="also time `tracker audit verify` of this git revision")
+    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    p.add_argument("--key", help="the ledger key as hex (default: a fresh random key)")
+    p.add_argument("--json", type=Path, default=OUT / "bench_verify.json")
+    args = p.parse_args()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    key = bytes.fromhex(args.key) if args.key else secrets.token_bytes(32)
+    urls = {k: sqlite_url("bench_verify") if k == "sqlite" else postgres_url(PG_DB) for k in kinds}
+    engines = {}
+    for kind, url in urls.items():
+        upgrade(url)
+        engines[kind] = make_engine(url)
+    report: dict[str, Any] = {"environment": environment(), "args": vars(args) | {"json": ""}}
+    items, seed_s = seed(list(engines.values()), key, args.entries, args.sample)
+    report["seed_s"] = round(seed_s, 1)
+    print(f"sealed and stored {args.entries} entries in {seed_s:.0f} s", flush=True)
+    old = before_tree(args.before) if args.before else None
+    rows = []
+    try:
+        for kind in kinds:
+            env = {**os.environ, "TRACKER_DATABASE_URL": urls[kind]}
+            env["TRACKER_LEDGER_KEY"] = key.hex()
+            tracker = str(Path(sys.executable).parent / "tracker")
+            base = [baseline(items, key) for _ in range(3)]
+            run = {"load_start": load(), "verify": in_process(engines[kind], key)}
+            print(f"[{kind}] verify in process: {run['verify']}", flush=True)
+            run["command"] = command([tracker, "audit", "verify", "--json"], env)
+            print(f"[{kind}] tracker audit verify: {run['command']}", flush=True)
+            if old is not None:
+                cmd = [sys.executable, "-m", "tracker.cli", "audit", "verify", "--json"]
+                run["before"] = command(cmd, {**env, "PYTHONPATH": str(old)})
+                print(f"[{kind}] before ({args.before}): {run['before']}", flush=True)
+            base += [baseline(items, key) for _ in range(3)]
+            run["baseline_entries_per_s"] = round(statistics.median(b[0] for b in base))
+            run["baseline_cpu_us_per_entry"] = round(statistics.median(b[1] for b in base), 2)
+            run["baseline_samples"] = [round(b[0]) for b in base]
+            run["ratio"] = round(run["verify"]["entries_per_s"] / run["baseline_entries_per_s"], 3)
+            run["cpu_ratio"] = round(
+                run["baseline_cpu_us_per_entry"] / run["verify"]["cpu_us_per_entry"], 3
+            )
+            run["load_end"] = load()
+            report[kind] = run
+            v, c = run["verify"], run["command"]
+            rows.append(
+                [
+                    kind,
+                    f"{v['entries']:,}",
+                    v["s_per_million"],
+                    f"{v['entries_per_s']:,}",
+                    f"{run['baseline_entries_per_s']:,}",
+                    run["ratio"],
+                    f"{run['baseline_cpu_us_per_entry']} / {v['cpu_us_per_entry']}",
+                    run["cpu_ratio"],
+                    v["rss_growth_mib"],
+                    c["seconds"],
+                    c["peak_rss_mib"],
+                    run.get("before", {}).get("seconds", "-"),
+                    "yes" if met(v["s_per_million"], run["ratio"]) else "NO",
+                ]
+            )
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+        if "postgres" in kinds and not args.keep:
+            drop_postgres(PG_DB)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, default=str))
+    print(
+        table(
+            rows,
+            [
+                "db",
+                "entries",
+                "verify s / million",
+                "verify entries/s",
+                "baseline entries/s",
+                "ratio",
+                "CPU µs an entry: baseline / verify",
+                "CPU ratio",
+                "RSS growth MiB",
+                "command s",
+                "command peak RSS MiB",
+                "before: command s",
+                "goal met",
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Walking a whole chain on the database for :meth:`SqlLedger.verify`, in constant memory
+and at the speed of the hashes.
+
+The database puts each entry's canonical bytes together from its columns - strings
+quoted as JSON (``json_quote`` / ``to_json``), the time as the canonical ISO text, the
+data as the canonical text the store keeps (:class:`~tracker.store.types.ChainData`) - a
+window of entries at a time (key-set paging on ``seq`` with the driver's own cursor,
+inside the unit of work's snapshot), and the pure
+:class:`~tracker.domain.ledger_walk.StoredWalk` checks hash, HMAC, link and numbering.
+
+Accepting bytes put together so is sound: every part but the data is a quoted JSON
+string, which cannot contain an unescaped quote, so the bytes equal the sealed canonical
+bytes (pinned by the hash and its HMAC) only if every column holds exactly the sealed
+value - the stored row reads back as the entry that was sealed. Quoting that differs
+from Python's in some corner only gives other bytes, and the row is read the slow way.
+
+From a row the walk does not accept, the rest of its window is read in parts and each
+entry re-encoded in Python: entries stored before the store kept the data's canonical
+text pass so (and windows go on that way while they are in the older form). A row that
+fails that too goes to :func:`~tracker.domain.ledger.verify_chain`, which names the
+problem exactly as a walk over every entry would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, Table, select
+
+from tracker.domain.ledger import (
+    Entry,
+    Verification,
+    canonical_data,
+    canonical_text,
+    verify_chain,
+)
+from tracker.domain.ledger_walk import StoredWalk
+
+BATCH = 5000
+# Entry's fields in order: rows selected in this order become entries positionally
+# (by name costs ~40 % more when streaming millions).
+_COLUMNS = tuple(f.name for f in dataclasses.fields(Entry))
+
+
+def entry_from_row(row: Row[Any]) -> Entry:
+    """An :class:`Entry` from a row of :func:`select_entries`."""
+    return Entry(*row)  # type: ignore[call-arg]  # a row of all 13 fields, in order
+
+
+def select_entries(table: Table) -> Select[Any]:
+    """SELECT of a chain's entries with the columns in :class:`Entry`'s field order."""
+    return select(*(table.c[name] for name in _COLUMNS))
+
+
+_PG_AT = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+# SQLite keeps a time as the text its dialect writes ("2026-11-24 02:00:00.123456",
+# UTC): rearranged into the canonical text where it has that separator (the hash covers
+# the rest); in any other form the row is read the slow way.
+_SQLITE_AT = "substr(at, 1, 10) || 'T' || substr(at, 12) || 'Z'"
+_STRINGS = ("action", "actor", "approver", "carrier", "from_place", "to_place", "reason")
+_PARTS = "action, {at}, actor, carrier, approver, from_place, to_place, reason, {data}"
+_PARTS_AT = {
+    "sqlite": f"CASE WHEN substr(at, 11, 1) = ' ' THEN {_SQLITE_AT} END",
+    "postgresql": _PG_AT,
+}
+SEPARATOR = b"\x1e"  # between entries' bytes in a window (escaped in canonical JSON)
+
+
+def _body(dialect: str) -> str:
+    """SQL for an entry's canonical bytes (:func:`canonical_text`) from its columns, or
+    empty bytes where it cannot be put together that way.
+
+    Strings go in between quotes as they are. That is the canonical quoting exactly when
+    a string needs no escape; a string with a quote or a control character then gives
+    other bytes and fails the hash, and one with a backslash - which could fake an
+    escape - is not put together at all."""
+    sqlite = dialect == "sqlite"
+    ifnull = "ifnull" if sqlite else "coalesce"
+    at = _SQLITE_AT if sqlite else _PG_AT
+    data = "data" if sqlite else "data::text"
+
+    def q(column: str) -> str:
+        return f"{ifnull}('\"' || {column} || '\"', 'null')"
+
+    text = (
+        f"""'{{"action":"' || action || '","actor":"' || actor || '","approver":' || """
+        f"""{q("approver")} || ',"at":"' || {at} || '","carrier":' || {q("carrier")} || """
+        f"""',"data":' || {data} || ',"from":' || {q("from_place")} || ',"prev":"' || """
+        f"""prev_hash || '","reason":"' || reason || '","to":' || {q("to_place")} || '}}'"""
+    )
+    strings = " || ".join(f"{ifnull}({c}, '')" for c in _STRINGS)
+    if sqlite:
+        ok = f"substr(at, 11, 1) = ' ' AND instr({strings}, '\\') = 0"
+        return f"CASE WHEN {ok} THEN CAST({text} AS BLOB) ELSE X'' END"
+    return f"CASE WHEN strpos({strings}, '\\') = 0 THEN convert_to({text}, 'UTF8') ELSE '' END"
+
+
+def _window_sql(dialect: str, table: str) -> str:
+    """One row for a window of entries after a seq: how many, the first and last seq,
+    their canonical bytes joined by :data:`SEPARATOR`, and their prev_hash, hash and mac
+    as one hex text."""
+    if dialect == "sqlite":  # the sub-select's order is the order group_concat sees
+        return (
+            "SELECT count(*), min(seq), max(seq), CAST(group_concat(b, char(30)) AS BLOB), "
+            f"group_concat(c, '') FROM (SELECT seq, {_body(dialect)} AS b, "
+            f"prev_hash || hash || mac AS c FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?)"
+        )
+    return (
+        "SELECT count(*), min(seq), max(seq), string_agg(b, '\\x1e'::bytea ORDER BY seq), "
+        f"string_agg(c, '' ORDER BY seq) FROM (SELECT seq, {_body(dialect)} AS b, "
+        f"prev_hash || hash || mac AS c FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s) w"
+    )
+
+
+class _Rows:
+    """The chain a window at a time (key-set paging on ``seq``), read with the driver's
+    cursor inside the unit of work's transaction: one snapshot with the head read."""
+
+    def __init__(self, conn: Connection, table: Table) -> None:
+        dialect = conn.dialect.name
+        self._raw: Any = conn.connection.driver_connection
+        p = "?" if dialect == "sqlite" else "%s"
+        parts = _PARTS.format(
+            at=_PARTS_AT[dialect], data="data" if dialect == "sqlite" else "data::text"
+        )
+        self.windows = _window_sql(dialect, table.name)
+        self.parts = (
+            f"SELECT seq, {parts}, prev_hash, hash, mac FROM {table.name} "
+            f"WHERE seq >= {p} ORDER BY seq LIMIT {p}"
+        )
+
+    def fetch(self, sql: str, seq: int, limit: int) -> list[Any]:
+        """The rows of ``sql`` for (``seq``, ``limit``)."""
+        cursor = self._raw.cursor()
+        try:
+            cursor.execute(sql, (seq, limit))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def window(self, after: int) -> tuple[int, int, list[bytes], str] | None:
+        """The next window after seq ``after`` as (count, first seq, bytes, hex), or None
+        at the end. A window that does not split into ``count`` entries of 192 hex
+        characters each comes back with no bytes (it is read in parts instead)."""
+        count, first, last, blob, chain = self.fetch(self.windows, after, BATCH)[0]
+        if not count:
+            return None
+        bodies = bytes(blob or b"").split(SEPARATOR)
+        if len(bodies) != count or last - first + 1 != count or len(chain or "") != 192 * count:
+            return count, first, [], ""
+        return count, first, bodies, chain
+
+
+class _Prefetch:
+    """Reads the next window on a second thread while this one is being checked: the
+    database's work (SQLite's runs without the GIL; PostgreSQL's in the server) overlaps
+    the hashing. Only one of the two threads uses the connection at a time."""
+
+    def __init__(self, rows: _Rows) -> None:
+        self._rows = rows
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ledger-verify")
+        self._next: tuple[int, Future[Any]] | None = None
+        self._threaded = True
+
+    def __enter__(self) -> _Prefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+        self._pool.shutdown()
+
+    def window(self, after: int) -> tuple[int, int, list[bytes], str] | None:
+        """The window after ``after``; the one after it starts being read."""
+        found = None
+        if self._next is not None and self._next[0] == after:
+            try:
+                found = self._next[1].result()
+            except Exception:  # e.g. a connection bound to its thread: read it here
+                self._threaded = False
+        self.cancel()
+        if found is None:
+            found = self._rows.window(after)
+        if found is not None and self._threaded:
+            following = found[1] + found[0] - 1
+            self._next = (following, self._pool.submit(self._rows.window, following))
+        return found
+
+    def cancel(self) -> None:
+        """Wait for a window being read (the connection is then free) and drop it."""
+        if self._next is not None:
+            with suppress(Exception):
+                self._next[1].result()
+            self._next = None
+
+
+def _accept_parts(walk: StoredWalk, row: Any) -> tuple[bool, bool]:
+    """Check one row from its parts, its data re-encoded: (accepted, data already in
+    canonical form)."""
+    seq, action, at, actor, carrier, approver, frm, to, reason, data, prev, digest, mac = row
+    if at is None or not isinstance(data, str):
+        return False, False
+    try:
+        text = canonical_data(dict(json.loads(data) or {}))
+        body = canonical_text(action, at, actor, carrier, approver, frm, to, reason, text, prev)
+        return walk.accept(seq, body.encode(), prev, digest, mac), text == data
+    except (TypeError, ValueError, AttributeError):
+        return False, False
+
+
+def walk_chain(
+    conn: Connection,
+    table: Table,
+    key: bytes,
+    head: tuple[int, str],
+    expect_count: int | None,
+    locate: Callable[[str], int | None],
+) -> tuple[Verification, str | None]:
+    """Verify the chain in ``table`` against its stored ``head`` (count, last hash):
+    the verification, and the hash of entry ``expect_count`` if the walk got there.
+
+    Window by window, the database puts each entry's canonical bytes together and
+    :class:`StoredWalk` checks them. From a row it does not accept, the rest of the
+    window is read in parts and each entry re-encoded (entries stored before the data
+    was kept in canonical form pass so); windows keep being read that way while entries
+    are in the older form. The first row that fails that too goes to
+    :func:`verify_chain`, which names the problem."""
+    walk = StoredWalk(key, expect_count)
+    rows = _Rows(conn, table)
+    stopped: int | None = None  # the seq of the first row not accepted either way
+    after, fast = 0, True
+    with _Prefetch(rows) as ahead:
+        while stopped is None:
+            if fast:
+                window = ahead.window(after)
+                if window is None:
+                    break
+                count, first, bodies, chain = window
+                done = walk.feed_window(first, bodies, chain) if bodies else 0
+                if done == count:
+                    after = first + count - 1
+                    continue
+                ahead.cancel()  # the connection is needed for the parts now
+                start, size = first + done, count - done
+            else:
+                start, size, done = after + 1, BATCH, 0
+            parts = rows.fetch(rows.parts, start, size)
+            if not parts:
+                break
+            canonical = False
+            for row in parts:
+                accepted, canonical = _accept_parts(walk, row)
+                if not accepted:
+                    stopped = row[0]
+                    break
+            after = parts[-1][0]
+            fast = canonical or done > 0  # back to the fast way once entries are canonical
+    seen = {"hash": walk.seen}
+    last = None if walk.last_seq is None else (walk.last_seq, walk.last_hash)
+
+    def rest() -> Iterator[Entry]:
+        # From the first row not accepted on, every entry the way the store reads it.
+        if stopped is None:
+            return
+        stmt = select_entries(table).where(table.c.seq >= stopped).order_by(table.c.seq)
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+        for r in result:
+            e = entry_from_row(r)
+            if e.seq == expect_count:
+                seen["hash"] = e.hash
+            yield e
+
+    verified = verify_chain(rest(), key, head[0], head[1], locate, after=last, counted=walk.count)
+    return verified, seen["hash"]
