@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,3 +38,11 @@ class ApiSettings(BaseSettings):
     mqtt_client_id: str = Field(default="", max_length=64)
     mqtt_group: str = Field(default="tracker", pattern=r"^[A-Za-z0-9_-]*$")
     mqtt_session_hours: float = Field(default=7 * 24.0, gt=0, le=24 * 365)
+
+    def audited(self) -> dict[str, Any]:
+        """The settings as plain values for the administration log: everything but the
+        signing secret itself."""
+        return {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in self.model_dump(exclude={"secret_key"}).items()
+        }

@@ -45,6 +45,17 @@ def test_the_demo_day_raises_every_expected_alert_and_no_other(
         by_type[("overdue_borrow", "R4")]["subject"]
         == by_type[("not_locked_away", "R7")]["subject"]
     )
+    # R16: the one who carried the top-secret carrier out had no record for it.
+    r16 = by_type[("unrecorded_contact", "R16")]
+    assert r16["subject"] == by_type[("unauthorized_removal", "R2")]["subject"]
+    assert "李核心" in r16["zh"]
+    # R18: the telegram registered late is due today and overdue at the close; the
+    # document received and handled today raises nothing.
+    due, overdue = by_type[("handling_due", "R18")], by_type[("handling_overdue", "R18")]
+    assert due["subject"] == overdue["subject"] != r16["subject"]
+    assert overdue["first_seen"].startswith("2026-12-01T17:3")
+    records = [t["text"] for t in out["timeline"] if t["kind"] == "record"]
+    assert records and "alice reading" in records[0] and "ann handling" in records[-1]
     scenes = [t["text"] for t in out["timeline"] if t["kind"] == "scene"]
     assert scenes[0] == "上班" and "下班" in scenes[-1]  # Chinese by default
     assert "演示文件" not in json.dumps(out, ensure_ascii=False)  # no title is ever printed
@@ -58,4 +69,4 @@ def test_the_demo_day_raises_every_expected_alert_and_no_other(
     finally:
         engine.dispose()
     assert verdict.ok, verdict.problem
-    assert verdict.entries > 100 and labelled == 20
+    assert verdict.entries > 100 and labelled == 21  # 20 received, and the late telegram

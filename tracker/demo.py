@@ -61,6 +61,9 @@ EXPECTED = {
     ("reader_offline", None),  # a reader unplugged (and plugged back)
     ("overdue_borrow", "R4"),  # a borrow left out after close of business
     ("not_locked_away", "R7"),  # the same carrier, not in a safe at the sweep
+    ("unrecorded_contact", "R16"),  # alice, who carried the top-secret one, had no record
+    ("handling_due", "R18"),  # a top-secret telegram registered late: due today …
+    ("handling_overdue", "R18"),  # … and not handled by close of business
 }
 
 
@@ -292,6 +295,7 @@ class Day:
         for c in got["carriers"]:
             self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
+        self._late_telegram()
 
         self.scene(
             9,
@@ -307,6 +311,8 @@ class Day:
         self.carry("door-secure", "in", "sec", "alice", "secure")
         self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
+
+        self._reading()
 
         self.scene(
             10,
@@ -367,6 +373,8 @@ class Day:
         self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 45)
         self.wait(self._reader_back, "the reader to come back", 60)
 
+        self._handling()
+
         self.scene(
             17,
             36,
@@ -374,6 +382,63 @@ class Day:
             "close of business: the end-of-day sweep and the overdue check",
         )
         self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 15)
+
+    # --- R16 and R18 --------------------------------------------------------------------
+
+    def _late_telegram(self) -> None:
+        """R18: a top-secret telegram that came last Thursday is registered only today;
+        its three working days end at today's close."""
+        body = {"items": [self._item(0)], "declared_count": 1, "received_from": "上级机关机要局"}
+        body["received_on"] = "2026-11-26"
+        (c,) = self.api("carol", "POST", "/api/v1/carriers", body)["carriers"]
+        self.serials["ts2"], self.epcs["ts2"] = c["serial"], c["epc"]
+        self.api("carol", "POST", f"/api/v1/carriers/{c['serial']}/label", {})
+        self.office.put_in_safe(c["home_safe"], c["epc"])
+        self.wait(lambda: self.where("ts2")[0] is CarrierState.IN_SAFE, "ts2 in its safe")
+
+    def _reading(self) -> None:
+        """R16: alice reads the top-secret document at the custodian's desk."""
+        self.scene(
+            9,
+            50,
+            "李核心在机要室阅读绝密文件，王机要登记阅读并收回（R16）",
+            "alice reads the top-secret document in the secure room, recorded at the desk (R16)",
+        )
+        ts = self.serials["ts"]
+        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "alice"})
+        self.office.take_from_safe("safe-s1", self.epcs["ts"])
+        self.wait(lambda: self.where("ts")[0] is CarrierState.REGISTERED, "ts out of its safe")
+        self.clock.set(self.at(9, 55))
+        self.api("carol", "POST", f"/api/v1/reading-sessions/{s['id']}/close")
+        self.office.put_in_safe("safe-s1", self.epcs["ts"])
+        self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
+        self._record("ts")
+
+    def _record(self, role: str) -> None:
+        serial = self.serials[role]
+        found = self.api("oscar", "GET", f"/api/v1/carriers/{serial}/disclosures")["entries"]
+        who = ", ".join(f"{d['person']} {d['kind']}" for d in found)
+        self.result.timeline.append(
+            {
+                "at": self.clock.now().astimezone(self.tz).isoformat(),
+                "kind": "record",
+                "text": f"知悉记录 {serial}: {who}",
+            }
+        )
+
+    def _handling(self) -> None:
+        """R18: ann instructs on the top-secret document received today and carol
+        records it handled; the late telegram is left."""
+        self.scene(
+            16,
+            0,
+            "钱领导批办今日收到的绝密文件，王机要办结（R18）",
+            "ann instructs on today's top-secret document, carol records it handled (R18)",
+        )
+        ts = self.serials["ts"]
+        self.api("ann", "POST", f"/api/v1/carriers/{ts}/handling/instruct", {"note": "请阅办"})
+        self.api("carol", "POST", f"/api/v1/carriers/{ts}/handling/done", {"note": "已阅办"})
+        self._record("ts")
 
     def _reader_back(self) -> bool:
         assert self.services is not None
@@ -385,7 +450,7 @@ class Day:
     def _item(self, i: int) -> dict[str, Any]:
         # 0: top secret; 1-2 and every third: secret (secure room); the rest confidential in
         # office A's safe; the last one is the file erin will keep.
-        if i == 0:
+        if i == 0:  # ann, a leader, is in its scope to instruct on it (R18)
             level, room, safe, period = "top_secret", "secure", "safe-s1", "20y"
         elif i in (1, 2) or i % 3 == 0:
             level, room, safe, period = "secret", "secure", "safe-s1", "10y"
@@ -404,6 +469,7 @@ class Day:
             "total_copies": 1,
             "pages": 10 + i,
             "scope_departments": ["policy"],
+            "scope_people": ["ann"] if i == 0 else [],
         }
 
     def finish(self) -> DemoResult:

@@ -10,6 +10,7 @@ from datetime import date, datetime, tzinfo
 from enum import Enum
 
 from tracker.domain.alerts import CATALOGUE
+from tracker.domain.disclosure import DisclosureKind, DisclosureSource, HandlingState
 from tracker.domain.model import AlertType
 
 LANGS = ("zh", "en")
@@ -42,6 +43,9 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "approver": ("审批领导", "approver"),
         "staff": ("涉密人员", "staff"),
         "device": ("网关设备", "device"),
+        "system_admin": ("系统管理员", "system administrator"),
+        "security_admin": ("安全保密管理员", "security administrator"),
+        "security_auditor": ("安全审计员", "security auditor"),
     },
     "medium": {
         "paper": ("纸介质", "paper"),
@@ -143,7 +147,39 @@ _NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "correction": ("更正", "correction"),
         "person": ("人员与账号管理", "people and logins"),
         "site_load": ("加载站点", "site loaded"),
+        "reading_open": ("开始阅读", "reading began"),
+        "reading_close": ("结束阅读", "reading ended"),
+        "handling_open": ("办理期限", "handling due date set"),
+        "handling_instruct": ("批办", "instructions written"),
+        "handling_done": ("办结", "handled"),
     },
+    "admin_action": {
+        "login": ("登录", "login"),
+        "login_failed": ("登录失败", "login failed"),
+        "login_refused": ("登录被拒（失败过多）", "login refused (throttled)"),
+        "logout": ("退出", "logout"),
+        "unlock": ("解除登录锁定", "login unlocked"),
+        "person_add": ("新增人员", "person added"),
+        "person_update": ("修改人员信息", "person updated"),
+        "role_change": ("变更角色", "role changed"),
+        "clearance_change": ("变更涉密等级", "clearance changed"),
+        "leave_post": ("离岗", "left the post"),
+        "badge_add": ("发放门禁卡", "badge added"),
+        "badge_revoke": ("注销门禁卡", "badge revoked"),
+        "user_add": ("开设账号", "login added"),
+        "user_password": ("设置密码", "password set"),
+        "user_disable": ("停用账号", "login disabled"),
+        "user_enable": ("启用账号", "login enabled"),
+        "device_add": ("登记设备", "device added"),
+        "device_rotate": ("更换设备令牌", "device token rotated"),
+        "device_revoke": ("注销设备", "device revoked"),
+        "site_load": ("加载站点文件", "site file loaded"),
+        "setting_change": ("变更设置", "setting changed"),
+        "export": ("导出", "export"),
+    },
+    "disclosure": {k.value: (k.zh, k.value) for k in DisclosureKind},
+    "disclosure_source": {k.value: (k.zh, k.value) for k in DisclosureSource},
+    "handling": {k.value: (k.zh, k.value) for k in HandlingState},
 }
 
 

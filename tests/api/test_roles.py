@@ -129,6 +129,14 @@ ROLES = {
     ("GET", "/api/v1/epcis/events"): "CO",
     ("GET", "/api/v1/registers"): "COA",
     ("GET", "/api/v1/registers/{kind}"): "COA",
+    ("POST", "/api/v1/reading-sessions"): "CO",
+    ("GET", "/api/v1/reading-sessions"): "CO",
+    ("POST", "/api/v1/reading-sessions/{session_id}/close"): "CO",
+    ("GET", "/api/v1/carriers/{serial}/disclosures"): "COAS",
+    ("GET", "/api/v1/handlings"): "COA",
+    ("GET", "/api/v1/carriers/{serial}/handling"): "COA",
+    ("POST", "/api/v1/carriers/{serial}/handling/instruct"): "AO",
+    ("POST", "/api/v1/carriers/{serial}/handling/done"): "CO",
 }
 LETTER = {
     "custodian": "C",

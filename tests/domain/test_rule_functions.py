@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,8 @@ import pytest
 from tests.factories import T0, carrier, person
 from tracker.config import load_site
 from tracker.domain import rules
-from tracker.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from tracker.domain.disclosure import Handling, HandlingState
+from tracker.domain.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from tracker.domain.levels import Clearance, Level
 from tracker.domain.model import (
     AlertType,
@@ -48,17 +49,28 @@ def rule_functions() -> list[str]:
     )
 
 
+# Rules that carry no R-number: the approval workflow's and the separation of duties.
+UNNUMBERED = (
+    "decision_note",
+    "require_approver",
+    "require_may_decide",
+    "require_not_self",
+    "require_separation_of_duties",
+)
+
+
 def test_every_rule_function_has_a_test_of_the_same_name() -> None:
     here = vars(sys.modules[__name__])
-    missing = [n for n in rule_functions() if f"test_{n}" not in here]
+    missing = [n for n in (*rule_functions(), *UNNUMBERED) if f"test_{n}" not in here]
     assert missing == []
+    assert all(inspect.isfunction(getattr(rules, n)) for n in UNNUMBERED)
     rules_by_number = {int(n[1:].split("_")[0]) for n in rule_functions()}
-    assert rules_by_number == set(range(1, 16)), "every one of R1-R15 has a function"
+    assert rules_by_number >= {*range(1, 17), 18}, "every one of R1-R16 and R18 has a function"
 
 
 def test_the_readme_rule_table_names_every_rule_function_and_its_test() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in rule_functions():
+    for name in (*rule_functions(), *UNNUMBERED):
         assert f"`{name}`" in readme, name
         assert f"`test_{name}`" in readme, name
 
@@ -393,6 +405,148 @@ def test_r15_require_count() -> None:
         rules.r15_require_count(2, 3)
 
 
+# --- R16: the disclosure record -------------------------------------------------------
+
+
+def test_r16_kept_for() -> None:
+    assert rules.r16_kept_for(carrier(level=Level.TOP_SECRET))
+    for level in (Level.SECRET, Level.CONFIDENTIAL, Level.INTERNAL):
+        assert not rules.r16_kept_for(carrier(level=level))
+
+
+def test_r16_require_reading() -> None:
+    top = carrier(level=Level.TOP_SECRET, state=CarrierState.IN_SAFE)
+    rules.r16_require_reading(top, person("alice"), P["secure"])
+    rules.r16_require_reading(
+        carrier(level=Level.TOP_SECRET, state=CarrierState.REGISTERED), person("alice"), P["secure"]
+    )
+    lent = carrier(level=Level.TOP_SECRET, state=CarrierState.OUT, holder="alice")
+    rules.r16_require_reading(lent, person("alice"), P["secure"])  # the borrower reads it
+    with pytest.raises(Conflict, match="JM-2026-000001 is out, not in the custodian's keeping"):
+        rules.r16_require_reading(lent, person("dave"), P["secure"])
+    with pytest.raises(RuleViolation, match="R16: reading sessions are recorded for top-secret"):
+        rules.r16_require_reading(carrier(level=Level.SECRET), person("alice"), P["secure"])
+    with pytest.raises(RuleViolation, match="R2: top-secret carriers are read inside"):
+        rules.r16_require_reading(top, person("alice"), P["reading"])
+    with pytest.raises(RuleViolation, match="R3: alice's clearance"):
+        rules.r16_require_reading(top, person("alice", Clearance.IMPORTANT), P["secure"])
+    with pytest.raises(RuleViolation, match="R3: bob is not in the knowledge scope"):
+        rules.r16_require_reading(top, person("bob", department="finance"), P["secure"])
+    gone = carrier(level=Level.TOP_SECRET, state=CarrierState.MISSING)
+    with pytest.raises(Conflict, match="is missing"):
+        rules.r16_require_reading(gone, person("alice"), P["secure"])
+
+
+def test_r16_unrecorded_contact() -> None:
+    top = carrier(level=Level.TOP_SECRET, state=CarrierState.REGISTERED)
+    alice, dave = person("alice"), person("dave")
+    (f,) = rules.r16_unrecorded_contact(top, [alice], Authorizations(), ())
+    assert (f.type, f.severity, f.rule, f.details) == (
+        AlertType.UNRECORDED_CONTACT,
+        Severity.WARNING,
+        "R16",
+        {"person": "alice"},
+    )
+    assert "JM-2026-000001" in f.message and "Alice" in f.zh
+    # An open reading session, a borrow out to them, or a carry-out naming them accounts.
+    assert rules.r16_unrecorded_contact(top, [alice], Authorizations(), {"alice"}) == []
+    assert rules.r16_unrecorded_contact(top, [alice], Authorizations((_borrow(top),)), ()) == []
+    escorted = Authorizations(carry_outs=(_carry_out(top),))
+    assert rules.r16_unrecorded_contact(top, [alice, person("e1")], escorted, ()) == []
+    (g,) = rules.r16_unrecorded_contact(top, [alice, dave], escorted, ())
+    assert g.details == {"person": "dave"}
+    # Keepers carry carriers as their work; those who may not hold it at all are R3's.
+    carol = person("carol", role=Role.CUSTODIAN, department="office")
+    assert rules.r16_unrecorded_contact(top, [carol], Authorizations(), ()) == []
+    outsider = person("bob", department="finance")
+    assert rules.r16_unrecorded_contact(top, [outsider], Authorizations(), ()) == []
+    # Only top secret is recorded.
+    assert rules.r16_unrecorded_contact(carrier(), [alice], Authorizations(), ()) == []
+
+
+# --- R18: three-day handling -----------------------------------------------------------
+
+
+def _handling(due: datetime, state: HandlingState = HandlingState.OPEN) -> Handling:
+    return Handling("h1", "JM-2026-000001", T0, due, "carol", state)
+
+
+def test_r18_handling_due() -> None:
+    cal = SITE.calendar
+    # Received Tuesday: Wednesday, Thursday, Friday; handled by Friday's close.
+    assert rules.r18_handling_due(date(2026, 11, 24), cal) == datetime(
+        2026, 11, 27, 17, 30, tzinfo=SH
+    )
+    # Received Friday: the weekend does not count.
+    assert rules.r18_handling_due(date(2026, 11, 27), cal) == datetime(
+        2026, 12, 2, 17, 30, tzinfo=SH
+    )
+    # Received on the eve of the National Day holidays: 1-7 October are not working
+    # days, Saturday 10 October is a make-up working day (调休) and is the third.
+    assert rules.r18_handling_due(date(2026, 9, 30), cal) == datetime(
+        2026, 10, 10, 17, 30, tzinfo=SH
+    )
+    # Received on a Sunday: Monday is the first day.
+    assert rules.r18_handling_due(date(2026, 11, 29), cal, days=1) == datetime(
+        2026, 11, 30, 17, 30, tzinfo=SH
+    )
+
+
+def test_r18_require_secure_room() -> None:
+    rules.r18_require_secure_room(Level.TOP_SECRET, P["secure"])
+    rules.r18_require_secure_room(Level.SECRET, P["office-a"])
+    with pytest.raises(
+        RuleViolation, match="R18: top-secret documents are kept in the secure room"
+    ):
+        rules.r18_require_secure_room(Level.TOP_SECRET, P["office-a"])
+
+
+def test_r18_remind_from() -> None:
+    cal = SITE.calendar
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=SH)
+    assert rules.r18_remind_from(friday, cal) == datetime(2026, 11, 26, 8, 30, tzinfo=SH)
+    assert rules.r18_remind_from(friday, cal, 0) == datetime(2026, 11, 27, 8, 30, tzinfo=SH)
+    monday = datetime(2026, 11, 30, 17, 30, tzinfo=SH)  # the day before is a Sunday
+    assert rules.r18_remind_from(monday, cal) == datetime(2026, 11, 27, 8, 30, tzinfo=SH)
+    assert rules.r18_remind_from(monday, cal, 2) == datetime(2026, 11, 26, 8, 30, tzinfo=SH)
+
+
+def test_r18_due_soon() -> None:
+    cal = SITE.calendar
+    due = datetime(2026, 11, 27, 17, 30, tzinfo=SH)
+    h = _handling(due)
+    assert rules.r18_due_soon(h, datetime(2026, 11, 26, 8, 29, tzinfo=SH), cal) is None
+    f = rules.r18_due_soon(h, datetime(2026, 11, 26, 8, 30, tzinfo=SH), cal)
+    assert f is not None and (f.type, f.severity, f.rule) == (
+        AlertType.HANDLING_DUE,
+        Severity.INFO,
+        "R18",
+    )
+    assert "11-27 17:30" in f.zh and f.details == {"handling": "h1", "due_at": due.isoformat()}
+    assert rules.r18_due_soon(h, due, cal) is not None
+    assert rules.r18_due_soon(h, due + timedelta(seconds=1), cal) is None  # overdue now
+    done = _handling(due, HandlingState.DONE)
+    assert rules.r18_due_soon(done, due - timedelta(hours=1), cal) is None
+
+
+def test_r18_overdue() -> None:
+    cal = SITE.calendar
+    due = datetime(2026, 11, 27, 17, 30, tzinfo=SH)
+    assert rules.r18_overdue(_handling(due), due, cal) is None
+    f = rules.r18_overdue(_handling(due), due + timedelta(minutes=5), cal)
+    assert f is not None and (f.type, f.severity, f.rule) == (
+        AlertType.HANDLING_OVERDUE,
+        Severity.WARNING,
+        "R18",
+    )
+    assert "（11-27 17:30）" in f.zh
+    instructed = _handling(due, HandlingState.INSTRUCTED)  # instructions alone do not handle it
+    assert rules.r18_overdue(instructed, due + timedelta(days=1), cal) is not None
+    assert (
+        rules.r18_overdue(_handling(due, HandlingState.DONE), due + timedelta(days=1), cal) is None
+    )
+
+
 # --- the decision rules of the one approval workflow ----------------------------------
 
 
@@ -419,6 +573,32 @@ def test_require_may_decide() -> None:
     rules.require_may_decide("R10", low, [Level.SECRET, Level.CONFIDENTIAL], own=[])
     with pytest.raises(RuleViolation, match="R10: gina's clearance .important. does not cover top"):
         rules.require_may_decide("R10", low, [Level.SECRET, Level.TOP_SECRET], own=[])
+
+
+def test_require_not_self() -> None:
+    rules.require_not_self("ann", "carol", "approve", "R8", "审批")
+    with pytest.raises(RuleViolation, match="R10: oscar may not witness their own request") as e:
+        rules.require_not_self("oscar", "oscar", "witness", "R10", "见证")
+    assert e.value.rule == "R10" and "见证本人" in e.value.zh
+
+
+def test_require_separation_of_duties() -> None:
+    admins = sorted((r for r in Role if r.administrator), key=lambda r: r.value)
+    business = [r for r in Role if not r.administrator]
+    rules.require_separation_of_duties(set())
+    rules.require_separation_of_duties(business)  # business roles may go together
+    for a in admins:
+        rules.require_separation_of_duties({a})  # each administrator alone is fine
+        for b in admins:
+            if b is not a:
+                with pytest.raises(RuleViolation, match="SoD: nobody may be both") as err:
+                    rules.require_separation_of_duties({a, b})
+                assert "三员分立" in err.value.zh
+        for b in business:
+            with pytest.raises(
+                RuleViolation, match=f"SoD: a {a.value} may not also be a {b.value}"
+            ):
+                rules.require_separation_of_duties({a, b})
 
 
 def test_require_approver() -> None:

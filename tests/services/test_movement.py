@@ -43,7 +43,11 @@ def test_r2_top_secret_carried_out_of_the_secure_room_raises_a_critical_alert(
     store_in_safe(svc, "carol", c.serial)
     out = apply_batch(svc, "gw1", [cross("e1", c.epc or "", "door-secure", "out", T0, "alice")])
     assert out[0].status == "recorded" and out[0].carrier == c.serial
-    assert alerts(svc) == [("unauthorized_removal", "R2", c.serial)]
+    # R16 too: alice carried it with no reading session, borrow or carry-out for it.
+    assert alerts(svc) == [
+        ("unauthorized_removal", "R2", c.serial),
+        ("unrecorded_contact", "R16", c.serial),
+    ]
     with svc.read() as uow:
         x = uow.carriers.get(c.serial)
         assert x is not None and (x.location, x.state) == ("corridor", CarrierState.REGISTERED)
@@ -95,7 +99,7 @@ def test_same_event_twice_records_once_and_answers_the_same(svc: Services) -> No
     assert (second[0].movement, second[0].alerts) == (first[0].movement, first[0].alerts)
     with svc.read() as uow:
         assert uow.movements.count() == 1
-        assert [a.count for a in uow.alerts.find()] == [1]
+        assert [a.count for a in uow.alerts.find()] == [1, 1]  # R2 and R16, once each
 
 
 def test_out_of_order_events_are_applied_by_event_time(svc: Services) -> None:

@@ -23,6 +23,7 @@ from tracker.services import (
     copying,
     custody,
     destruction,
+    handling,
     inventory,
     loss,
 )
@@ -337,6 +338,23 @@ def seen_crossing_a_door(s: Services) -> UseCase:
 @case
 def seen_put_in_a_safe(s: Services) -> UseCase:
     return _seen(s, receive_one(s).serial, kind="safe", safe="safe-s1")
+
+
+@case
+def receive_top_secret(s: Services) -> UseCase:  # the handling deadline is set (R18)
+    return lambda: receive(s, "carol", ReceiveBatch([item(Level.TOP_SECRET)], 1, "机要局"))
+
+
+@case
+def instruct_handling(s: Services) -> UseCase:
+    serial = receive_one(s, Level.TOP_SECRET, scope_people=("ann",)).serial
+    return lambda: handling.instruct(s, "ann", serial, "请政策研究室阅办")
+
+
+@case
+def complete_handling(s: Services) -> UseCase:
+    serial = receive_one(s, Level.TOP_SECRET).serial
+    return lambda: handling.complete(s, "carol", serial, "已按要求办结")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,7 +50,8 @@ def gateway(
     ] = None,
 ) -> None:
     """Run the readers of a site's doors and safes and report what crosses them."""
-    from tracker.bootstrap import build, open_reader
+    from drivers.camera.stills import encode_jpeg
+    from tracker.bootstrap import attach_evidence_cameras, build, open_reader
     from tracker.config import load_site
     from tracker.gateway.mqtt import is_mqtt
     from tracker.gateway.outbox import Outbox
@@ -88,7 +90,10 @@ def gateway(
         doors=frozenset(door) if door else None,
         safes=frozenset(safe) if safe else None,
     )
-    gw = Gateway(the_site, sink, box, open_reader, options, table=table, feed=feed).start()
+    gw = Gateway(
+        the_site, sink, box, open_reader, options, table=table, feed=feed, encode=encode_jpeg
+    ).start()
+    cameras = attach_evidence_cameras(gw)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -98,6 +103,11 @@ def gateway(
         if zh
         else f"gateway {gateway_id}: {len(gw.readers_cfg)} readers; Ctrl-C to stop"
     )
+    if cameras:
+        names = ", ".join(cameras)
+        typer.echo(
+            f"报警取证摄像头：{names}" if zh else f"door cameras kept for alarm stills: {names}"
+        )
     typer.echo(_table_line(table, zh))
     if feed is None:
         typer.echo(
@@ -106,7 +116,7 @@ def gateway(
             else "no service URL (--server http…): door alarms decide on the last saved table"
         )
     try:
-        stop.wait(seconds)
+        _watch_table(table, stop, seconds, zh)
     except KeyboardInterrupt:
         pass
     finally:
@@ -121,6 +131,19 @@ def gateway(
             else f"stopped; {pending} observation(s) still queued, {dead} refused"
         )
         typer.echo(_table_line(table, zh))
+
+
+def _watch_table(table: TableStore, stop: threading.Event, seconds: float | None, zh: bool) -> None:
+    """Wait for ``stop`` or ``seconds``, printing the table line on every new version."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    shown = table.version
+    while deadline is None or time.monotonic() < deadline:
+        wait = 0.5 if deadline is None else min(0.5, max(0.0, deadline - time.monotonic()))
+        if stop.wait(wait):
+            return
+        if table.version != shown:
+            shown = table.version
+            typer.echo(_table_line(table, zh))
 
 
 def _table_line(table: TableStore, zh: bool) -> str:

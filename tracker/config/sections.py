@@ -77,7 +77,25 @@ def policy(pol: Mapping[str, Any], site_tab: Mapping[str, Any], probs: Problems)
             pol.get("overdue_check_minutes", 5), "policy.overdue_check_minutes", probs
         ),
         watch_seconds=positive(pol.get("watch_seconds", 30), "policy.watch_seconds", probs),
+        handling_days=_days(pol, "handling_days", 3, (1, 3), probs, " (R18: at most three)"),
+        handling_remind_days=_days(pol, "handling_remind_days", 1, (0, 30), probs),
     )
+
+
+def _days(
+    pol: Mapping[str, Any],
+    key: str,
+    default: int,
+    bounds: tuple[int, int],
+    probs: Problems,
+    why: str = "",
+) -> int:
+    value = pol.get(key, default)
+    least, most = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        probs.add(f"policy.{key}", f"must be a whole number of working days, {least}-{most}{why}")
+        return default
+    return value
 
 
 def labels(lab: Mapping[str, Any], printer_ids: set[str], probs: Problems) -> LabelConfig:
@@ -120,6 +138,9 @@ _ALERT_TYPES = (
     "shielded_tag",
     "output_offline",
     "table_stale",
+    "unrecorded_contact",
+    "handling_due",
+    "handling_overdue",
 )
 _ROLES = ("custodian", "officer", "approver", "staff", "borrower", "audience")
 

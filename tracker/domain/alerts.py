@@ -62,6 +62,15 @@ CATALOGUE: dict[AlertType, AlertKind] = {
     AlertType.TABLE_STALE: AlertKind(
         "网关授权表过期", "gateway table stale", Severity.WARNING, (_C, _O)
     ),
+    AlertType.UNRECORDED_CONTACT: AlertKind(
+        "绝密载体接触未登记", "unrecorded top-secret contact", Severity.WARNING, (_C, _O)
+    ),
+    AlertType.HANDLING_DUE: AlertKind(
+        "绝密文件待办理", "top-secret handling due", Severity.INFO, (_C,)
+    ),
+    AlertType.HANDLING_OVERDUE: AlertKind(
+        "绝密文件逾期未办结", "top-secret handling overdue", Severity.WARNING, (_C, _O)
+    ),
 }
 
 

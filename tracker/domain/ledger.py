@@ -84,6 +84,11 @@ class Action(str, Enum):
     SITE_LOAD = "site_load"
     ALARM = "alarm"  # a door's alarm sounded (with its stills' SHA-256)
     EVIDENCE_DELETE = "evidence_delete"  # a still removed at the end of its retention
+    READING_OPEN = "reading_open"  # R16: a reading session in the secure room began
+    READING_CLOSE = "reading_close"  # … and ended
+    HANDLING_OPEN = "handling_open"  # R18: a top-secret receipt's handling deadline set
+    HANDLING_INSTRUCT = "handling_instruct"  # … a leader's instructions (批办)
+    HANDLING_DONE = "handling_done"  # … handled (办理)
 
 
 @dataclass(frozen=True)

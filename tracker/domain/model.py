@@ -480,7 +480,7 @@ class Handover:
     carriers: tuple[str, ...]
     at: datetime
     recorded_by: str
-    approver: str | None = None
+    approver: str | None = None  # only on handovers recorded before issue 10
 
 
 class LossKind(str, Enum):
@@ -549,6 +549,9 @@ class AlertType(str, Enum):
     LOGIN_FAILURES = "login_failures"  # a burst of failed password logins
     OUTPUT_OFFLINE = "output_offline"  # a door alarm's relay board stopped answering
     TABLE_STALE = "table_stale"  # a gateway decides on an old authorization table
+    UNRECORDED_CONTACT = "unrecorded_contact"  # R16: top secret moved by someone unrecorded
+    HANDLING_DUE = "handling_due"  # R18: a top-secret receipt's handling deadline is near
+    HANDLING_OVERDUE = "handling_overdue"  # R18: … and has passed
 
 
 class Severity(str, Enum):

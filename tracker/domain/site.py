@@ -77,6 +77,8 @@ class Policy:
     overdue_reminder_minutes: float = 60.0  # R4: a reminder, one step higher, this often
     overdue_check_minutes: float = 5.0  # how often the overdue run looks
     watch_seconds: float = 30.0  # how often silent readers and passage stays are checked
+    handling_days: int = 3  # R18: working days to handle a top-secret receipt
+    handling_remind_days: int = 1  # R18: reminders from this many working days before
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,11 @@ _QUIET = frozenset(
         Action.REPRINT,
         Action.INVENTORY_START,
         Action.INVENTORY_CLOSE,
+        Action.READING_OPEN,
+        Action.READING_CLOSE,
+        Action.HANDLING_OPEN,
+        Action.HANDLING_INSTRUCT,
+        Action.HANDLING_DONE,
     }
 )
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tracker.domain import approval, lifecycle
+from tracker.domain.disclosure import DisclosureKind
 from tracker.domain.errors import Conflict, InvalidInput, RuleViolation
 from tracker.domain.ledger import Action
 from tracker.domain.model import (
@@ -32,7 +33,7 @@ from tracker.domain.rules import (
     r4_require_due_within,
     r5_require_with_custodian,
 )
-from tracker.services import approvals
+from tracker.services import approvals, disclosure
 from tracker.services.base import Services, Tx
 from tracker.services.receive import put_in_safe
 
@@ -166,6 +167,16 @@ def _hand_out(tx: Tx, actor: str, b: Borrow, c: Carrier) -> None:
             "circulation": b.circulation,
         },
     )
+    disclosure.contact(  # R16: a top-secret borrow is in its disclosure record until returned
+        tx,
+        c,
+        b.borrower,
+        DisclosureKind.BORROW,
+        by=actor,
+        place=b.destination,
+        ref=b.id,
+        lasting=True,
+    )
     tx.emit("carrier", serial=c.serial, state=c.state.value, action="check_out", holder=b.borrower)
 
 
@@ -180,6 +191,7 @@ def return_carrier(svc: Services, actor: str, serial: str, safe: str | None = No
         b.state, b.returned_at, b.returned_to = BorrowState.RETURNED, tx.now, actor
         late = tx.now > b.due_at
         lifecycle.give_back(c)
+        disclosure.end_contacts(tx, b.id, actor)
         tx.record(
             Action.RETURN,
             actor,

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tracker.domain import approval, lifecycle
+from tracker.domain.disclosure import DisclosureKind
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.model import ApprovalState, CarrierState, CarryOut, Role, new_id
 from tracker.domain.rules import r3_require_may_hold, r6_require_carry_out_escorts
-from tracker.services import approvals
+from tracker.services import approvals, disclosure
 from tracker.services.base import Services, Tx
 from tracker.services.receive import put_in_safe
 
@@ -23,6 +24,24 @@ def _window_open(tx: Tx, co: CarryOut) -> None:
         raise Conflict("the approval window has already ended", zh="申请的有效期已过")
 
 
+def _carried(tx: Tx, actor: str, co: CarryOut) -> None:
+    # R16: who carries and escorts a top-secret carrier is in its disclosure record, from
+    # the start of the approved window until it is back.
+    for serial in co.carriers:
+        c = tx.carrier(serial)
+        for person in (co.carrier_person, *co.escorts):
+            disclosure.contact(
+                tx,
+                c,
+                person,
+                DisclosureKind.CARRY,
+                by=actor,
+                ref=co.id,
+                since=max(co.valid_from, tx.now),
+                lasting=True,
+            )
+
+
 CARRY_OUTS = approvals.Workflow[CarryOut](
     approval.CARRY_OUT,
     records=lambda uow: uow.carry_outs,
@@ -30,6 +49,7 @@ CARRY_OUTS = approvals.Workflow[CarryOut](
     own=lambda co: (co.requested_by,),
     takes_part=lambda co: (co.carrier_person, *co.escorts),
     check=_window_open,
+    on_approve=_carried,
 )
 
 
@@ -125,6 +145,7 @@ def return_from_carry_out(svc: Services, actor: str, co_id: str) -> CarryOut:
         co = approvals.get(tx.uow, CARRY_OUTS, co_id)
         approvals.require_state(CARRY_OUTS, co, ApprovalState.APPROVED)
         co.state, co.returned_at = ApprovalState.DONE, tx.now
+        disclosure.end_contacts(tx, co.id, actor)
         for s in co.carriers:
             c = tx.carrier(s, lock=True)
             tx.record(Action.CARRY_OUT_RETURN, actor, carrier=s, data={"carry_out": co.id})

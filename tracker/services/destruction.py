@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tracker.domain import approval, lifecycle
+from tracker.domain.disclosure import DisclosureKind
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.model import ApprovalState, Destruction, PlaceKind, Role, RoomKind, new_id
 from tracker.domain.rules import r10_require_witness, r10_require_witnesses
-from tracker.services import approvals
+from tracker.services import approvals, disclosure
 from tracker.services.base import Services
 
 DESTRUCTIONS = approvals.Workflow[Destruction](
@@ -112,5 +113,11 @@ def execute_destruction(svc: Services, actor: str, d_id: str) -> Destruction:
                 },
             )
             tx.emit("carrier", serial=s, state=c.state.value, action="destroy")
+            # R16: who destroyed a top-secret carrier and who watched are in its record.
+            for person, kind in [
+                (actor, DisclosureKind.DESTRUCTION),
+                *((w, DisclosureKind.WITNESS) for w in d.witnesses),
+            ]:
+                disclosure.contact(tx, c, person, kind, by=actor, place=d.place, ref=d.id)
         d.state, d.executed_at, d.executed_by = ApprovalState.DONE, tx.now, actor
         return d

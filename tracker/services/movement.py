@@ -38,6 +38,7 @@ from tracker.domain.rules import (
     r1_safe_below_level,
     r5_sideways_pass,
 )
+from tracker.services import disclosure
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
@@ -166,7 +167,11 @@ def apply_batch(
     with svc.transaction() as tx:
         results: dict[int, Outcome] = {}
         for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
-            results[i] = _apply_one(tx, source, batch[i])
+            try:
+                results[i] = _apply_one(tx, source, batch[i])
+            except EventIdReused as exc:
+                exc.field = f"events[{i}].event_id"  # which item of the batch
+                raise
         return [results[i] for i in range(len(batch))]
 
 
@@ -291,6 +296,9 @@ def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -
     )
     tx.uow.movements.add(m)
     out.carrier, out.movement = c.serial, m.id
+    findings += disclosure.seen_at_door(  # R16: who was seen with a top-secret carrier
+        tx, c, people, auth, device=source, place=to_room.id, movement=m.id, at=obs.at
+    )
     current = c.location_at is None or obs.at >= c.location_at
     if current:
         lifecycle.observe(c, Step.TAKEN_OUT)  # it crossed a door, so it is not in its safe

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from tracker.domain.accounts import Device, ThrottleBucket, User
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.evidence import Still
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import (
@@ -396,6 +397,12 @@ class UnitOfWork(Protocol):
 
     @property
     def attachments(self) -> Repository[Attachment]: ...
+
+    @property
+    def disclosures(self) -> Repository[Disclosure]: ...
+
+    @property
+    def handlings(self) -> Repository[Handling]: ...
 
     @property
     def users(self) -> Repository[User]: ...

@@ -10,6 +10,7 @@ from datetime import date
 
 from tracker.domain import epc as epc_codec
 from tracker.domain import lifecycle
+from tracker.domain.disclosure import DisclosureKind
 from tracker.domain.errors import InvalidInput
 from tracker.domain.ledger import Action
 from tracker.domain.levels import Level
@@ -22,7 +23,12 @@ from tracker.domain.model import (
     Role,
 )
 from tracker.domain.period import SecrecyPeriod, container_marking
-from tracker.domain.rules import r1_require_place_allows, r15_require_count
+from tracker.domain.rules import (
+    r1_require_place_allows,
+    r15_require_count,
+    r18_require_secure_room,
+)
+from tracker.services import disclosure, handling
 from tracker.services.alerting import resolve_cause
 from tracker.services.base import Services, Tx
 
@@ -121,6 +127,7 @@ def _validate_item(tx: Tx, item: ReceiveItem, where: str) -> None:
             f"{where}.home_room", f"{room.id} is not a room", zh=f"{room.name}不是房间"
         )
     r1_require_place_allows(_probe(item), room, "R1")
+    r18_require_secure_room(item.level, room)
     if item.home_safe:
         safe = tx.place(item.home_safe, f"{where}.home_safe")
         if safe.kind is not PlaceKind.SAFE or safe.parent != room.id:
@@ -240,6 +247,8 @@ def _register(
     )
     if item.container:
         put_in_container(tx, actor, carrier, item.container)
+    disclosure.contact(tx, carrier, actor, DisclosureKind.RECEIPT, by=actor, place=item.home_room)
+    handling.open_for_receipt(tx, actor, carrier)  # R18: top secret is handled in three days
     tx.emit("carrier", serial=serial, state=carrier.state.value, action="receive")
     return carrier
 

@@ -2,10 +2,13 @@
 
 * ``overdue`` (R4), every few minutes: an alert per overdue borrow, with reminders that
   repeat and escalate — borrower, then custodian, then officer — until acknowledged;
+  and (R18) a reminder as a top-secret receipt's handling deadline nears, an alert once
+  it has passed (:func:`tracker.services.handling.check`);
 * ``end_of_day`` (R7), at every close of business by the working calendar: every
   carrier not in a safe;
 * ``daily`` (R9, R11), at every opening time: declassification due within the notice
-  window, automatic declassification at expiry, inventories due;
+  window, automatic declassification at expiry, inventories due; alarm stills past
+  their retention deleted (:func:`tracker.services.alarms.purge_expired`);
 * ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
   carriers staying in a passage longer than the site's transit time (R1);
 * ``monthly``, at the opening time of each month's first day: last month's statistics
@@ -48,6 +51,8 @@ from tracker.domain.rules import (
     r9_inventory_overdue,
     r11_declassification_notice,
 )
+from tracker.services import handling
+from tracker.services.alarms import purge_expired
 from tracker.services.alerting import (
     notice_for,
     open_by_cause,
@@ -79,6 +84,7 @@ class RunReport:
     resolved: int = 0
     declassified: list[str] = field(default_factory=list)
     reports: int = 0  # monthly reports written to the outbox
+    purged: int = 0  # alarm stills deleted at the end of their retention
 
 
 def _mark(job: str) -> str:
@@ -217,6 +223,7 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
                 data={"alert": alert.id, "escalation": alert.escalation, "count": alert.count},
             )
             report.reminded += 1
+    report.raised += handling.check(tx, at)  # R18: deadlines of top-secret receipts
 
 
 # --- end of day (R7) ------------------------------------------------------------------
@@ -245,6 +252,7 @@ def _daily(tx: Tx, at: datetime, report: RunReport) -> None:
     cal, pol = tx.svc.site.calendar, tx.svc.site.policy
     today = cal.local_date(at)
     report.declassified = declassify_expired(tx, today)
+    report.purged = purge_expired(tx, at)
     active = tx.uow.carriers.find(
         state=[
             CarrierState.REGISTERED,

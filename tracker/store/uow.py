@@ -22,6 +22,7 @@ from tracker.domain import model as m
 from tracker.domain import sessions as ses
 from tracker.domain.adminlog import KEY_PURPOSE
 from tracker.domain.attachments import Attachment
+from tracker.domain.disclosure import Disclosure, Handling
 from tracker.domain.errors import StoreError, TrackerError
 from tracker.domain.ledger import derive_key
 from tracker.domain.rules import CustodyChanges
@@ -65,6 +66,8 @@ class SqlUnitOfWork:
     alerts: SqlAlertRepository
     notifications: SqlRepository[m.Notification]
     attachments: SqlRepository[Attachment]
+    disclosures: SqlRepository[Disclosure]
+    handlings: SqlRepository[Handling]
     users: SqlRepository[acc.User]
     devices: SqlRepository[acc.Device]
     console_sessions: SqlRepository[ses.ConsoleSession]
@@ -129,6 +132,8 @@ class SqlUnitOfWork:
         self.alerts = repo(m.Alert, SqlAlertRepository)
         self.notifications = repo(m.Notification)
         self.attachments = repo(Attachment)
+        self.disclosures = repo(Disclosure)
+        self.handlings = repo(Handling)
         self.users = repo(acc.User)
         self.devices = repo(acc.Device)
         self.console_sessions = repo(ses.ConsoleSession)
@@ -180,6 +185,7 @@ class SqlUnitOfWork:
             self.copy_requests,
             self.destructions,
             self.level_changes,
+            self.handlings,
         )
         entries, recorded = self.ledger.appended
         return CustodyChanges(

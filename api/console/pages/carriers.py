@@ -188,6 +188,9 @@ def carrier_page(
         data["history_total"] = len(entries)
         data["borrow"] = out[0] if out else None
         data["expires_on"] = shown.expires_on
+    from api.console.pages.disclosure import carrier_record  # it imports this module
+
+    data["disclosures"] = [] if shown.restricted else carrier_record(call, c)  # R16
     data.update(
         failed=failed,
         errors=problems.fields if problems else {},
@@ -237,6 +240,8 @@ def entry_summary(call: Call, e: Any) -> str:
                 value = person_label(call, str(value))
             elif key == "due_at":
                 value = _local(call, str(value))
+            elif key in ("people", "witnesses") and isinstance(value, list):
+                value = [person_label(call, str(v)) for v in value]
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
             parts.append(f"{call.t(zh, en)} {value}")

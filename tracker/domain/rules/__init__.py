@@ -1,6 +1,7 @@
-"""The secrecy rules R1-R15 of SPEC §5 as pure functions, every one named after its rule
-(``r8_require_copy_allowed``) and tested by a test of the same name
-(``tests/domain/test_rule_functions.py``). README.md's rule table lists them.
+"""The secrecy rules of SPEC §5 (R1-R15, and R16 and R18 of the further rules) as pure
+functions, every one named after its rule (``r8_require_copy_allowed``) and tested by a
+test of the same name (``tests/domain/test_rule_functions.py``). README.md's rule table
+lists them.
 
 Three kinds of function live here:
 
@@ -40,8 +41,20 @@ from tracker.domain.rules.custody import (
     r13_loss_report_late,
     r15_require_count,
 )
+from tracker.domain.rules.disclosure import (
+    r16_kept_for,
+    r16_require_reading,
+    r16_unrecorded_contact,
+)
 from tracker.domain.rules.duties import SOD, require_separation_of_duties
 from tracker.domain.rules.findings import Finding
+from tracker.domain.rules.handling import (
+    r18_due_soon,
+    r18_handling_due,
+    r18_overdue,
+    r18_remind_from,
+    r18_require_secure_room,
+)
 from tracker.domain.rules.holding import r3_may_hold, r3_may_know, r3_require_may_hold
 from tracker.domain.rules.places import (
     Authorizations,
@@ -134,6 +147,14 @@ __all__ = [
     "r13_loss_report_late",
     "r14_require_register_entry",
     "r15_require_count",
+    "r16_kept_for",
+    "r16_require_reading",
+    "r16_unrecorded_contact",
+    "r18_due_soon",
+    "r18_handling_due",
+    "r18_overdue",
+    "r18_remind_from",
+    "r18_require_secure_room",
     "require_approver",
     "require_borrow_destination",
     "require_can_check_out",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.domain.disclosure import Handling
 from tracker.domain.errors import RuleViolation
 from tracker.domain.model import (
     Borrow,
@@ -26,6 +27,7 @@ CUSTODY_FIELDS: dict[type, tuple[str, ...]] = {
     CopyRequest: ("state",),
     Destruction: ("state",),
     LevelChange: ("state",),
+    Handling: ("state",),  # R18: instructed, handled
 }
 
 

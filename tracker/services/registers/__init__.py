@@ -13,6 +13,8 @@ from tracker.services.registers import (
     classification,
     copies,
     destructions,
+    disclosures,
+    handlings,
     handovers,
     inventories,
     receipts,
@@ -31,6 +33,8 @@ KINDS: dict[str, Spec] = {
         inventories,
         handovers,
         classification,
+        disclosures,  # R16
+        handlings,  # R18
     )
 }
 
