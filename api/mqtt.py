@@ -10,8 +10,8 @@ event id), so nothing is recorded twice.
 Every message is checked like an HTTP request: the device token (user property
 ``authorization``) must be valid and name the device of the topic, and the events must
 be about that device's own doors, safes and readers (:func:`api.routers.events.accept`).
-Messages waiting in a row are taken together, per device, up to ``TRACKER_MAX_BATCH``
-events a transaction, so a backlog after downtime drains at batch speed. A batch with
+Messages waiting are taken together, one transaction per device, up to
+``TRACKER_MAX_BATCH`` events in all, so a backlog after downtime drains at batch speed. A batch with
 refused events is split until only those are left: the others are recorded, the refused
 ones are logged and answered on the device's ``refused`` topic. While the database is
 unavailable nothing is acknowledged and the same messages are tried again.
@@ -215,9 +215,10 @@ class MqttIngest:
         return out
 
     def take(self, messages: list[Message]) -> None:
-        """Apply ``messages`` (in order, grouped per device and token); refusals are
-        answered. TransientError when the database cannot take them now."""
-        groups: list[_Group] = []
+        """Apply ``messages``, one transaction per device (and token), each device's in
+        the order received; refusals are answered. TransientError when the database
+        cannot take them now."""
+        groups: dict[tuple[str, str], _Group] = {}
         scopes: dict[str, tuple[str, DeviceScope] | None] = {}
         for m in messages:
             if m.device is None or m.items is None:
@@ -228,10 +229,11 @@ class MqttIngest:
                     "not a batch of events on a gateway's events topic",
                 )
                 continue
-            if not groups or (groups[-1].device, groups[-1].token) != (m.device, m.token):
-                groups.append(_Group(m.device, m.token))
-            groups[-1].items.extend(m.items)
-        for g in groups:
+            # One transaction per device: its events keep their order; devices'
+            # events are independent of each other.
+            g = groups.setdefault((m.device, m.token), _Group(m.device, m.token))
+            g.items.extend(m.items)
+        for g in groups.values():
             if g.token not in scopes:
                 scopes[g.token] = self._authorize(g.device, g.token)
             found = scopes[g.token]

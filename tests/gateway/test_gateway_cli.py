@@ -1,4 +1,5 @@
-"""``tracker gateway`` against simulated readers, straight into the database."""
+"""``tracker gateway`` against simulated readers, straight into the database, and over
+MQTT through the real broker to the service's consumer."""
 
 from __future__ import annotations
 
@@ -167,3 +168,65 @@ def test_gateway_cut_off_from_the_service_decides_on_its_table_and_says_it_is_st
     assert "authorization table v7, confirmed 3600 s ago" in out
     assert "(stale: the service is out of reach)" in out
     assert "observation(s) still queued" in out and "stopped; 0 observation" not in out
+
+
+def test_gateway_over_mqtt_reaches_the_service(tracker, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Simulated readers → drivers → `tracker gateway --events mqtt://…` (outbox,
+    MqttSink) → the real broker → the service's consumer → the database."""
+    import uuid
+
+    from api.mqtt import MqttIngest
+    from api.settings import ApiSettings
+    from tests.conftest import require_service
+    from tracker.bootstrap import build
+    from tracker.services import accounts
+
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    folder = tmp_path / "by-id"
+    office = SimulatedOffice(load_site(EXAMPLE), folder).start()
+    site = tmp_path / "site.toml"
+    site.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("/dev/serial/by-id/", f"{folder}/"),
+        encoding="utf-8",
+    )
+    built = None
+    ingest = None
+    try:
+        tracker("site", "load", str(site))
+        carrier = receive_top_secret(tracker)
+        built = build()
+        device = f"gw-{uuid.uuid4().hex[:8]}"
+        _, token = accounts.create_device(built.services, "cli:test", device, ["door-secure"])
+        monkeypatch.setenv("TRACKER_DEVICE_TOKEN", token)
+        settings = ApiSettings(mqtt_group=f"t{uuid.uuid4().hex[:8]}", mqtt_session_hours=0.02)
+        ingest = MqttIngest(
+            "mqtt://127.0.0.1:1883", built.services, settings, client_id=f"t-{device}"
+        ).start()
+        assert ingest.connected.wait(10)
+        from tracker.cli.main import main
+
+        done: list[int] = []
+        args = ["gateway", "--site", str(site), "--door", "door-secure", "--seconds", "6"]
+        args += ["--id", device, "--events", "mqtt://127.0.0.1:1883"]
+        args += ["--outbox", str(tmp_path / "ob.sqlite")]
+        t = threading.Thread(target=lambda: done.append(main(args)))
+        t.start()
+        assert office.ready(["door-secure-in", "door-secure-out"])
+        office.carry("door-secure", "out", (carrier["epc"],))
+        t.join(20)
+        assert done == [0]
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            shown = json.loads(tracker("carrier", "show", carrier["serial"], "--json").stdout)
+            if shown["location"] == "corridor":
+                break
+            time.sleep(0.2)
+        assert shown["location"] == "corridor"
+        assert ingest.refusals == []
+    finally:
+        if ingest is not None:
+            ingest.stop()
+        if built is not None:
+            built.services.bus.close()
+            built.engine.dispose()
+        office.stop()

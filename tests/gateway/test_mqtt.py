@@ -133,7 +133,7 @@ def crossing(
 
 def movements(svc: Services, serial: str) -> list[Any]:
     with svc.read() as uow:
-        return [m for m in uow.movements.find() if m.carrier == serial]
+        return sorted((m for m in uow.movements.find() if m.carrier == serial), key=lambda m: m.at)
 
 
 def carrier(svc: Services) -> tuple[str, str]:

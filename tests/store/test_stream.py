@@ -208,3 +208,22 @@ def test_the_in_process_bus_numbers_and_keeps_events() -> None:
     assert [e.data["n"] for e in bus.since(heard[2].id)] == [4]
     assert [e.data["n"] for e in bus.since("0-0")] == [2, 3, 4]  # older than kept: all kept
     assert bus.since("not-an-id") == [] and bus.since("") == []
+
+
+@only_postgres
+def test_the_listener_runs_while_someone_listens(engine: Engine) -> None:
+    bus = bus_for(engine)
+    assert isinstance(bus, SharedBus) and bus.listener is None  # nobody listens yet
+    first = bus.subscribe(lambda ev: None)
+    listener = bus.listener
+    assert isinstance(listener, StreamListener)
+    second = bus.subscribe(lambda ev: None)
+    assert bus.listener is listener  # one listener for every subscriber
+    first()
+    assert bus.listener is listener
+    second()  # the last one leaves: the listener stops
+    assert bus.listener is None and not listener._thread.is_alive()
+    third = bus.subscribe(lambda ev: None)
+    assert isinstance(bus.listener, StreamListener) and bus.listener is not listener
+    third()
+    assert bus.listener is None

@@ -132,11 +132,24 @@ class SharedBus(Bus):
         self.listener: Listening | None = None
 
     def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
-        """Like :meth:`Bus.subscribe`; the first subscription starts the listener."""
+        """Like :meth:`Bus.subscribe`; the first subscription starts the listener, and
+        it stops when the last one ends."""
         with self._lock:
+            self._subs.append(fn)
             if self.listener is None:
                 self.listener = self._listen(self._heard)
-        return super().subscribe(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._subs:
+                    self._subs.remove(fn)
+                listener = None
+                if not self._subs:
+                    listener, self.listener = self.listener, None
+            if listener is not None:
+                listener.stop()
+
+        return unsubscribe
 
     def _heard(self, batch: int, items: list[tuple[str, dict[str, Any]]], live: bool) -> None:
         self.deliver(batch, [Event(kind, data) for kind, data in items], live=live)

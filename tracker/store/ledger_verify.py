@@ -180,7 +180,7 @@ class _Prefetch:
         if self._next is not None and self._next[0] == after:
             try:
                 found = self._next[1].result()
-            except Exception:  # e.g. a connection bound to its thread: read it here
+            except Exception:  # noqa: BLE001 - e.g. a connection bound to its thread: read it here
                 self._threaded = False
         self.cancel()
         if found is None:
