@@ -110,7 +110,7 @@ def _shape(entity: type[Any], row: type[Base]) -> _Shape:
 
 def _snapshot(obj: Any) -> dict[str, Any]:
     # Mutable values are copied so that changing them in place still shows as a change.
-    snap = obj.__dict__.copy()
+    snap: dict[str, Any] = obj.__dict__.copy()
     for k, v in snap.items():
         if isinstance(v, _MUTABLE):
             snap[k] = v.copy()
