@@ -55,7 +55,9 @@ def test_the_demo_day_raises_every_expected_alert_and_no_other(
     assert due["subject"] == overdue["subject"] != r16["subject"]
     assert overdue["first_seen"].startswith("2026-12-01T17:3")
     records = [t["text"] for t in out["timeline"] if t["kind"] == "record"]
-    assert records and "alice reading" in records[0] and "ann handling" in records[-1]
+    # R16: alice read it at the reading desk by badge, ann at the custodian's desk.
+    assert records and "alice reading (badge), ann reading (desk)" in records[0]
+    assert "ann handling" in records[-1]
     scenes = [t["text"] for t in out["timeline"] if t["kind"] == "scene"]
     assert scenes[0] == "上班" and "下班" in scenes[-1]  # Chinese by default
     assert "演示文件" not in json.dumps(out, ensure_ascii=False)  # no title is ever printed

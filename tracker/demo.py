@@ -142,6 +142,7 @@ class Day:
         )
         self.passwords = ensure_cast(svc, Argon2Hasher.from_settings(settings), "cli:demo")
         places = [d.door.id for d in site.doors] + [s.place.id for s in site.safes]
+        places += [d.id for d in site.desks]
         _, token = accounts.create_device(svc, "cli:demo", "demo-gateway", places)
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -396,27 +397,45 @@ class Day:
         self.wait(lambda: self.where("ts2")[0] is CarrierState.IN_SAFE, "ts2 in its safe")
 
     def _reading(self) -> None:
-        """R16: alice reads the top-secret document at the custodian's desk."""
+        """R16: alice reads the top-secret document at the reading desk, by badge; ann
+        reads it too, recorded at the custodian's desk."""
         self.scene(
             9,
             50,
-            "李核心在机要室阅读绝密文件，王机要登记阅读并收回（R16）",
-            "alice reads the top-secret document in the secure room, recorded at the desk (R16)",
+            "李核心在机要室阅文桌刷卡阅读绝密文件，钱领导经机要员登记阅读（R16）",
+            "alice reads the top-secret document at the reading desk by badge; ann's reading "
+            "is recorded at the custodian's desk (R16)",
         )
-        ts = self.serials["ts"]
-        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "alice"})
-        self.office.take_from_safe("safe-s1", self.epcs["ts"])
+        ts, epc = self.serials["ts"], self.epcs["ts"]
+        self.office.take_from_safe("safe-s1", epc)
         self.wait(lambda: self.where("ts")[0] is CarrierState.REGISTERED, "ts out of its safe")
+        assert self.sim is not None
+        desk = self.sim.gateway.logic.desks["desk-secure"]
+        self.office.lay_on_desk("desk-secure", epc)
+        self.wait(lambda: epc in desk.present(), "the desk to see ts lying there")
+        self.office.badge_at_desk("desk-secure", BADGE["alice"])
+        self.wait(lambda: self._reading_now(ts) == {"alice"}, "alice's session at the desk")
+        self.wait(lambda: not desk.held(), "alice to put her badge away while she reads")
         self.clock.set(self.at(9, 55))
+        self.office.badge_at_desk("desk-secure", BADGE["alice"])
+        self.wait(lambda: self._reading_now(ts) == set(), "alice's session to close")
+        self.office.take_from_desk("desk-secure", epc)
+        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "ann"})
+        self.clock.set(self.at(9, 58))
         self.api("carol", "POST", f"/api/v1/reading-sessions/{s['id']}/close")
-        self.office.put_in_safe("safe-s1", self.epcs["ts"])
+        self.office.put_in_safe("safe-s1", epc)
         self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
         self._record("ts")
+
+    def _reading_now(self, serial: str) -> set[str]:
+        sessions = self.api("carol", "GET", "/api/v1/reading-sessions")
+        return {s["person"] for s in sessions if s["carrier"] == serial}
 
     def _record(self, role: str) -> None:
         serial = self.serials[role]
         found = self.api("oscar", "GET", f"/api/v1/carriers/{serial}/disclosures")["entries"]
-        who = ", ".join(f"{d['person']} {d['kind']}" for d in found)
+        how = {"badge": " (badge)", "desk": " (desk)"}  # reading sessions: how they were opened
+        who = ", ".join(f"{d['person']} {d['kind']}{how.get(d['source'], '')}" for d in found)
         self.result.timeline.append(
             {
                 "at": self.clock.now().astimezone(self.tz).isoformat(),

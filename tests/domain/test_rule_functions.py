@@ -426,6 +426,19 @@ def test_r16_require_reading() -> None:
         rules.r16_require_reading(gone, person("alice"), P["secure"])
 
 
+def test_r16_desk_reader() -> None:
+    top = carrier(level=Level.TOP_SECRET)
+    assert rules.r16_desk_reader(top, person("alice"), "desk-secure") is None
+    assert rules.r16_desk_reader(carrier(), person("bob", department="finance"), "d") is None
+    f = rules.r16_desk_reader(top, person("alice", Clearance.IMPORTANT), "desk-secure")
+    assert f is not None and (f.type, f.severity, f.rule) == (
+        AlertType.WRONG_HOLDER,
+        Severity.CRITICAL,
+        "R3",
+    )
+    assert f.details == {"person": "alice", "desk": "desk-secure"} and "desk-secure" in f.zh
+
+
 def test_r16_unrecorded_contact() -> None:
     top = carrier(level=Level.TOP_SECRET, state=CarrierState.REGISTERED)
     alice, dave = person("alice"), person("dave")
