@@ -57,6 +57,8 @@ from api.routers import (
 from api.security import Argon2Hasher, TokenIssuer, load_secret
 from api.settings import ApiSettings
 from api.stream import StreamHub
+from tracker.domain.errors import TrackerError
+from tracker.services import adminlog
 from tracker.services.base import Services
 
 logger = logging.getLogger(__name__)
@@ -162,6 +164,18 @@ def declare_roles(routes: list[BaseRoute]) -> None:
         route.openapi_extra = {**(route.openapi_extra or {}), "x-roles": roles}
 
 
+def _log_settings(services: Services, settings: ApiSettings) -> None:
+    # A server starting with other settings is a change of server settings: it goes
+    # into the administration log. A database that is down does not stop the start.
+    try:
+        changed = adminlog.settings_in_force(services, settings.audited())
+    except TrackerError as exc:
+        logger.warning("could not record the server settings: %s", exc.message)
+        return
+    if changed:
+        logger.info("server settings changed: %s", ", ".join(changed))
+
+
 def create_app(services: Services, settings: ApiSettings | None = None) -> FastAPI:
     """The API around ``services``."""
     settings = settings or ApiSettings()
@@ -178,6 +192,7 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _log_settings(services, settings)
         yield
         hub.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,3 +30,19 @@ class ApiSettings(BaseSettings):
     event_max_age_hours: float = Field(default=7 * 24.0, gt=0)
     # Request bodies larger than this are refused (413) before they are read whole.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Gateway batches over MQTT (api/mqtt.py): the broker (mqtt://host:1883), this
+    # service's client id (default tracker-<host name>: one persistent session per
+    # host), the shared-subscription group of the service hosts ("" = each takes all),
+    # and how long the broker keeps the session, and so the messages, while it is away.
+    mqtt_url: str = ""
+    mqtt_client_id: str = Field(default="", max_length=64)
+    mqtt_group: str = Field(default="tracker", pattern=r"^[A-Za-z0-9_-]*$")
+    mqtt_session_hours: float = Field(default=7 * 24.0, gt=0, le=24 * 365)
+
+    def audited(self) -> dict[str, Any]:
+        """The settings as plain values for the administration log: everything but the
+        signing secret itself."""
+        return {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in self.model_dump(exclude={"secret_key"}).items()
+        }

@@ -126,7 +126,8 @@ def _rss_kib() -> int:
 
 def measure(url: str, what: str, days: int) -> dict[str, Any]:
     """In a child process: one export (or the bare query) of the first ``days`` days."""
-    import xlsxwriter  # noqa: F401  - imported before the baseline memory is read
+    import zipfile  # noqa: F401  - imported before the baseline memory is read
+
     from fpdf import FPDF  # noqa: F401
 
     from labels.fonts import find_cjk_font

@@ -24,8 +24,11 @@ from drivers.llrp_params import (
     P_EVENT_NOTIFICATION_STATE,
     P_EVENTS_AND_REPORTS,
     P_GENERAL_DEVICE_CAPABILITIES,
+    P_GPIO_CAPABILITIES,
     P_KEEPALIVE_SPEC,
+    P_PER_ANTENNA_AIR_PROTOCOL,
     P_READER_EVENT_NOTIFICATION_SPEC,
+    P_RECEIVE_SENSITIVITY_ENTRY,
     VERSION_1_0_1,
     ReaderEvent,
     ROSpec,
@@ -252,10 +255,16 @@ class ReaderCapabilities(LLRPMessage):
     firmware: str = ""
 
     def body(self) -> bytes:
-        """LLRPStatus and GeneralDeviceCapabilities (no sub-parameters)."""
+        """LLRPStatus and GeneralDeviceCapabilities with the sub-parameters the spec
+        requires: one ReceiveSensitivityTableEntry (index 1, 0 dB), GPIOCapabilities
+        (no GPIO) and a PerAntennaAirProtocol (EPC Gen2) per antenna."""
         general = struct.pack(">HHII", self.max_antennas, 0, self.manufacturer, self.model)
         fw = self.firmware.encode("utf-8")
         general += struct.pack(">H", len(fw)) + fw
+        general += tlv(P_RECEIVE_SENSITIVITY_ENTRY, struct.pack(">Hh", 1, 0))
+        general += tlv(P_GPIO_CAPABILITIES, struct.pack(">HH", 0, 0))
+        for antenna in range(1, self.max_antennas + 1):
+            general += tlv(P_PER_ANTENNA_AIR_PROTOCOL, struct.pack(">HHB", antenna, 1, 1))
         return self.status.to_param() + tlv(P_GENERAL_DEVICE_CAPABILITIES, general)
 
 

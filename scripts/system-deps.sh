@@ -15,6 +15,8 @@ need libzbar0 sh -c "ldconfig -p | grep -q libzbar.so.0"
 need poppler-utils sh -c "command -v pdftoppm"
 # The API documentation page is tested in a real (headless) browser.
 need chromium sh -c "command -v chromium"
+# Gateways over MQTT are tested against a real broker (scripts/mqtt-broker.sh starts it).
+need mosquitto sh -c "command -v mosquitto || test -x /usr/sbin/mosquitto"
 
 if [ -z "$missing" ]; then
   exit 0

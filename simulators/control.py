@@ -2,7 +2,8 @@
 mode 0600) taking one JSON command per connection and answering one JSON line.
 
 Commands: ``carry`` (door, direction, tags, badges), ``put`` / ``take`` (safe, tag),
-``unplug`` (reader, seconds), ``show`` (camera, code, seconds), ``status``.
+``unplug`` (reader, seconds), ``show`` (camera, code, seconds), ``status``, ``relays``
+(what each simulated relay board was told, with times).
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ logger = logging.getLogger(__name__)
 
 
 class ControlServer:
-    """Serves commands for ``office`` (and its cameras) on the socket at ``path``."""
+    """Serves commands for ``office`` (its cameras and door-alarm relay boards) on the
+    socket at ``path``."""
 
     def __init__(
-        self, office: SimulatedOffice, path: str | Path, cameras: Mapping[str, ShowCamera] = {}
+        self,
+        office: SimulatedOffice,
+        path: str | Path,
+        cameras: Mapping[str, ShowCamera] = {},
+        outputs: Mapping[str, Any] = {},
     ) -> None:
         self.office, self.path, self.cameras = office, Path(path), dict(cameras)
+        self.outputs = dict(outputs)
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,7 +124,11 @@ class ControlServer:
                 "ok": True,
                 "readers": {r: s.url for r, s in o.sims.items()},
                 "cameras": sorted(self.cameras),
+                "outputs": sorted(self.outputs),
             }
+        elif op == "relays":
+            last = int(cmd.get("last", 20))
+            return {"ok": True, "outputs": {o: b.report(last) for o, b in self.outputs.items()}}
         else:
             raise InvalidInput("cmd", f"unknown command {op!r}")
         return {"ok": True}

@@ -20,6 +20,7 @@ import threading
 import time
 import tty
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,24 +41,41 @@ class RelayCommand:
 
 
 class CommandLog:
-    """The commands a board received, and its relays' state (thread-safe)."""
+    """The commands a board received, and its relays' state (thread-safe); each command is
+    logged (INFO) as it arrives, and :meth:`report` lists them with wall-clock times."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "relay board") -> None:
+        self.name = name
         self._lock = threading.Condition()
         self.commands: list[RelayCommand] = []
         self._state: dict[int, bool] = {}
 
     def record(self, relay: int, on: bool, at: float | None = None) -> None:
         """Note a command."""
+        command = RelayCommand(time.monotonic() if at is None else at, relay, on)
         with self._lock:
-            self.commands.append(RelayCommand(time.monotonic() if at is None else at, relay, on))
+            self.commands.append(command)
             self._state[relay] = on
             self._lock.notify_all()
+        logger.info(
+            "%s: relay %d %s at %s", self.name, relay, "on" if on else "off", _wall(command.at)
+        )
 
     def state(self) -> dict[int, bool]:
         """Which relays are energised now."""
         with self._lock:
             return dict(self._state)
+
+    def report(self, last: int = 20) -> dict[str, Any]:
+        """The relays' state and the last ``last`` commands, each with the wall-clock
+        time (UTC ISO, milliseconds) it arrived."""
+        with self._lock:
+            commands = self.commands[-last:] if last > 0 else []
+            state = dict(self._state)
+        return {
+            "state": {str(r): on for r, on in sorted(state.items())},
+            "commands": [{"at": _wall(c.at), "relay": c.relay, "on": c.on} for c in commands],
+        }
 
     def wait_for(
         self, relay: int, on: bool, *, after: float = 0.0, timeout: float = 5.0
@@ -76,18 +94,28 @@ class CommandLog:
                 self._lock.wait(left)
 
 
+def _wall(at: float) -> str:
+    """A monotonic time as UTC ISO wall-clock time."""
+    wall = time.time() - (time.monotonic() - at)
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds")
+
+
 class LcusSimulator(SerialDeviceSimulator):
     """A CH340 LCUS relay module (see the module docstring)."""
 
     def __init__(self, link: str | Path, *, seed: int | None = None, faults: Any = None) -> None:
         super().__init__(link, faults=faults, seed=seed)
-        self.log = CommandLog()
+        self.log = CommandLog(f"LCUS module {Path(link).name}")
         self.garbage = 0
         self._buffer = b""
 
     def state(self) -> dict[int, bool]:
         """Which relays are energised now."""
         return self.log.state()
+
+    def report(self, last: int = 20) -> dict[str, Any]:
+        """What the module was told (:meth:`CommandLog.report`)."""
+        return self.log.report(last)
 
     def _on_host_bytes(self, data: bytes, now: float) -> None:
         commands, self._buffer, skipped = lcus_decode(self._buffer + data)
@@ -126,7 +154,7 @@ class ModbusRelaySimulator:
             coil_base,
             baudrate,
         )
-        self.log = CommandLog()
+        self.log = CommandLog(f"Modbus board {self.link_path.name}")
         self.muted = False
         self._host: PtyLink | None = None
         self._board: tuple[int, int] | None = None  # master, slave of the server's pty
@@ -145,6 +173,10 @@ class ModbusRelaySimulator:
     def state(self) -> dict[int, bool]:
         """Which relays are energised now."""
         return self.log.state()
+
+    def report(self, last: int = 20) -> dict[str, Any]:
+        """What the board was told (:meth:`CommandLog.report`)."""
+        return self.log.report(last)
 
     def mute(self, muted: bool = True) -> None:
         """The board stays plugged in but stops answering (a dead controller, a broken

@@ -150,3 +150,34 @@ def test_the_api_and_the_command_line_keep_no_rule_logic() -> None:
         if n == "tracker.domain.rules" or n.startswith("tracker.domain.rules.")
     ]
     assert bad == []
+
+
+def _custody_assignments(path: Path) -> list[str]:
+    # Assignments to a carrier's place or holder, or of a CarrierState to any ``state``.
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            value = ast.unparse(node.value) if node.value is not None else ""
+            for t in flat:
+                if not isinstance(t, ast.Attribute):
+                    continue
+                carrier_state = t.attr == "state" and "CarrierState." in value
+                if t.attr in ("location", "location_at", "holder") or carrier_state:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} sets .{t.attr}")
+    return found
+
+
+def test_only_the_lifecycle_changes_a_carriers_state_place_or_holder() -> None:
+    # Issue 11: one carrier lifecycle; the store only maps rows to entities.
+    bad = [
+        hit
+        for pkg in ("tracker", "api")
+        for p in sorted((ROOT / pkg).rglob("*.py"))
+        if str(p.relative_to(ROOT)) != "tracker/domain/lifecycle.py"
+        and not str(p.relative_to(ROOT)).startswith("tracker/store/")
+        for hit in _custody_assignments(p)
+    ]
+    assert bad == []

@@ -18,14 +18,16 @@ from sqlalchemy import Engine
 
 from drivers.reads import BadgeRead, TagRead
 from tracker import protocols
-from tracker.config import ReaderConfig, SiteConfig, load_site, stored_site
+from tracker.config import CameraConfig, ReaderConfig, SiteConfig, load_site, stored_site
 from tracker.domain.clock import Clock, SystemClock
 from tracker.domain.errors import ConfigError
 from tracker.protocols import ReaderHandle
 from tracker.services.base import Services
+from tracker.services.bus import Bus, SharedBus
 from tracker.services.site import SITE_SETTING, apply_site
 from tracker.store.db import database_url, make_engine, safe_url
 from tracker.store.keys import ledger_key
+from tracker.store.locks import exclusive
 from tracker.store.migrate import ensure_schema
 from tracker.store.uow import SqlUnitOfWork
 
@@ -89,13 +91,28 @@ def build(
     if site_file is not None:
         path = Path(site_file)
         site = load_site(path)
-        services = Services(write, clock or SystemClock(), site, read_factory=read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
         if load:
             apply_site(services, "system", site, path.read_text(encoding="utf-8"))
     else:
         site = _stored_site(read)
-        services = Services(write, clock or SystemClock(), site, read_factory=read)
+        services = Services(
+            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+        )
     return App(engine, services, url, site)
+
+
+def bus_for(engine: Engine) -> Bus:
+    """The event bus for a database: on PostgreSQL the events of every process on it
+    (workers, hosts, command line) reach every process's stream (:class:`SharedBus`
+    over :mod:`tracker.store.stream`); SQLite serves one process (:class:`Bus`)."""
+    if engine.dialect.name != "postgresql":
+        return Bus()
+    from tracker.store import stream
+
+    return SharedBus(lambda heard: stream.listen(engine, heard))
 
 
 def _stored_site(read: Callable[[], SqlUnitOfWork]) -> SiteConfig:
@@ -116,6 +133,33 @@ def open_reader(cfg: ReaderConfig, on_read: Callable[[TagRead | BadgeRead], None
 
 
 # --- the simulated office ------------------------------------------------------------
+
+
+def attach_evidence_cameras(
+    gateway: Gateway, capture: Callable[[CameraConfig], Any] | None = None
+) -> list[str]:
+    """Run the camera of every door whose alarm ``gateway`` sounds, keeping its last
+    seconds of frames for the alarm's stills (the gateway must have been given an
+    ``encode``); returns the cameras' ids. ``capture`` opens a camera (default: its
+    ``source`` through :class:`drivers.camera.CaptureLoop`)."""
+    from tracker.gateway.cameras import CameraWorker
+
+    if capture is None:
+        from drivers.camera import CaptureLoop
+
+        def capture(cfg: CameraConfig) -> Any:
+            return CaptureLoop(cfg.source, camera=cfg.id, fps=cfg.fps)
+
+    cameras = {c.id: c for c in gateway.site.cameras}
+    started = []
+    for dc in gateway.site.doors:
+        cfg = cameras.get(dc.camera or "")
+        if cfg is None or dc.door.id not in gateway.portal.alarms:
+            continue
+        worker = CameraWorker(cfg.id, capture(cfg), None, None, gateway.submit, gateway.to_time)
+        gateway.attach_camera(worker, cfg.heartbeat, dc.door.id)
+        started.append(cfg.id)
+    return started
 
 
 @dataclass
@@ -218,7 +262,7 @@ def simulate_site(
         if dc.camera:
             shield = ShieldCorrelator(window=5.0, identities=_epc_of(services))
             camera(dc.camera, DoorScanner(dc.camera, dc.door.id), dc.door.id, correlator=shield)
-    control = ControlServer(office, workdir / "sim.sock", cameras).start()
+    control = ControlServer(office, workdir / "sim.sock", cameras, boards).start()
     return SimulatedSite(office, printer, gateway, control, cameras, boards)
 
 

@@ -41,7 +41,8 @@ from tracker.domain.model import AlertType, CarrierState
 from tracker.gateway.runner import GatewayOptions
 from tracker.gateway.sinks import HttpSink
 from tracker.services import accounts
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 from tracker.services.schedule import run_due
 from tracker.simulate import CAST, ensure_cast
 

@@ -16,11 +16,13 @@ from api.console.pages import (
     borrowing,
     carriers,
     dashboard,
+    desk,
     disclosure,
     fallback,
     inventory,
     live,
     receive,
+    registers,
 )
 from api.console.web import PAGES
 
@@ -38,10 +40,12 @@ PAGE_MODULES = (
     borrowing,
     carriers,
     dashboard,
+    desk,
     disclosure,
     inventory,
     live,
     receive,
+    registers,
 )
 
 __all__ = ["PAGE_MODULES", "router", "rules"]

@@ -35,6 +35,10 @@ class Problems:
         ``Call.message``) for the whole form, and beside the field at fault."""
         if isinstance(err, InvalidInput):
             self.add(err)
+            # The field's own name (an identifier) is not for the user: the message is
+            # shown beside that field as well.
+            if message == err.text(self.lang):
+                message = field_message(err, self.lang)
         self.general = message
         return self
 

@@ -2,7 +2,7 @@
 
 One table: a role's row lists the sections it may open. The menu shows those sections in
 :data:`SECTIONS` order, and every page belongs to one section, so a page a role may not
-open is also absent from its menu. New roles (the three administrators) are new rows.
+open is also absent from its menu. The three administrators are rows like the others.
 The services check every action again; :data:`ACTIONS` only decides which buttons and
 forms a page offers."""
 
@@ -39,6 +39,7 @@ SECTIONS = (
     Section("copies", "/console/copies", "复制", "Copies"),
     Section("destructions", "/console/destructions", "销毁", "Destruction"),
     Section("inventories", "/console/inventories", "清查", "Inventories"),
+    Section("registers", "/console/registers", "登记簿", "Registers"),
     Section("reading", "/console/reading", "阅文登记", "Reading desk"),  # R16
     Section("handling", "/console/handling", "绝密办理", "Top-secret handling"),  # R18
     Section("audit", "/console/audit", "审计", "Audit"),
@@ -49,11 +50,17 @@ _EVERYONE = ("dashboard", "carriers", "borrows", "alerts", "carry_outs", "copies
 
 OPENS: dict[Role, frozenset[str]] = {
     Role.CUSTODIAN: frozenset(
-        {*_EVERYONE, "desk", "receive", "inventories", "audit", "reading", "handling"}
+        {*_EVERYONE, "desk", "receive", "inventories", "registers", "audit", "reading", "handling"}
     ),
     Role.OFFICER: frozenset(s.key for s in SECTIONS),
-    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "handling"}),
+    Role.APPROVER: frozenset({*_EVERYONE, "inbox", "registers", "handling"}),
     Role.STAFF: frozenset(_EVERYONE),
+    # The three administrators (三员) see no titles and approve nothing: the system
+    # administrator the doors and readers, the security administrator the users' logins
+    # and who is logged in, the auditor the administration log.
+    Role.SYSTEM_ADMIN: frozenset({"dashboard"}),
+    Role.SECURITY_ADMIN: frozenset({"audit"}),
+    Role.SECURITY_AUDITOR: frozenset({"audit"}),
 }
 
 # Actions a page offers by role (the services decide; this only hides what would fail).
@@ -83,9 +90,14 @@ _ANYONE = frozenset(
 )
 ACTIONS: dict[Role, frozenset[str]] = {
     Role.CUSTODIAN: _ANYONE | _KEEPING,
-    Role.OFFICER: _ANYONE | _KEEPING | _APPROVING | {"verify"},
+    Role.OFFICER: _ANYONE | _KEEPING | _APPROVING | {"verify", "live_sessions"},
     Role.APPROVER: _ANYONE | _APPROVING,
     Role.STAFF: _ANYONE,
+    Role.SYSTEM_ADMIN: frozenset(),
+    # The users' logins in the administration log (the API's review of their activity)
+    # and who is logged in to the console.
+    Role.SECURITY_ADMIN: frozenset({"read_user_logins", "live_sessions"}),
+    Role.SECURITY_AUDITOR: frozenset({"read_admin_log", "verify_admin_log"}),
 }
 
 
@@ -94,6 +106,12 @@ def roles_opening(section: str) -> frozenset[Role]:
     if section not in BY_KEY:
         raise KeyError(f"no console section {section!r}")
     return frozenset(r for r, keys in OPENS.items() if section in keys)
+
+
+def home(role: Role) -> str:
+    """Where ``role`` lands after logging in: its first menu entry."""
+    entries = menu(role)
+    return entries[0].path if entries else "/console/"
 
 
 def menu(role: Role) -> list[Section]:

@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import Principal, Role
 from api.console import access, i18n
-from api.console.menu import may, menu, roles_opening
+from api.console.menu import OPENS, home, may, menu, roles_opening
 from api.console.settings import ConsoleSettings
 from api.context import ApiContext
 from api.errors import status_of
@@ -158,6 +158,7 @@ class Call:
     session: ConsoleSession | None = None
     token: str = ""
     form: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)  # uploaded files (UploadFile)
     section: str | None = None
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # person labels, per request
@@ -244,6 +245,7 @@ class Call:
             "lang": self.lang,
             "me": me,
             "menu": menu(me.role) if me else [],
+            "opens": OPENS.get(me.role, frozenset()) if me else frozenset(),
             "section": self.section,
             "may": self.may,
             "csrf": self.console.csrf(self.token) if self.token else "",
@@ -508,12 +510,21 @@ async def handle(request: Request, fn: PageFn, method: str, rule: Rule, raw: boo
             message = call.t("无法读取提交的表单", "the submitted form could not be read")
             return _finish(call, _plain(call, 400, message))
         call.form = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+        call.files = {k: v for k in form for v in form.getlist(k) if not isinstance(v, str)}
         if not _csrf_ok(call):
             return _finish(call, await run_in_threadpool(_csrf_refused, call))
     try:
         response = await run_in_threadpool(fn, call)
     except TrackerError as exc:
         response = await run_in_threadpool(call.failure, exc)
+    except Exception:  # a fault of the service itself: logged whole, a plain page shown
+        logger.exception("console: %s %s failed", method, request.url.path)
+        message = call.t(
+            "服务内部出错，本次操作未能完成，错误已记录。请稍后重试或联系系统管理员。",
+            "Something went wrong inside the service; this was not done and the fault is "
+            "logged. Try again later or tell the system administrator.",
+        )
+        response = await run_in_threadpool(_plain, call, 500, message)
     return _finish(call, response, raw)
 
 
@@ -551,6 +562,10 @@ def _csrf_refused(call: Call) -> Response:
 
 
 def _forbidden(call: Call) -> Response:
+    assert call.me is not None
+    if call.request.method == "GET" and call.request.url.path == "/console/":
+        # The landing page after login, for a role without a dashboard: its first entry.
+        return RedirectResponse(home(call.me.role), status_code=303)
     message = call.t("您的角色无权打开此页面。", "Your role may not open this page.")
     if wants_json(call.request):
         return JSONResponse({"error": message}, status_code=403)

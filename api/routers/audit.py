@@ -1,6 +1,6 @@
 """The custody register (R14): verify the hash chain, read its head. The administration
 log: read (the security auditor; the security administrator sees the ordinary users'
-logins), verify and read its head (the auditor)."""
+logins, logouts and exports), verify and read its head (the auditor)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def admin_log(
     """Entries newest first: every login with its client address, every change of a
     person, role, clearance, badge, login, device, site or setting, every export and
     unlock. The security administrator reviewing the users' activity sees only the
-    logins of people who are not administrators."""
+    logins, logouts and exports of people who are not administrators."""
     f = EntryFilter(
         actor=actor,
         actions=frozenset(a.value for a in action or ()),

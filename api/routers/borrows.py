@@ -20,9 +20,8 @@ router = APIRouter(prefix="/api/v1/borrows", tags=["borrows"], responses=ERROR_R
 
 
 def _get(svc: Services, me: Principal, borrow_id: str) -> Borrow:
-    with svc.read() as uow:
-        b = uow.borrows.get(borrow_id)
-    if b is None or not knowledge.may_see_request(me.person, b):
+    b = knowledge.request_for(svc, me.person, "borrows", borrow_id)
+    if not isinstance(b, Borrow):
         raise NotFound(f"no borrow {borrow_id!r}", zh=f"没有借阅记录 {borrow_id!r}")
     return b
 
@@ -60,19 +59,9 @@ def list_borrows(
         eq["carrier"] = serial
     if borrower:
         eq["borrower"] = borrower
-    with svc.read() as uow:
-        if knowledge.sees_every_request(me.person):
-            total = uow.borrows.count(**eq)
-            found = uow.borrows.find(order_by="-requested_at", limit=limit, offset=offset, **eq)
-        else:
-            assert me.person is not None
-            mine = {
-                b.id: b
-                for who in ("borrower", "requested_by")
-                for b in uow.borrows.find(**{**eq, who: me.person.id})
-            }
-            ordered = sorted(mine.values(), key=lambda b: (b.requested_at, b.id), reverse=True)
-            total, found = len(ordered), ordered[offset : offset + limit]
+    found, total = knowledge.visible_requests(
+        svc, me.person, "borrows", limit=limit, offset=offset, **eq
+    )
     return Page[BorrowOut](
         items=[BorrowOut.model_validate(b) for b in found], total=total, limit=limit, offset=offset
     )

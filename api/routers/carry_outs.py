@@ -37,15 +37,12 @@ def list_carry_outs(
     me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0
 ) -> Page[CarryOutOut]:
     """Carry-outs, newest first; staff see only those they take part in."""
-    with svc.read() as uow:
-        found = [
-            co
-            for co in uow.carry_outs.find(order_by="-requested_at")
-            if knowledge.may_see_request(me.person, co)
-        ]
+    found, total = knowledge.visible_requests(
+        svc, me.person, "carry_outs", limit=limit, offset=offset
+    )
     return Page[CarryOutOut](
-        items=[CarryOutOut.model_validate(c) for c in found[offset : offset + limit]],
-        total=len(found),
+        items=[CarryOutOut.model_validate(x) for x in found],
+        total=total,
         limit=limit,
         offset=offset,
     )
@@ -54,9 +51,8 @@ def list_carry_outs(
 @router.get("/{co_id}", response_model=CarryOutOut, summary="Show a carry-out approval")
 def show(co_id: IdPath, me: AnyUser, svc: Svc) -> CarryOutOut:
     """One carry-out approval."""
-    with svc.read() as uow:
-        co = uow.carry_outs.get(co_id)
-    if co is None or not knowledge.may_see_request(me.person, co):
+    co = knowledge.request_for(svc, me.person, "carry_outs", co_id)
+    if co is None:
         raise NotFound(f"no carry-out approval {co_id!r}", zh="没有该外出携带审批记录")
     return CarryOutOut.model_validate(co)
 

@@ -26,15 +26,12 @@ def request(body: CopyIn, me: AnyUser, svc: Svc) -> CopyOut:
 @router.get("", response_model=Page[CopyOut], summary="List copy requests")
 def list_copies(me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0) -> Page[CopyOut]:
     """Copy requests, newest first; staff see their own."""
-    with svc.read() as uow:
-        found = [
-            r
-            for r in uow.copy_requests.find(order_by="-requested_at")
-            if knowledge.may_see_request(me.person, r)
-        ]
+    found, total = knowledge.visible_requests(
+        svc, me.person, "copy_requests", limit=limit, offset=offset
+    )
     return Page[CopyOut](
-        items=[CopyOut.model_validate(r) for r in found[offset : offset + limit]],
-        total=len(found),
+        items=[CopyOut.model_validate(x) for x in found],
+        total=total,
         limit=limit,
         offset=offset,
     )
@@ -43,9 +40,8 @@ def list_copies(me: AnyUser, svc: Svc, limit: Limit = 50, offset: Offset = 0) ->
 @router.get("/{req_id}", response_model=CopyOut, summary="Show a copy request")
 def show(req_id: IdPath, me: AnyUser, svc: Svc) -> CopyOut:
     """One copy request."""
-    with svc.read() as uow:
-        r = uow.copy_requests.get(req_id)
-    if r is None or not knowledge.may_see_request(me.person, r):
+    r = knowledge.request_for(svc, me.person, "copy_requests", req_id)
+    if r is None:
         raise NotFound(f"no copy request {req_id!r}", zh="没有该复制申请")
     return CopyOut.model_validate(r)
 

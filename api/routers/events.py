@@ -18,13 +18,15 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.context import ApiContext
 from api.deps import Ctx, Device, Lang
 from api.errors import ScopeDenied
+from api.metrics import Metrics
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.system import EventBatchIn, EventBatchOut, EventIn, EventResultOut
+from api.settings import ApiSettings
 from tracker.domain.errors import InvalidInput
 from tracker.services.accounts import DeviceScope
+from tracker.services.base import Services
 from tracker.services.ingest import TimeLimits
 from tracker.services.movement import BatchRejected, Observation, Outcome, apply_batch
 from tracker.store.errors import ConcurrentUpdate
@@ -59,24 +61,26 @@ def _outside(
     return None
 
 
-def _limits(ctx: ApiContext) -> TimeLimits:
-    s = ctx.settings
+def _limits(settings: ApiSettings) -> TimeLimits:
     return TimeLimits(
-        timedelta(seconds=s.event_max_ahead_seconds), timedelta(hours=s.event_max_age_hours)
+        timedelta(seconds=settings.event_max_ahead_seconds),
+        timedelta(hours=settings.event_max_age_hours),
     )
 
 
 RETRIES = 3  # a batch that lost an optimistic-locking race is applied again from scratch
 
 
-def _apply(ctx: ApiContext, source: str, batch: list[Observation]) -> list[Outcome]:
+def _apply(
+    svc: Services, settings: ApiSettings, metrics: Metrics, source: str, batch: list[Observation]
+) -> list[Outcome]:
     # The batch is one transaction and idempotent, so running it again after another
     # transaction changed the same carriers first is safe; the gateway need not retry.
     for attempt in range(1, RETRIES + 1):
         try:
-            return apply_batch(ctx.services, source, batch, _limits(ctx))
+            return apply_batch(svc, source, batch, _limits(settings))
         except BatchRejected:
-            ctx.metrics.events.labels("rejected").inc(len(batch))
+            metrics.events.labels("rejected").inc(len(batch))
             raise
         except ConcurrentUpdate:
             if attempt == RETRIES:
@@ -87,26 +91,32 @@ def _apply(ctx: ApiContext, source: str, batch: list[Observation]) -> list[Outco
     raise AssertionError("unreachable")
 
 
-@router.post("/events", response_model=EventBatchOut, summary="Post a batch of observations")
-def post_events(
-    body: EventBatchIn, me: Device, ctx: Ctx, lang: Lang, response: Response
-) -> EventBatchOut:
-    """Apply up to 1000 observations in one transaction, in event-time order."""
-    if len(body.events) > ctx.settings.max_batch:
+def accept(
+    svc: Services,
+    settings: ApiSettings,
+    metrics: Metrics,
+    device: str,
+    scope: DeviceScope,
+    events: list[EventIn],
+    lang: str = "zh",
+) -> list[Outcome]:
+    """Apply a device's batch as ``POST /api/v1/events`` does (and the MQTT consumer,
+    :mod:`api.mqtt`): at most ``max_batch`` events, each about the device's own doors,
+    safes and readers (else :class:`ScopeDenied`), in one idempotent transaction."""
+    if len(events) > settings.max_batch:
         raise InvalidInput(
             "events",
-            f"at most {ctx.settings.max_batch} events a batch",
-            zh=f"每批最多 {ctx.settings.max_batch} 个事件",
+            f"at most {settings.max_batch} events a batch",
+            zh=f"每批最多 {settings.max_batch} 个事件",
         )
-    site = ctx.services.site
-    assert me.scope is not None
+    site = svc.site
     doors = {d.door.id for d in site.doors}
     safes = {s.place.id for s in site.safes}
     readers = {r.id for r in site.readers} | {c.id for c in site.cameras}
     desks = frozenset(d.id for d in site.desks)
     problems: list[dict[str, Any]] = []
-    for i, ev in enumerate(body.events):
-        bad = _outside(me.scope, doors, safes, readers, ev, desks)
+    for i, ev in enumerate(events):
+        bad = _outside(scope, doors, safes, readers, ev, desks)
         if bad:
             what = getattr(ev, bad)
             problems.append(
@@ -119,7 +129,7 @@ def post_events(
                 }
             )
     if problems:
-        ctx.metrics.events.labels("rejected").inc(len(body.events))
+        metrics.events.labels("rejected").inc(len(events))
         raise ScopeDenied(problems)
     batch = [
         Observation(
@@ -141,12 +151,25 @@ def post_events(
             desk=ev.desk,
             codes=tuple(ev.codes),
         )
-        for ev in body.events
+        for ev in events
     ]
-    outcomes = _apply(ctx, me.actor, batch)
+    outcomes = _apply(svc, settings, metrics, device, batch)
     duplicates = sum(o.status == "duplicate" for o in outcomes)
-    ctx.metrics.events.labels("duplicate").inc(duplicates)
-    ctx.metrics.events.labels("recorded").inc(len(outcomes) - duplicates)
+    metrics.events.labels("duplicate").inc(duplicates)
+    metrics.events.labels("recorded").inc(len(outcomes) - duplicates)
+    return outcomes
+
+
+@router.post("/events", response_model=EventBatchOut, summary="Post a batch of observations")
+def post_events(
+    body: EventBatchIn, me: Device, ctx: Ctx, lang: Lang, response: Response
+) -> EventBatchOut:
+    """Apply up to 1000 observations in one transaction, in event-time order."""
+    assert me.scope is not None
+    outcomes = accept(
+        ctx.services, ctx.settings, ctx.metrics, me.actor, me.scope, body.events, lang
+    )
+    duplicates = sum(o.status == "duplicate" for o in outcomes)
     response.headers["X-Duplicates"] = str(duplicates)
     return EventBatchOut(
         results=[

@@ -14,10 +14,10 @@ router = APIRouter(prefix="/api/v1/handovers", tags=["handovers"], responses=ERR
 
 @router.post("", response_model=HandoverOut, status_code=201, summary="Record a handover")
 def handover(body: HandoverIn, me: Custodian, svc: Svc) -> HandoverOut:
-    """Carriers a person holds pass to a successor, carrier by carrier (R12)."""
-    h = custody.handover(
-        svc, me.actor, body.from_person, body.to_person, body.serials, body.approver
-    )
+    """Carriers a person holds pass to a successor, carrier by carrier (R12). A successor
+    outside a carrier's knowledge scope is refused (409, R12) until an approver widens the
+    scope (``POST /api/v1/carriers/{serial}/scope``); nobody names an approver here."""
+    h = custody.handover(svc, me.actor, body.from_person, body.to_person, body.serials)
     return HandoverOut.model_validate(h)
 
 

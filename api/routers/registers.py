@@ -22,6 +22,7 @@ from api.deps import Lang, Svc
 from api.schemas.common import ERROR_RESPONSES
 from tracker.domain.levels import Level
 from tracker.reports import writer
+from tracker.services.base import Services
 from tracker.services.registers import KINDS
 from tracker.services.registers.base import RegisterQuery
 from tracker.services.registers.export import FORMATS, SUMMARY, check_export, export_register
@@ -90,10 +91,20 @@ def download(
     """A register for a period as PDF (A4 landscape, signature columns), XLSX or CSV;
     titles only where the caller may know them, serial and marking otherwise."""
     query = RegisterQuery(start, end, room, level)
-    check_export(svc, me.actor, kind.value, query, fmt.value)  # refusals before the download
+    return export_response(svc, me.actor, kind.value, query, fmt.value, lang)
+
+
+def export_response(
+    svc: Services, actor: str, kind: str, query: RegisterQuery, fmt: str, lang: str
+) -> StreamingResponse:
+    """The register as a streamed download (the API's and the console's): refusals and
+    bad input come out before the first byte; the file is written through
+    ``export_register`` (checked, recorded) to an anonymous temporary file and streamed
+    from there."""
+    check_export(svc, actor, kind, query, fmt)
     fh = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the stream
     try:
-        done = export_register(svc, me.actor, kind.value, query, fmt.value, fh, writer(), lang)
+        done = export_register(svc, actor, kind, query, fmt, fh, writer(), lang)
         size = fh.tell()
         fh.seek(0)
     except BaseException:
@@ -103,5 +114,6 @@ def download(
         "Content-Disposition": f'attachment; filename="{done.filename}"',
         "Content-Length": str(size),
         "X-Rows": str(done.rows),
+        "Cache-Control": "no-store",  # a register holds titles
     }
     return StreamingResponse(_stream(fh), media_type=done.content_type, headers=headers)

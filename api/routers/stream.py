@@ -10,7 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -33,10 +33,16 @@ class EventStreamResponse(StreamingResponse):
     summary="Live events (server-sent events)",
     responses={200: {"description": "`event:` movement / alert / carrier; `data:` JSON."}},
 )
-async def stream(me: AnyUser, ctx: Ctx) -> EventStreamResponse:
+async def stream(
+    me: AnyUser,
+    ctx: Ctx,
+    last_event_id: str | None = Header(None, max_length=64),
+) -> EventStreamResponse:
     """Movements, alerts and carrier changes as they are committed, for the caller's
-    visibility. Comment lines (``: heartbeat``) arrive when nothing else does."""
-    client = ctx.hub.connect(asyncio.get_running_loop())
+    visibility. Comment lines (``: heartbeat``) arrive when nothing else does. A client
+    reconnecting with ``Last-Event-ID`` first gets the events after it that the service
+    still keeps (the last 1000), whichever worker or host it reconnects to."""
+    client = ctx.hub.connect(asyncio.get_running_loop(), last_event_id)
     vis = knowledge.EventFilter.for_services(ctx.services, me.person)
     beat = ctx.settings.stream_heartbeat
 
@@ -45,14 +51,14 @@ async def stream(me: AnyUser, ctx: Ctx) -> EventStreamResponse:
             yield "retry: 3000\n: connected\n\n"
             while True:
                 try:
-                    number, ev = await asyncio.wait_for(client.queue.get(), timeout=beat)
+                    ev = await asyncio.wait_for(client.queue.get(), timeout=beat)
                 except TimeoutError:
                     yield ": heartbeat\n\n"
                     continue
                 data = await run_in_threadpool(vis.payload, ev)
                 if data is not None:
                     text = json.dumps(data, ensure_ascii=False, default=str)
-                    yield f"id: {number}\nevent: {ev.kind}\ndata: {text}\n\n"
+                    yield f"id: {ev.id}\nevent: {ev.kind}\ndata: {text}\n\n"
         finally:
             ctx.hub.disconnect(client)
 

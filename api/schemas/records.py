@@ -171,7 +171,6 @@ class HandoverIn(Model):
     from_person: Ident
     to_person: Ident
     serials: list[Ident] = Field(min_length=1, max_length=1000)
-    approver: Ident | None = None
 
 
 class HandoverOut(Record):

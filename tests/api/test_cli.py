@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.services.conftest import EXAMPLE
+from tracker.cli.common import cli_actor
 from tracker.cli.main import _register, app
 
 runner = CliRunner()
@@ -200,3 +201,51 @@ def test_serve_answers_health_and_logins(env: dict[str, str], tmp_path: Path) ->
         assert me.json()["role"] == "officer"
     finally:
         stop_server(proc)
+
+
+def _add_user(username: str, role: str, password: str) -> None:
+    args = ["user", "add", username, "--role", role, "--name", username, "--clearance", "core"]
+    r = runner.invoke(app, [*args, "--password-stdin"], input=f"{password}\n")
+    assert r.exit_code == 0, r.output
+
+
+def test_the_first_administrators_are_made_on_the_server_and_passwd_ends_tokens(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # Issue 10: the first administrators come from the server's command line (logged as
+    # cli:<os user>), the three stay apart there too, and `tracker user passwd` ends
+    # every token issued before it.
+    _add_user("sec1", "security_admin", "sec1-first-pass")
+    _add_user("aud1", "security_auditor", "aud1-first-pass")
+    _add_user("carol", "custodian", "carol-first-pass")
+    r = runner.invoke(app, ["person", "update", "sec1", "--role", "security_auditor"])
+    assert r.exit_code != 0 and "SoD" in str(r.exception), r.output
+    proc, base = start_server(env, tmp_path)
+    try:
+
+        def login(user: str, pw: str) -> dict[str, str]:
+            tok = httpx.post(f"{base}/api/v1/auth/token", data={"username": user, "password": pw})
+            assert tok.status_code == 200, tok.text
+            return {"Authorization": f"Bearer {tok.json()['access_token']}"}
+
+        old = login("carol", "carol-first-pass")
+        assert httpx.get(f"{base}/api/v1/auth/me", headers=old).status_code == 200
+        r = runner.invoke(
+            app, ["user", "passwd", "carol", "--password-stdin"], input="carol-second-pass\n"
+        )
+        assert r.exit_code == 0, r.output
+        assert httpx.get(f"{base}/api/v1/auth/me", headers=old).status_code == 401
+        new = login("carol", "carol-second-pass")
+        assert httpx.get(f"{base}/api/v1/auth/me", headers=new).status_code == 200
+        log = httpx.get(
+            f"{base}/api/v1/audit/admin-log",
+            params={"action": ["person_add", "user_add", "user_password"], "limit": 100},
+            headers=login("aud1", "aud1-first-pass"),
+        ).json()["items"]
+    finally:
+        stop_server(proc)
+    done = [(e["action"], e["data"].get("person") or e["data"].get("user")) for e in log]
+    assert ("person_add", "sec1") in done and ("user_add", "sec1") in done
+    assert ("user_password", "carol") in done
+    assert {e["actor"] for e in log} == {cli_actor()}
+    assert not any(e["action"] == "role_change" for e in log)

@@ -31,6 +31,17 @@ SECRETS = {
     "loss": "疑似遗失在三号会议室",
     "resolution": "已在丙处找到",
     "password": "pw-bob-correct-horse",
+    "copy": "复印两份供乙处会签",
+    "copy_no": "会签可传阅原件",
+    "level": "项目转入公开阶段",
+    "level_no": "尚有未公开内容",
+    "widen": "请丙同志协助起草",
+    "destination": "丁市某研究所",
+    "carry": "携带至丁市汇报",
+    "carry_no": "改为视频汇报",
+    "method": "碎纸机粉碎成末",
+    "destroy": "草稿已无保存价值",
+    "destroy_no": "定稿前仍需留存",
 }
 
 
@@ -94,6 +105,62 @@ def test_a_whole_workflow_logs_no_title_note_search_or_secret(
     api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out")
     post(client, gateway, [crossing("log-1", c["epc"], "out", clock.now())])
     api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/return", json={})
+    # Every kind of request, each refused with a note (the notes are the secrets).
+    serial = c["serial"]
+    now = clock.now()
+    asked = {
+        "copies": api.ok(
+            "alice",
+            "POST",
+            "/api/v1/copies",
+            json={"serial": serial, "count": 2, "reason": s["copy"]},
+        ),
+        "level-changes": api.ok(
+            "carol",
+            "POST",
+            "/api/v1/level-changes",
+            json={"serial": serial, "declassify": True, "reason": s["level"]},
+        ),
+        "carry-outs": api.ok(
+            "carol",
+            "POST",
+            "/api/v1/carry-outs",
+            json={
+                "serials": [serial],
+                "carrier_person": "alice",
+                "escorts": ["erin"],
+                "destination": s["destination"],
+                "reason": s["carry"],
+                "valid_from": now.isoformat(),
+                "valid_until": (now + timedelta(hours=2)).isoformat(),
+            },
+        ),
+        "destructions": api.ok(
+            "carol",
+            "POST",
+            "/api/v1/destructions",
+            json={
+                "serials": [serial],
+                "place": "secure",
+                "method": s["method"],
+                "reason": s["destroy"],
+            },
+        ),
+    }
+    notes = {
+        "copies": "copy_no",
+        "level-changes": "level_no",
+        "carry-outs": "carry_no",
+        "destructions": "destroy_no",
+    }
+    for kind, req in asked.items():
+        api.ok("ann", "POST", f"/api/v1/{kind}/{req['id']}/reject", json={"note": s[notes[kind]]})
+    api.ok(
+        "ann",
+        "POST",
+        f"/api/v1/carriers/{serial}/scope",
+        json={"people": ["erin"], "reason": s["widen"]},
+    )
     bad = receipt(title=s["title"], level="nonsense")
     api.call("carol", "POST", "/api/v1/carriers", json=bad)  # 422 with the title in the body
     r = api.ok(

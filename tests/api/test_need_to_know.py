@@ -157,3 +157,15 @@ def test_keeper_search_counts_are_capped_and_flagged(api: Api, monkeypatch) -> N
     monkeypatch.setattr(knowledge, "_SCAN_PAGE", 1)
     out = api.ok("carol", "GET", "/api/v1/carriers", params={"q": "JM", "limit": 2})
     assert out["truncated"] is True and out["total"] >= 1 and len(out["items"]) == 2
+
+
+def test_staff_filtering_borrows_by_someone_else_find_none_of_their_own(api: Api) -> None:
+    c = received(api, scope_people=["bob", "alice"])
+    body = {"serial": c["serial"], "destination": "reading", "purpose": "阅办"}
+    mine = api.ok("bob", "POST", "/api/v1/borrows", json=body)
+    theirs = api.ok("alice", "POST", "/api/v1/borrows", json=body)
+    listed = api.ok("bob", "GET", "/api/v1/borrows")
+    assert (listed["total"], [b["id"] for b in listed["items"]]) == (1, [mine["id"]])
+    assert api.ok("bob", "GET", "/api/v1/borrows", params={"borrower": "alice"})["total"] == 0
+    api.refused("bob", "GET", f"/api/v1/borrows/{theirs['id']}", 404)
+    assert api.ok("carol", "GET", "/api/v1/borrows", params={"borrower": "alice"})["total"] == 1

@@ -7,6 +7,8 @@ are in ``test_logs.py`` and ``tests/store/test_file_modes.py``."""
 from __future__ import annotations
 
 import base64
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -16,14 +18,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from tests.api.conftest import Api, Gateway, password, received
+from tests.api.conftest import SECRET, Api, Gateway, password, received
 from tests.api.test_ingest import crossing, movements, post
 from tests.factories import T0
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import InvalidInput
+from tracker.domain.ledger import EntryFilter
 from tracker.domain.model import AlertType
 from tracker.gateway.sinks import HttpSink
-from tracker.services import accounts
+from tracker.services import accounts, adminlog
 from tracker.services.base import Services
 from tracker.services.movement import Observation
 
@@ -80,6 +83,18 @@ def test_1_the_same_id_with_other_content_is_a_409_naming_it(
     )
     assert r.status_code == 409 and r.json()["error"]["field"] == "events[1].event_id"
     assert "gw1-8" in r.json()["error"]["message"] and movements(svc) == before
+    # An id used in an earlier batch, reused in a later one beside a new event: the
+    # answer names the item, and the new event is not recorded either.
+    r = post(
+        client,
+        gateway,
+        [
+            crossing("gw1-9", c["epc"], "in", T0 + timedelta(seconds=20)),
+            crossing("gw1-7", c["epc"], "in", T0 + timedelta(seconds=21)),
+        ],
+    )
+    assert r.status_code == 409 and r.json()["error"]["field"] == "events[1].event_id"
+    assert "gw1-7" in r.json()["error"]["message"] and movements(svc) == before
 
 
 # --- 2. self-approval by fabrication ------------------------------------------------
@@ -97,6 +112,31 @@ def test_2_privileged_roles_are_granted_only_by_the_security_administrator(api: 
         "secadmin", "PATCH", "/api/v1/people/sysadmin", 409, json={"role": "security_auditor"}
     )
     assert err["rule"] == "SoD" and "system_admin" in err["message"]
+
+
+def test_2_a_handover_names_no_approver(api: Api) -> None:
+    c = received(api, scope_people=["alice"])
+    b = api.ok(
+        "alice",
+        "POST",
+        "/api/v1/borrows",
+        json={"serial": c["serial"], "destination": "reading", "purpose": "阅办"},
+    )
+    api.ok("ann", "POST", f"/api/v1/borrows/{b['id']}/approve", json={})
+    api.ok("carol", "POST", f"/api/v1/borrows/{b['id']}/check-out")
+    body = {"from_person": "alice", "to_person": "bob", "serials": [c["serial"]]}
+    # A custodian typing an approver's name widens nobody's scope.
+    err = api.refused("carol", "POST", "/api/v1/handovers", 422, json={**body, "approver": "ann"})
+    assert err["field"] == "approver"
+    err = api.refused("carol", "POST", "/api/v1/handovers", 409, json=body)
+    assert err["rule"] == "R12" and f"/api/v1/carriers/{c['serial']}/scope" in err["message"]
+    api.ok(
+        "ann",
+        "POST",
+        f"/api/v1/carriers/{c['serial']}/scope",
+        json={"people": ["bob"], "reason": "接替"},
+    )
+    assert api.ok("carol", "POST", "/api/v1/handovers", json=body)["to_person"] == "bob"
 
 
 # --- 3. and 4. throttled logins -----------------------------------------------------
@@ -176,6 +216,42 @@ def test_5_events_too_far_ahead_or_too_old_are_refused_naming_the_limit(
     assert api.ok("carol", "GET", f"/api/v1/carriers/{c['serial']}")["location"] == "corridor"
 
 
+def test_5_and_9_the_limits_are_configured_from_the_environment(
+    api: Api,
+    svc: Services,
+    gateway: Gateway,
+    settings: ApiSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = received(api, scope_people=["alice"])
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AHEAD_SECONDS", "60")
+    monkeypatch.setenv("TRACKER_EVENT_MAX_AGE_HOURS", "1")
+    monkeypatch.setenv("TRACKER_MAX_BODY_BYTES", "4096")
+    configured = ApiSettings(
+        **settings.model_dump(
+            exclude={"event_max_ahead_seconds", "event_max_age_hours", "max_body_bytes"}
+        )
+    )
+    with TestClient(create_app(svc, configured)) as tight:
+        ahead = post(
+            tight, gateway, [crossing("ev-2m", c["epc"], "out", T0 + timedelta(minutes=2))]
+        )
+        assert ahead.status_code == 422
+        assert "ev-2m" in ahead.text and "1 min" in ahead.json()["error"]["problems"][0]["message"]
+        old = post(tight, gateway, [crossing("ev-2h", c["epc"], "out", T0 - timedelta(hours=2))])
+        assert old.status_code == 422
+        assert "ev-2h" in old.text and "1 h" in old.json()["error"]["problems"][0]["message"]
+        big = tight.post(
+            "/api/v1/events",
+            content=b'{"events": [' + b" " * 5000 + b"]}",
+            headers={**gateway.headers, "Content-Type": "application/json"},
+        )
+        assert big.status_code == 413
+        ok = post(tight, gateway, [crossing("ev-30s", c["epc"], "out", T0 + timedelta(seconds=30))])
+        assert ok.status_code == 200
+    assert movements(svc) == 1
+
+
 # --- 8. protective headers ----------------------------------------------------------
 
 
@@ -216,17 +292,25 @@ def test_9_oversized_bodies_are_refused_before_they_are_read(
 
 
 def test_9_allow_names_every_method_of_the_path(client: TestClient) -> None:
-    for path, methods in (
-        ("/api/v1/people", {"GET", "POST"}),
-        ("/api/v1/people/alice", {"GET", "PATCH"}),
-        ("/api/v1/carriers", {"GET", "POST"}),
-        ("/api/v1/users", {"GET", "POST"}),
-    ):
-        for verb in ("OPTIONS", "DELETE", "PUT"):
-            r = client.request(verb, path)
-            assert r.status_code == 405, (verb, path)
+    # Every path of the role table, as a client would spell it: a method it does not
+    # answer gets 405 and an ``Allow`` listing exactly the methods some route answers at
+    # that URL (``/borrows/overdue`` also matches ``/borrows/{borrow_id}``).
+    from tests.api.test_roles import ROLES
+
+    def pattern(template: str) -> re.Pattern[str]:
+        return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
+
+    templates: dict[str, set[str]] = {}
+    for method, path in ROLES:
+        templates.setdefault(path, set()).add(method)
+    for template in templates:
+        url = re.sub(r"\{[^}]+\}", "X-1", template)
+        expected = set().union(*(m for t, m in templates.items() if pattern(t).fullmatch(url)))
+        for verb in sorted({"OPTIONS", "DELETE", "PUT", "PATCH", "POST"} - expected):
+            r = client.request(verb, url)
+            assert r.status_code == 405, (verb, url, r.status_code)
             allowed = {m.strip() for m in r.headers["Allow"].split(",")}
-            assert methods <= allowed and verb not in allowed, (verb, path, allowed)
+            assert allowed == expected, (verb, url, allowed, expected)
 
 
 def test_9_a_password_change_or_logout_ends_earlier_tokens(
@@ -340,6 +424,10 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
         "auditor", "GET", log, params={"since": (T0 + timedelta(minutes=30)).isoformat()}
     )
     assert [e["action"] for e in later["items"]] == ["unlock"]
+    window = {"since": T0.isoformat(), "until": (T0 + timedelta(minutes=30)).isoformat()}
+    early = api.ok("auditor", "GET", log, params={**window, "actor": "bob", "limit": 1})
+    assert early["total"] == 2 and early["items"][0]["action"] == "login"
+    assert api.ok("auditor", "GET", log, params={**window, "action": "unlock"})["total"] == 0
     everything = api.ok("auditor", "GET", log, params={"limit": 2, "offset": 1})
     assert len(everything["items"]) == 2 and everything["total"] > 20
     assert everything["items"][0]["seq"] == everything["total"] - 1
@@ -352,6 +440,41 @@ def test_the_auditor_reads_the_administration_log_paged_and_filtered(
     v = api.ok("auditor", "GET", f"{log}/verify")
     head = api.ok("auditor", "GET", f"{log}/head")
     assert v["ok"] and v["entries"] == head["count"] == everything["total"]
+
+
+def test_the_security_administrator_reviews_the_users_logins_logouts_and_exports(
+    api: Api, client: TestClient
+) -> None:
+    received(api)
+    issued = token(client, "bob", password("bob")).json()["access_token"]
+    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {issued}"})
+    api.ok("carol", "GET", "/api/v1/epcis/events", params={"perPage": 1})
+    api.ok("sysadmin", "POST", "/api/v1/devices", json={"id": "gw-7", "places": ["door-exit"]})
+    assert token(client, "sysadmin", password("sysadmin")).status_code == 200
+    review = api.ok("secadmin", "GET", "/api/v1/audit/admin-log", params={"limit": 1000})
+    assert sorted((e["actor"], e["action"]) for e in review["items"]) == [
+        ("bob", "login"),
+        ("bob", "logout"),
+        ("carol", "export"),
+    ]
+
+
+def test_a_server_started_with_other_settings_is_in_the_administration_log(
+    svc: Services, settings: ApiSettings
+) -> None:
+    def started(s: ApiSettings) -> list[dict[str, Any]]:
+        with TestClient(create_app(svc, s)):
+            pass
+        page = adminlog.find(svc, EntryFilter(actions=frozenset({"setting_change"})))
+        return [e.data for e in page.entries]
+
+    (first,) = started(settings)
+    assert first["settings"]["token_minutes"] == 15.0
+    assert "secret_key" not in first["settings"]  # never the signing secret
+    assert SECRET not in json.dumps(first, ensure_ascii=False)
+    assert len(started(settings)) == 1  # the same settings again: nothing new
+    latest = started(settings.model_copy(update={"token_minutes": 5.0}))[0]
+    assert latest["changed"] == {"token_minutes": [15.0, 5.0]}
 
 
 def test_every_export_is_in_the_administration_log(api: Api) -> None:

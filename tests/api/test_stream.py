@@ -154,3 +154,32 @@ def test_devices_and_strangers_get_no_stream(server: str, gateway: Gateway) -> N
     with httpx.Client(base_url=server) as h:
         assert h.get("/api/v1/stream").status_code == 401
         assert h.get("/api/v1/stream", headers=gateway.headers).status_code == 403
+
+
+def test_a_client_reconnecting_with_last_event_id_gets_what_it_missed(
+    server: str, api: Api, gateway: Gateway, auth: Callable[..., dict[str, str]]
+) -> None:
+    c = received(api, "secret")
+    first = listen(server, auth("carol"))
+    with httpx.Client(base_url=server) as h:
+
+        def cross(eid: str, direction: str, minute: int) -> None:
+            at = T0.replace(minute=minute)
+            ev = crossing(eid, c["epc"], direction, at)
+            r = h.post("/api/v1/events", json={"events": [ev]}, headers=gateway.headers)
+            assert r.status_code == 200
+
+        cross("r1", "out", 1)
+        wait_for(lambda: any(k == "movement" for k, _ in first.events))
+        first.stop.set()
+        seen = [line[4:] for line in first.raw if line.startswith("id: ")]
+        last = seen[-1]
+        cross("r2", "in", 2)  # while the client is away
+        cross("r3", "out", 3)
+    again = listen(server, auth("carol") | {"Last-Event-ID": last})
+    wait_for(lambda: len([k for k, _ in again.events if k == "movement"]) >= 2)
+    again.stop.set()
+    moves = [d for k, d in again.events if k == "movement"]
+    assert [m["to_place"] for m in moves] == ["secure", "corridor"]  # r2 and r3, not r1
+    ids = [line[4:] for line in again.raw if line.startswith("id: ")]
+    assert last not in ids and len(ids) == len(set(ids))

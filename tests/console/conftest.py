@@ -39,7 +39,7 @@ class Browser:
         return self.client.get(path, **kw)
 
     def token(self, path: str = "/console/") -> str:
-        found = _TOKEN.search(self.client.get(path).text)
+        found = _TOKEN.search(self.client.get(path, follow_redirects=True).text)
         assert found, "no CSRF token on the page"
         return found.group(1)
 

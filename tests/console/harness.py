@@ -43,10 +43,13 @@ class Served:
     """A running ``tracker serve --simulate``: its URL, the demo logins it printed, its
     working folder (the simulated office's control socket is ``data/sim.sock``)."""
 
-    def __init__(self, proc: subprocess.Popen[str], base: str, folder: Path) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[str], base: str, folder: Path, env: dict[str, str]
+    ) -> None:
         self.proc = proc
         self.base = base
         self.folder = folder
+        self.env = env
         self.lines: list[str] = []
         self.passwords: dict[str, str] = {}
         self.samples: list[str] = []
@@ -56,6 +59,38 @@ class Served:
         answer = send(self.folder / "data" / "sim.sock", cmd, timeout=20)
         assert answer.get("ok"), answer
         return answer
+
+    def add_login(self, username: str, role: str, name: str, department: str) -> str:
+        """A new person with a login, made as an installer would (``tracker user add``
+        on the service's database); returns the password."""
+        password = f"pw-{username}-console-e2e"
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "tracker"),
+                "user",
+                "add",
+                username,
+                "--role",
+                role,
+                "--name",
+                name,
+                "--department",
+                department,
+                "--clearance",
+                "important",
+                "--password-stdin",
+            ],
+            check=False,
+            input=password + "\n",
+            env={**os.environ, **self.env},
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        self.passwords[username] = password
+        return password
 
     def output(self) -> str:
         """What the server printed so far."""
@@ -100,7 +135,7 @@ def serve(folder: Path, **env: str) -> Iterator[Served]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    served = Served(proc, f"http://127.0.0.1:{port}", folder)
+    served = Served(proc, f"http://127.0.0.1:{port}", folder, values)
 
     def read() -> None:
         assert proc.stdout is not None

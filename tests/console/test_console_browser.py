@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with serve(tmp_path_factory.mktemp("console")) as served:
         assert served.passwords.keys() >= {"carol", "oscar", "ann", "alice", "erin", "bob"}
         assert len(served.samples) == 4
+        # the three administrators, made as an installer makes them
+        served.add_login("sysadmin", "system_admin", "孙系统", "it")
+        served.add_login("secadmin", "security_admin", "钟安全", "security")
+        served.add_login("auditor", "security_auditor", "陶审计", "audit")
         yield served
 
 
@@ -145,12 +150,32 @@ def test_login_at_the_root_with_the_menu_of_each_role(desk: Desk, office: Served
         ],
         "ann": ["工作台", "待审批", "载体", "借阅", "告警", "外出携带", "复制", "销毁"],
         "alice": ["工作台", "载体", "借阅", "告警", "外出携带", "复制", "销毁"],
+        "sysadmin": ["工作台"],
+        "secadmin": ["审计"],
+        "auditor": ["审计"],
     }
     for who, items in menus.items():
         p = desk.page(who)
         assert p.locator("nav.menu a").all_inner_texts() == items, who
-        shoot(p, f"dashboard-{who}")
+        shoot(p, f"home-{who}")
     assert "/console/" in desk.page("oscar").url
+    # the keeper's charts: carriers by level and by state
+    carol = desk.page("carol")
+    charts = carol.locator("#dashboard svg.bars")
+    assert charts.count() == 2
+    assert "机密" in charts.nth(0).text_content() and "在柜" in charts.nth(1).text_content()
+    # the English switch keeps the page and turns every word of the menu
+    carol.get_by_role("link", name="English").click()
+    assert carol.locator("nav.menu a").all_inner_texts()[:3] == ["Dashboard", "Desk", "Receive"]
+    assert carol.get_by_role("heading", name="Dashboard").is_visible()
+    assert carol.get_by_role("button", name="Log out").is_visible()
+    shoot(carol, "dashboard-en")
+    carol.get_by_role("link", name="中文").click()
+    assert carol.locator("nav.menu a").first.inner_text() == "工作台"
+    assert desk.page("auditor").url.endswith("/console/audit")  # where the auditor lands
+    # the system administrator's dashboard: the doors and readers, online and last heard
+    devices = desk.page("sysadmin").locator("#dash-devices")
+    assert devices.locator("[data-device=door-secure-in]").inner_text().count("在线") == 1
 
 
 # --- 3: receive, labels printed on the simulated printer and read back -----------------------
@@ -249,6 +274,64 @@ def test_search_and_the_carrier_page_with_its_actions(desk: Desk) -> None:
     page.fill("#quick-scan", serial)
     page.press("#quick-scan", "Enter")
     page.wait_for_url(re.compile(rf".*/console/carriers/{serial}$"))
+    # on a page with no scan field of its own, a scanner's keystrokes go to the header's
+    page.goto(desk.office.base + "/console/alerts")
+    _scan(page, serial)
+    page.wait_for_url(re.compile(rf".*/console/carriers/{serial}$"))
+
+
+def _local_now(hours: float = 0) -> str:
+    """A ``datetime-local`` value in the site's zone (Asia/Shanghai), ``hours`` from now."""
+    return (datetime.now(UTC) + timedelta(hours=8 + hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_actions_on_a_carrier_page_by_role(desk: Desk) -> None:
+    """Widen the scope, reclassify and declassify (the officer, who also approves); report
+    it lost and record it found (the custodian); each with what the page then shows."""
+    oscar = desk.page("oscar")
+    serial = _serial_of(oscar, TITLE_2)
+    page = desk.go("oscar", f"/console/carriers/{serial}")
+    page.select_option("form[action$='/scope'] select[name=people]", ["ann"])
+    page.fill("form[action$='/scope'] input[name=reason]", "领导审阅")
+    page.get_by_role("button", name="批准扩大").click()
+    assert "知悉范围已扩大" in flash(page)
+    assert "钱领导" in page.locator("#history").inner_text()
+    ann = desk.go("ann", f"/console/carriers/{serial}")
+    assert TITLE_2 in ann.locator("main").inner_text()  # ann may know it now
+    page.select_option("form[action$='/reclassify'] select[name=level]", "secret")
+    page.fill("form[action$='/reclassify'] input[name=period]", "99y")
+    page.fill("form[action$='/reclassify'] input[name=reason]", "内容涉及更高密级")
+    page.get_by_role("button", name="变更密级").click()
+    problem = page.locator("form[action$='/reclassify'] [id=period-error]").inner_text()
+    assert "不能为99年" in problem, problem  # beside the field
+    assert page.input_value("form[action$='/reclassify'] input[name=reason]") == "内容涉及更高密级"
+    page.fill("form[action$='/reclassify'] input[name=period]", "10y")
+    page.get_by_role("button", name="变更密级").click()
+    assert "密级已变更" in flash(page)
+    assert page.locator("h1 .marking").inner_text() == "机密★10年"
+    shoot(page, "carrier-reclassified")
+    carol = desk.go("carol", f"/console/carriers/{serial}")
+    carol.on("dialog", lambda d: d.accept())
+    carol.select_option("form[action$='/loss'] select[name=kind]", "loss")
+    carol.fill("form[action$='/loss'] input[name=discovered_at]", _local_now(-1))
+    carol.fill("form[action$='/loss'] input[name=description]", "清点时未找到")
+    carol.get_by_role("button", name="立即报告").click()
+    assert "已报告" in flash(carol)
+    assert carol.locator("h1 .state").inner_text() == "下落不明"
+    carol.fill("form[action$='/found'] input[name=note]", "夹在其他文件中")
+    carol.get_by_role("button", name="登记找回").click()
+    assert "已登记找回" in flash(carol)
+    assert carol.locator("h1 .state").inner_text() != "下落不明"
+    page = desk.go("oscar", f"/console/carriers/{serial}")
+    page.on("dialog", lambda d: d.accept())
+    page.fill("form[action$='/declassify'] input[name=reason]", "已公开发布")
+    page.get_by_role("button", name="解密", exact=True).click()
+    assert "已解密" in flash(page)
+    assert page.locator("h1 .state").inner_text() == "已解密"
+    history = page.locator("#history").inner_text()
+    for what in ("扩大知悉范围", "密级变更", "报告丢失", "找回", "解密"):
+        assert what in history, what
+    shoot(page, "carrier-declassified")
 
 
 # --- 5: borrowing: ask, approve, check out and take back by scanning --------------------------
@@ -288,6 +371,11 @@ def test_borrow_asked_approved_and_handed_out_and_back_at_the_desk(desk: Desk) -
     _scan(carol, serial)
     card = carol.locator("#desk-card")
     assert serial in card.inner_text() and "已批准借给" in card.inner_text()
+    assert "请借阅人刷卡确认" in card.inner_text()
+    # alice's card on the desk's badge reader (a keyboard-type reader: the decimal number)
+    _scan(carol, "0000474795")
+    assert "李核心" in carol.locator("#desk-who").inner_text()
+    assert "借阅人本人已刷卡" in card.inner_text()
     shoot(carol, "desk-found")
     card.get_by_role("button", name="借出").click()
     assert "已借出" in flash(carol)
@@ -301,8 +389,71 @@ def test_borrow_asked_approved_and_handed_out_and_back_at_the_desk(desk: Desk) -
     assert "已归还入柜" in flash(carol)
     desk.go("carol", "/console/overdue")
     shoot(carol, "overdue")
+    # a request the approver turns down, saying why; the staff member sees why
+    alice = desk.go("alice", f"/console/borrows?serial={office.samples[3]}")
+    alice.select_option("#destination", "reading")
+    alice.fill("#purpose", "查阅")
+    alice.press("#purpose", "Enter")  # Enter submits
+    assert "已提交借阅申请" in flash(alice)
+    ann = desk.go("ann", "/console/inbox")
+    item = ann.locator("#borrows [data-request]").filter(has_text=office.samples[3])
+    item.locator("input[name=note]").nth(1).fill("请到阅文室直接查阅")
+    item.get_by_role("button", name="不批准").click()
+    assert "已不批准" in flash(ann)
+    alice = desk.go("alice", "/console/borrows")
+    row = alice.locator("#borrow-list tr").filter(has_text=office.samples[3])
+    assert "未批准" in row.inner_text() and "请到阅文室直接查阅" in row.inner_text()
     desk.go("alice", "/console/")
     shoot(desk.page("alice"), "dashboard-staff")
+
+
+def _y4m(picture: bytes, path: Path) -> None:
+    """A short Y4M video of a label held up to a camera (what Chromium's fake camera
+    plays): the label in the middle of a 640×480 grey frame."""
+    import cv2
+    import numpy as np
+
+    label = cv2.imdecode(np.frombuffer(picture, np.uint8), cv2.IMREAD_COLOR)
+    scale = min(560 / label.shape[1], 400 / label.shape[0], 1.0)
+    label = cv2.resize(label, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    frame = np.full((480, 640, 3), 200, np.uint8)
+    y, x = (480 - label.shape[0]) // 2, (640 - label.shape[1]) // 2
+    frame[y : y + label.shape[0], x : x + label.shape[1]] = label
+    yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes()
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n" + (b"FRAME\n" + yuv) * 20)
+
+
+def test_the_desk_camera_reads_a_label_and_opens_its_carrier(desk: Desk, tmp_path: Path) -> None:
+    office = desk.office
+    serial = office.samples[3]
+    carol = desk.page("carol")
+    picture = carol.request.get(f"{office.base}/console/carriers/{serial}/label.png").body()
+    video = tmp_path / "label.y4m"
+    _y4m(picture, video)
+    camera = desk.chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera.new_context(viewport=DESK, locale="zh-CN")
+        context.grant_permissions(["camera"], origin=office.base)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        login(page, office.base, "carol", office.passwords["carol"])
+        page.goto(office.base + "/console/desk")
+        page.click("#desk-camera")
+        page.locator("#desk-video").wait_for(state="visible")
+        shoot(page, "desk-camera")
+        page.wait_for_url(re.compile(rf".*/console/desk\?code={serial}.*"), timeout=30_000)
+        assert serial in page.locator("#desk-card").inner_text()
+        shoot(page, "desk-camera-found")
+    finally:
+        camera.close()
 
 
 # --- 6: carry-out, copy and destruction: the rule behind a refusal, two witnesses ------------
@@ -323,6 +474,26 @@ def test_carry_out_copy_and_destruction_with_their_rules(desk: Desk) -> None:
     assert problem.startswith("R6") and "护送" in problem
     assert alice.input_value("#destination") == "上级机关"
     shoot(alice, "carry-out-refused")
+    # a confidential carrier: asked, approved, and back from the trip
+    confidential = office.samples[2]
+    alice = desk.go("alice", f"/console/carry-outs?serial={confidential}")
+    alice.fill("#destination", "上级机关")
+    alice.fill("#valid_from", _local_now())
+    alice.fill("#valid_until", _local_now(4))
+    alice.fill("#reason", "送审")
+    alice.get_by_role("button", name="提交申请").click()
+    assert "已提交外出携带申请" in flash(alice)
+    ann = desk.go("ann", "/console/inbox")
+    ann.locator("#carry-outs [data-request]").filter(has_text=confidential).get_by_role(
+        "button", name="批准", exact=True
+    ).click()
+    assert "已批准" in flash(ann)
+    carol = desk.go("carol", "/console/carry-outs")
+    trip = carol.locator("#carry-out-list tr").filter(has_text=confidential)
+    assert "已批准" in trip.inner_text() and "钱领导" in trip.inner_text()
+    trip.get_by_role("button", name="已带回，归还入柜").click()
+    assert "已归还入柜" in flash(carol)
+    assert "已完成" in trip.inner_text()
     alice = desk.go("alice", f"/console/copies?serial={top_secret}")
     alice.fill("#reason", "分送")
     alice.get_by_role("button", name="提交申请").click()
@@ -380,6 +551,8 @@ def test_a_door_crossing_alert_appears_on_the_dashboard_without_a_reload(desk: D
     office = desk.office
     top_secret = office.samples[1]
     epc = epc_of(office, top_secret)
+    watcher = desk.go("oscar", "/console/alerts")  # the alert list, open meanwhile
+    watcher.locator("#live-state.on").wait_for()
     page = desk.go("carol", "/console/")
     page.locator("#live-state.on").wait_for()
     page.evaluate("window.__sameDocument = 'yes'")
@@ -392,6 +565,9 @@ def test_a_door_crossing_alert_appears_on_the_dashboard_without_a_reload(desk: D
     assert top_secret in page.locator("#toasts").inner_text()
     assert top_secret in page.locator("#dash-movements").inner_text()
     shoot(page, "dashboard-live-alert")
+    watcher.locator("#alert-list").filter(has_text=top_secret).wait_for(timeout=30_000)
+    assert watcher.locator("#alert-list tr.new").count() >= 1  # new rows are marked
+    shoot(watcher, "alerts-live")
     page.locator("#dash-alerts a").first.click()
     page.wait_for_url(re.compile(r".*/console/alerts/[0-9a-f]+$"))
     body = page.locator("main").inner_text()
@@ -450,14 +626,34 @@ def test_the_register_head_and_its_verification(desk: Desk) -> None:
     count = int(page.locator("#head-count").inner_text())
     assert count > 20
     assert re.fullmatch(r"([0-9a-f]{8} ){8}", page.locator("#head-hash").inner_text() + " ")
+    for figure in ("#head-count", "#head-hash"):  # large enough to copy onto paper
+        size = page.locator(figure).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 24, (figure, size)
     hash_text = page.locator("#head-hash").inner_text().replace(" ", "")
     page.fill("#expect_count", str(count))
     page.fill("#expect_hash", hash_text)
     page.click("#do-verify")
-    assert "登记簿完整" in page.locator("#verify-result").inner_text()
-    assert "人员与账号管理" in page.locator("#admin-log").inner_text()
+    assert "完整" in page.locator("#verify-result").inner_text()
     assert "赵保密" in page.locator("#live-sessions").inner_text()  # who is logged in
+    assert page.locator("#admin-log").count() == 0  # the administration log is the auditor's
     shoot(page, "audit")
+    # the auditor: the administration log's head, large, its verification and its entries
+    auditor = desk.go("auditor", "/console/audit")
+    assert int(auditor.locator("#admin-head-count").inner_text()) > 5
+    big = auditor.locator("#admin-head-hash").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert big >= 24  # large enough to copy onto paper
+    auditor.click("#do-verify-admin-log")
+    assert "完整" in auditor.locator("#admin-verify-result").inner_text()
+    log = auditor.locator("#admin-log").inner_text()
+    assert "王机要（carol）" in log and "登录" in log and "开设账号" in log
+    assert auditor.locator("#head-count").count() == 0
+    shoot(auditor, "audit-auditor")
+    secadmin = desk.go("secadmin", "/console/audit")
+    assert "王机要（carol）" in secadmin.locator("#admin-log").inner_text()
+    assert "赵保密" in secadmin.locator("#live-sessions").inner_text()
+    shoot(secadmin, "audit-security-admin")
 
 
 # --- need-to-know, CSRF, offline ------------------------------------------------------------------

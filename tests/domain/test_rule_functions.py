@@ -49,17 +49,28 @@ def rule_functions() -> list[str]:
     )
 
 
+# Rules that carry no R-number: the approval workflow's and the separation of duties.
+UNNUMBERED = (
+    "decision_note",
+    "require_approver",
+    "require_may_decide",
+    "require_not_self",
+    "require_separation_of_duties",
+)
+
+
 def test_every_rule_function_has_a_test_of_the_same_name() -> None:
     here = vars(sys.modules[__name__])
-    missing = [n for n in rule_functions() if f"test_{n}" not in here]
+    missing = [n for n in (*rule_functions(), *UNNUMBERED) if f"test_{n}" not in here]
     assert missing == []
+    assert all(inspect.isfunction(getattr(rules, n)) for n in UNNUMBERED)
     rules_by_number = {int(n[1:].split("_")[0]) for n in rule_functions()}
     assert rules_by_number >= {*range(1, 17), 18}, "every one of R1-R16 and R18 has a function"
 
 
 def test_the_readme_rule_table_names_every_rule_function_and_its_test() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in rule_functions():
+    for name in (*rule_functions(), *UNNUMBERED):
         assert f"`{name}`" in readme, name
         assert f"`test_{name}`" in readme, name
 
@@ -575,6 +586,32 @@ def test_require_may_decide() -> None:
     rules.require_may_decide("R10", low, [Level.SECRET, Level.CONFIDENTIAL], own=[])
     with pytest.raises(RuleViolation, match="R10: gina's clearance .important. does not cover top"):
         rules.require_may_decide("R10", low, [Level.SECRET, Level.TOP_SECRET], own=[])
+
+
+def test_require_not_self() -> None:
+    rules.require_not_self("ann", "carol", "approve", "R8", "审批")
+    with pytest.raises(RuleViolation, match="R10: oscar may not witness their own request") as e:
+        rules.require_not_self("oscar", "oscar", "witness", "R10", "见证")
+    assert e.value.rule == "R10" and "见证本人" in e.value.zh
+
+
+def test_require_separation_of_duties() -> None:
+    admins = sorted((r for r in Role if r.administrator), key=lambda r: r.value)
+    business = [r for r in Role if not r.administrator]
+    rules.require_separation_of_duties(set())
+    rules.require_separation_of_duties(business)  # business roles may go together
+    for a in admins:
+        rules.require_separation_of_duties({a})  # each administrator alone is fine
+        for b in admins:
+            if b is not a:
+                with pytest.raises(RuleViolation, match="SoD: nobody may be both") as err:
+                    rules.require_separation_of_duties({a, b})
+                assert "三员分立" in err.value.zh
+        for b in business:
+            with pytest.raises(
+                RuleViolation, match=f"SoD: a {a.value} may not also be a {b.value}"
+            ):
+                rules.require_separation_of_duties({a, b})
 
 
 def test_require_approver() -> None:

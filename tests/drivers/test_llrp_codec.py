@@ -85,6 +85,93 @@ GOLDEN: list[tuple[str, llrp.LLRPMessage]] = [
 ]
 
 
+# What the driver sends and must understand in a session, each laid out from the spec.
+GOLDEN += [
+    # SET_READER_CONFIG as the driver sends it (§17.1.13 order): ResetToFactoryDefault=1 |
+    # ReaderEventNotificationSpec (244 = 0xF4, len 32) with four EventNotificationState
+    # (245 = 0xF5, len 7: EventType u16, NotificationState bit) — ConnectionAttempt 8,
+    # ROSpec 2, Antenna 4, ReaderException 6 — | KeepaliveSpec periodic 5000 ms |
+    # EventsAndReports (226 = 0xE2, len 5): HoldEventsAndReportsUponReconnect = 0.
+    (
+        "0403|00000039|00000004|80"
+        "|00F4 0020|00F5 0007 0008 80|00F5 0007 0002 80|00F5 0007 0004 80|00F5 0007 0006 80"
+        "|00DC 0009 01 00001388|00E2 0005 00",
+        llrp.SetReaderConfig(
+            reset=True,
+            events=((8, True), (2, True), (4, True), (6, True)),
+            keepalive_ms=5000,
+            hold_on_reconnect=False,
+            message_id=4,
+        ),
+    ),
+    # GET_READER_CAPABILITIES_RESPONSE (11): LLRPStatus | GeneralDeviceCapabilities
+    # (137 = 0x89, len 75): 4 antennas, flags 0, manufacturer 25882 (Impinj's IANA number
+    # 0x651A), model 700, firmware "7.5.0", and the sub-parameters the spec requires:
+    # ReceiveSensitivityTableEntry (139 = 0x8B) index 1, 0 dB; GPIOCapabilities
+    # (141 = 0x8D) no GPI, no GPO; PerAntennaAirProtocol (140 = 0x8C) per antenna:
+    # one protocol, 1 = EPC Gen2.
+    (
+        "040B|0000005D|00000002|011F 0008 0000 0000"
+        "|0089 004B|0004|0000|0000651A|000002BC|0005 372E352E30"
+        "|008B 0008 0001 0000|008D 0008 0000 0000"
+        "|008C 0009 0001 0001 01|008C 0009 0002 0001 01"
+        "|008C 0009 0003 0001 01|008C 0009 0004 0001 01",
+        llrp.ReaderCapabilities(
+            max_antennas=4, manufacturer=25882, model=700, firmware="7.5.0", message_id=2
+        ),
+    ),
+    # The answers to each step, an LLRPStatus M_Success each: ADD_ROSPEC_RESPONSE (30),
+    # DELETE (31), START (32), STOP (33), ENABLE (34), CLOSE_CONNECTION_RESPONSE (4) and,
+    # in an LLRP 1.1 header, SET_PROTOCOL_VERSION_RESPONSE (57 = 0x39).
+    (
+        "041E|00000012|0000000C|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=30, message_id=12),
+    ),
+    (
+        "041F|00000012|00000009|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=31, message_id=9),
+    ),
+    (
+        "0420|00000012|00000006|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=32, message_id=6),
+    ),
+    (
+        "0421|00000012|00000008|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=33, message_id=8),
+    ),
+    (
+        "0422|00000012|00000005|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=34, message_id=5),
+    ),
+    (
+        "0404|00000012|00000007|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=4, message_id=7),
+    ),
+    (
+        "0839|00000012|00000004|011F 0008 0000 0000",
+        llrp.StatusResponse(response_type=57, message_id=4, version=2),
+    ),
+    # READER_EVENT_NOTIFICATION: the reader is closing the connection —
+    # ConnectionCloseEvent (257 = 0x101), no fields.
+    (
+        "043F|0000001E|00000000|00F6 0014|0080 000C 00060A24181E4000|0101 0004",
+        llrp.ReaderEventNotification(
+            event=ReaderEvent(1_700_000_000_000_000, connection_closed=True)
+        ),
+    ),
+    # … and antenna 3 was disconnected: AntennaEvent (255 = 0xFF, len 7): EventType 0,
+    # AntennaID 3.
+    (
+        "043F|00000021|00000000|00F6 0017|0080 000C 00060A24181E4000|00FF 0007 00 0003",
+        llrp.ReaderEventNotification(
+            event=ReaderEvent(1_700_000_000_000_000, antenna_events=((3, False),))
+        ),
+    ),
+    # DISABLE_ROSPEC (25): ROSpecID.
+    ("0419|0000000E|0000000A|00000001", llrp.DisableROSpec(rospec_id=1, message_id=10)),
+]
+
+
 @pytest.mark.parametrize(("wire", "message"), GOLDEN, ids=[type(m).__name__ for _, m in GOLDEN])
 def test_golden_bytes_both_ways(wire: str, message: llrp.LLRPMessage) -> None:
     assert message.to_bytes() == h(wire)
@@ -108,6 +195,57 @@ def test_add_rospec_golden_layout() -> None:
     message = llrp.AddROSpec(rospec=ROSpec(1), message_id=12)
     assert message.to_bytes() == wire
     assert decode_message(wire) == message
+
+
+def test_add_rospec_over_listed_antennas_golden_layout() -> None:
+    """The AISpec names the site file's antennas (here 1 and 3) instead of 0 = all."""
+    wire = h(
+        "0414|00000052|0000000D"
+        "|00B1 0048|00000001|00|00"
+        "|00B2 0012|00B3 0005 00|00B6 0009 00 00000000"
+        "|00B7 001A|0002|0001 0003"  # AISpec: 2 antenna ids, 1 and 3
+        "|00B8 0009 00 00000000"
+        "|00BA 0007 0001 01"
+        "|00ED 0012|02|0001"
+        "|00EE 000B|9680"
+        "|015C 0005 40"
+    )
+    message = llrp.AddROSpec(rospec=ROSpec(1, (1, 3)), message_id=13)
+    assert message.to_bytes() == wire
+    assert decode_message(wire) == message
+
+
+def test_the_independent_codec_names_every_golden_message_as_we_do() -> None:
+    """llrpkit decodes each golden frame to the message type the spec gives it (the
+    LLRP 1.0.1 ones: llrpkit does not know the 1.1 version messages)."""
+    names = {
+        "SetReaderConfig": "SET_READER_CONFIG",
+        "ReaderCapabilities": "GET_READER_CAPABILITIES_RESPONSE",
+        "ROAccessReport": "RO_ACCESS_REPORT",
+        "ReaderEventNotification": "READER_EVENT_NOTIFICATION",
+        "DisableROSpec": "DISABLE_ROSPEC",
+        "StatusResponse": None,  # one of several: checked by number below
+    }
+    by_number = {
+        4: "CLOSE_CONNECTION_RESPONSE",
+        13: "SET_READER_CONFIG_RESPONSE",
+        30: "ADD_ROSPEC_RESPONSE",
+        31: "DELETE_ROSPEC_RESPONSE",
+        32: "START_ROSPEC_RESPONSE",
+        33: "STOP_ROSPEC_RESPONSE",
+        34: "ENABLE_ROSPEC_RESPONSE",
+        57: "SET_PROTOCOL_VERSION_RESPONSE",
+        100: "ERROR_MESSAGE",
+    }
+    checked = 0
+    for wire, message in GOLDEN:
+        kind = type(message).__name__
+        if kind not in names or message.version != 1:
+            continue
+        want = names[kind] or by_number[message.msg_type]
+        assert type(kit_decode(h(wire))).__name__ == want, wire
+        checked += 1
+    assert checked >= 15
 
 
 def test_independent_codec_reads_what_we_write() -> None:

@@ -91,9 +91,12 @@ class FlakySink:
         self.inner.send(batch)
 
 
-def rig(svc: Services, tmp_path: Path, *, sink=None, feed: bool = True) -> Rig:  # type: ignore[no-untyped-def]
+def rig(svc: Services, tmp_path: Path, *, sink=None, feed: bool = True, **policy) -> Rig:  # type: ignore[no-untyped-def]
+    """The simulated office and both relay boards, and a gateway for the two doors
+    (``policy``: the site's alarm settings to change)."""
     office = SimulatedOffice(svc.site, tmp_path / "by-id").start()
     site = with_alarms(office.site, tmp_path / "by-id")
+    site = replace(site, alarm_policy=replace(site.alarm_policy, **policy))
     svc.site = site
     svc.clock = ManualClock(T0, speed=1.0)
     modbus = ModbusRelaySimulator(tmp_path / "by-id" / "relay-secure", channels=4).start()

@@ -11,6 +11,8 @@ import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
+
 from drivers.reads import TagRead
 from simulators.llrp import LLRPSimulator
 from simulators.office import SimulatedOffice
@@ -130,8 +132,47 @@ def test_a_uhfreader18_pair_at_a_door(tmp_path: Path) -> None:
     assert (crossing.code, crossing.direction) == (EPC, "out")
 
 
-def test_a_silent_llrp_reader_goes_offline_and_comes_back(tmp_path: Path) -> None:
-    site = parse_site(tomllib.loads(ROOMS + LLRP_DOOR), "lab.toml")
+M100_DOOR = """
+[[doors]]
+id = "door-1"
+inner = "inside"
+outer = "hall"
+inner_readers = ["m-in"]
+outer_readers = ["m-out"]
+[[readers]]
+id = "m-in"
+protocol = "m100"
+url = "/dev/serial/by-id/usb-m-in"
+heartbeat = 1.0
+[[readers]]
+id = "m-out"
+protocol = "m100"
+url = "/dev/serial/by-id/usb-m-out"
+heartbeat = 1.0
+"""
+
+
+def _silence(sim: object, silent: bool) -> None:
+    """The reader stops answering (TCP or the serial line stays up) — or answers again."""
+    if isinstance(sim, LLRPSimulator):
+        sim.hang(silent)
+    else:
+        sim.silent = silent  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("door", "reader"),
+    [
+        (LLRP_DOOR, "portal"),
+        (M100_DOOR, "m-out"),
+        (CHAFON_DOOR.replace('usb-cf-out"', 'usb-cf-out"\nheartbeat = 1.0'), "cf-out"),
+    ],
+    ids=["llrp", "m100", "uhfreader18"],
+)
+def test_a_silent_reader_goes_offline_and_comes_back(
+    tmp_path: Path, door: str, reader: str
+) -> None:
+    site = parse_site(tomllib.loads(ROOMS + door), "lab.toml")
     office = SimulatedOffice(site, tmp_path / "by-id").start()
     sink = ListSink()
     gateway = Gateway(
@@ -139,17 +180,14 @@ def test_a_silent_llrp_reader_goes_offline_and_comes_back(tmp_path: Path) -> Non
     )
     try:
         gateway.start()
-        assert office.ready(["portal"])
-        sim = office.reader("portal")
-        assert isinstance(sim, LLRPSimulator)
-        sim.hang()
+        assert office.ready([reader])
+        time.sleep(1.2)  # past the reader's first heartbeat: it is up, not coming up
+        _silence(office.reader(reader), True)
         assert wait_for(
-            lambda: [(o.reader, o.online) for o in sink.of("reader")] == [("portal", False)]
+            lambda: [(o.reader, o.online) for o in sink.of("reader")] == [(reader, False)]
         )
-        sim.hang(False)
-        assert wait_for(
-            lambda: ("portal", True) in [(o.reader, o.online) for o in sink.of("reader")]
-        )
+        _silence(office.reader(reader), False)
+        assert wait_for(lambda: (reader, True) in [(o.reader, o.online) for o in sink.of("reader")])
     finally:
         gateway.stop(drain=0.5)
         office.stop()

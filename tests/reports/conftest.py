@@ -119,7 +119,7 @@ def office(svc: Services, clock: ManualClock) -> Office:
     req = borrowing.request_borrow(svc, "erin", a.serial, "erin", "reading", "阅办")
     borrowing.approve_borrow(svc, "ann", req.id)
     borrowing.check_out(svc, "carol", req.id)
-    custody.handover(svc, "carol", "erin", "alice", [a.serial], approver="ann")
+    custody.handover(svc, "carol", "erin", "alice", [a.serial])
     # a level change and an early declassification
     classification.reclassify(
         svc, "ann", a.serial, Level.SECRET, SecrecyPeriod.years(5), "依据定密通知调整期限"

@@ -63,5 +63,5 @@ def xlsx_data(path: Path) -> tuple[list[Any], list[list[Any]]]:
     for r in rows[1:]:
         if all(v is None for v in r):
             break  # the blank row before the summary
-        data.append(r)
+        data.append(r + [None] * (len(head) - len(r)))  # openpyxl drops empty cells at the end
     return head, data

@@ -26,7 +26,7 @@ from tracker.services.registers.base import RegisterQuery
 SH = ZoneInfo("Asia/Shanghai")
 
 HEADINGS = {
-    "receipts": ("收文登记簿", ["收文日期", "来文单位", "签收人签字"]),
+    "receipts": ("收文登记簿", ["收文日期", "来文单位", "密级", "保密期限", "页数", "签收人签字"]),
     "borrows": (
         "借阅登记簿",
         ["借阅人", "批准人", "应还时间", "归还时间", "超期天数", "借阅人签字"],
@@ -172,7 +172,17 @@ def test_receipt_workbook_matches_the_database_cell_by_cell(
     book = tmp_path / "receipts.xlsx"
     done = export(office.svc, "oscar", "receipts", november, "xlsx", book)
     head, data = xlsx_data(book)
-    assert head[:3] == ["收文日期", "编号", "来文单位"] and "签收人签字" not in head
+    assert head == [
+        "收文日期",
+        "编号",
+        "来文单位",
+        "名称（或仅标志）",
+        "密级",
+        "保密期限",
+        "份号/份数",
+        "页数",
+        "签收人",
+    ]  # the signature column is the printed book's only
     with office.svc.read() as uow:
         got = uow.carriers.find(original=None, order_by=["received_on", "serial"])
         expected = [
@@ -181,7 +191,8 @@ def test_receipt_workbook_matches_the_database_cell_by_cell(
                 c.serial,
                 c.received_from,
                 c.title,
-                c.marking.zh(),
+                c.level.zh,
+                c.period.zh(),
                 f"{c.copy_number}/{c.total_copies}",
                 c.pages,
                 "王机要",
@@ -220,3 +231,48 @@ def test_english_register(office: Office, november: RegisterQuery, tmp_path: Pat
     export(office.svc, "carol", "destructions", november, "pdf", pdf, lang="en")
     flat = " ".join(pdf_text(pdf).split())
     assert "Register of destructions" in flat and "Witnesses" in flat and "Page 1 of 1" in flat
+
+
+@only_sqlite
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_register_is_filtered_by_period_room_and_level(
+    kind: str, office: Office, november: RegisterQuery, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    key = [c.key for c in KINDS[kind].columns if not c.sign].index("serial")
+    out = tmp_path / "r.csv"
+
+    def serials(query: RegisterQuery) -> list[str]:
+        export(office.svc, "oscar", kind, query, "csv", out)
+        return [r[key] for r in csv_rows(out)[1:]]
+
+    every = serials(november)
+    assert every
+    with office.svc.read() as uow:
+        carriers = {s: uow.carriers.get(s) for s in set(every)}
+
+    def level_of(serial: str) -> Level | None:
+        c = carriers[serial]
+        return c.level if c else None
+
+    def room_of(serial: str) -> str | None:
+        if kind == "inventories":  # by where the inventory looked: the secure room's safe
+            return "secure"
+        c = carriers[serial]
+        return c.home_room if c else None
+
+    kept = 0
+    for room in ("secure", "office-a"):
+        want = [s for s in every if room_of(s) == room]
+        assert serials(replace(november, room=room)) == want, room
+        kept += len(want)
+    for level in Level:
+        want = [s for s in every if level_of(s) is level]
+        assert serials(replace(november, level=level)) == want, level
+    both = replace(november, room="secure", level=Level.SECRET)
+    want = [s for s in every if room_of(s) == "secure" and level_of(s) is Level.SECRET]
+    assert serials(both) == want
+    assert kept == len(every)  # every row's carrier is in one of the two rooms
+    assert serials(RegisterQuery(date(2026, 12, 1), date(2026, 12, 31))) == []
+    assert serials(RegisterQuery(date(2026, 10, 1), date(2026, 10, 31))) == []

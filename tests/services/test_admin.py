@@ -153,3 +153,21 @@ class _Cheap:
 
     def verify(self, hashed: str, password: str) -> bool:
         return hashed == "plain:" + password
+
+
+def test_the_settings_a_server_starts_with_are_logged_when_they_change(svc: Services) -> None:
+    first = {"token_minutes": 15.0, "max_body_bytes": 1048576, "secret_key_file": "data/k"}
+    assert adminlog.settings_in_force(svc, first) == {
+        "max_body_bytes": [None, 1048576],
+        "secret_key_file": [None, "data/k"],
+        "token_minutes": [None, 15.0],
+    }
+    assert adminlog.settings_in_force(svc, dict(first)) == {}  # a restart as before
+    changed = adminlog.settings_in_force(svc, {**first, "token_minutes": 5.0})
+    assert changed == {"token_minutes": [15.0, 5.0]}
+    got = actions(svc, actions=frozenset({"setting_change"}))
+    assert [(a, who) for a, who, _ in got] == [("setting_change", "system")] * 2
+    assert got[-1][2] == {
+        "settings": {**first, "token_minutes": 5.0},
+        "changed": {"token_minutes": [15.0, 5.0]},
+    }

@@ -5,12 +5,15 @@ which live events reach them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.services.conftest import receive_one
+from tracker.domain.clock import ManualClock
 from tracker.domain.errors import NotFound, PermissionDenied
 from tracker.domain.model import LossKind, Person
-from tracker.services import borrowing, copying, knowledge, loss
+from tracker.services import borrowing, carry_out, copying, knowledge, loss
 from tracker.services.base import Event, Services
 
 TITLE = "关于某项目的请示"
@@ -81,6 +84,56 @@ def test_requests_are_seen_by_keepers_approvers_and_those_taking_part(svc: Servi
     assert knowledge.may_see_request(_person(svc, "alice"), r)
     assert not knowledge.may_see_request(_person(svc, "bob"), r)
     assert not knowledge.may_see_request(None, b)
+
+
+def test_a_person_lists_only_the_requests_they_may_see(svc: Services, clock: ManualClock) -> None:
+    # The API's lists of borrows, carry-outs and copies come from here (one place).
+    c = receive_one(svc, scope_people=("bob", "alice", "erin"))
+    ids = []
+    for who, borrower in (("bob", "bob"), ("alice", "alice"), ("carol", "bob")):
+        ids.append(borrowing.request_borrow(svc, who, c.serial, borrower, "reading", "阅办").id)
+        clock.advance(timedelta(minutes=1))
+    now = svc.now()
+    co = carry_out.request_carry_out(
+        svc,
+        "carol",
+        [c.serial],
+        "erin",
+        ["alice"],
+        "上级机关",
+        "送审",
+        now,
+        now + timedelta(hours=1),
+    )
+    cp = copying.request_copy(svc, "alice", c.serial, 1, "分发")
+
+    def listed(pid: str, kind: str, **kw: object) -> tuple[list[str], int]:
+        page, total = knowledge.visible_requests(
+            svc,
+            _person(svc, pid),
+            kind,
+            limit=kw.pop("limit", 50),
+            offset=kw.pop("offset", 0),
+            **kw,
+        )
+        return [r.id for r in page], total
+
+    assert listed("bob", "borrows") == ([ids[2], ids[0]], 2)  # newest first; asked for him too
+    assert listed("bob", "borrows", limit=1, offset=1) == ([ids[0]], 2)
+    assert listed("bob", "borrows", requested_by="carol") == ([ids[2]], 1)
+    assert listed("bob", "borrows", borrower="alice") == ([], 0)  # not his own instead
+    assert listed("alice", "borrows") == ([ids[1]], 1)
+    assert listed("carol", "borrows") == (ids[::-1], 3)
+    assert listed("ann", "borrows", limit=2) == (ids[:0:-1], 3)  # approvers see every one
+    assert listed("alice", "carry_outs") == ([co.id], 1)  # an escort takes part
+    assert listed("bob", "carry_outs") == ([], 0)
+    assert listed("alice", "copy_requests") == ([cp.id], 1)
+    assert listed("bob", "copy_requests") == ([], 0)
+    assert knowledge.visible_requests(svc, None, "borrows", limit=50, offset=0) == ([], 0)
+    assert knowledge.request_for(svc, _person(svc, "bob"), "borrows", ids[1]) is None
+    assert knowledge.request_for(svc, _person(svc, "alice"), "borrows", ids[1]) is not None
+    assert knowledge.request_for(svc, _person(svc, "erin"), "carry_outs", co.id) is not None
+    assert knowledge.request_for(svc, _person(svc, "carol"), "borrows", "nope") is None
 
 
 def test_alerts_about_a_carrier_reach_only_those_who_may_know_it(svc: Services) -> None:

@@ -235,6 +235,17 @@ def test_r11_reclassify_needs_an_approver_and_copies_follow(svc: Services) -> No
 # --- R12 ------------------------------------------------------------------------------
 
 
+def test_a_carrier_in_its_safe_moves_with_its_new_home_safe(svc: Services) -> None:
+    c = stored(svc)
+    custody.transfer(svc, "carol", c.serial, "secure", "safe-s2", "换柜")
+    with svc.read() as uow:
+        got = uow.carriers.get(c.serial)
+        assert got is not None
+        assert (got.state, got.location, got.holder) == (CarrierState.IN_SAFE, "safe-s2", None)
+        assert (got.home_room, got.home_safe) == ("secure", "safe-s2")
+        assert uow.ledger.for_carrier(c.serial)[-1].action == "transfer"
+
+
 def test_r12_leaving_a_post_needs_everything_back_or_handed_over(svc: Services) -> None:
     c = stored(svc, scope_people=("alice",))
     req = borrowing.request_borrow(svc, "alice", c.serial, "alice", "reading", "阅办")
@@ -252,6 +263,29 @@ def test_r12_leaving_a_post_needs_everything_back_or_handed_over(svc: Services) 
         p = uow.people.get("alice")
         assert p is not None and not p.active and str(p.decommission_until) == "2029-11-24"
         assert [e.action for e in uow.ledger.for_carrier(c.serial)][-1] == "handover"
+
+
+def test_r12_a_successor_outside_the_scope_waits_for_an_approver_to_widen_it(
+    svc: Services,
+) -> None:
+    # Nobody names an approver in a handover (issue 10, hole 2): the approver widens the
+    # scope by logging in and doing it; then the custodian hands the carrier over.
+    c = stored(svc, scope_people=("alice",))
+    req = borrowing.request_borrow(svc, "alice", c.serial, "alice", "reading", "阅办")
+    borrowing.approve_borrow(svc, "ann", req.id)
+    borrowing.check_out(svc, "carol", req.id)
+    with pytest.raises(TypeError):
+        custody.handover(svc, "carol", "alice", "bob", [c.serial], "ann")  # type: ignore[call-arg]
+    with pytest.raises(RuleViolation, match="R12.*an approver must first widen"):
+        custody.handover(svc, "carol", "alice", "bob", [c.serial])
+    classification.widen_scope(svc, "ann", c.serial, ["bob"], reason="接替alice的工作")
+    h = custody.handover(svc, "carol", "alice", "bob", [c.serial])
+    assert h.approver is None
+    with svc.read() as uow:
+        entries = uow.ledger.for_carrier(c.serial)
+    widen = [e for e in entries if e.action == "widen_scope"]
+    assert [(e.actor, e.approver) for e in widen] == [("ann", "ann")]
+    assert entries[-1].action == "handover" and entries[-1].approver is None
 
 
 # --- R13 ------------------------------------------------------------------------------

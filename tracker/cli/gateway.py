@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +34,14 @@ def gateway(
             "from TRACKER_DEVICE_TOKEN. Default: straight into the database."
         ),
     ] = None,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            help="Where observations go instead of --server: an MQTT broker "
+            "(mqtt://host:1883, mqtts://host:8883; QoS 1 on this device's topic) or "
+            "another http(s):// service URL. The table still comes from --server."
+        ),
+    ] = None,
     outbox: Annotated[
         Path | None, typer.Option(help="Outbox file (default data/outbox-<id>.sqlite).")
     ] = None,
@@ -41,11 +50,13 @@ def gateway(
     ] = None,
 ) -> None:
     """Run the readers of a site's doors and safes and report what crosses them."""
-    from tracker.bootstrap import build, open_reader
+    from drivers.camera.stills import encode_jpeg
+    from tracker.bootstrap import attach_evidence_cameras, build, open_reader
     from tracker.config import load_site
+    from tracker.gateway.mqtt import is_mqtt
     from tracker.gateway.outbox import Outbox
     from tracker.gateway.runner import Gateway, GatewayOptions
-    from tracker.gateway.sinks import HttpSink, ServiceSink, Sink
+    from tracker.gateway.sinks import ServiceSink, Sink, sink_for
     from tracker.gateway.table import HttpFeed, ServiceFeed, TableSource, TableStore
     from tracker.services import authz
 
@@ -55,8 +66,8 @@ def gateway(
         if d not in known:
             raise InvalidInput("door", f"no door {d!r} in {site}", zh=f"站点文件中没有门 {d!r}")
     sink: Sink
-    feed: TableSource
-    if server:
+    feed: TableSource | None
+    if server or events:
         token = os.environ.get("TRACKER_DEVICE_TOKEN", "")
         if not token:
             raise InvalidInput(
@@ -64,8 +75,10 @@ def gateway(
                 "set the device token made by `tracker device add`",
                 zh="请设置 `tracker device add` 生成的设备令牌",
             )
-        sink = HttpSink(server, token)
-        feed = HttpFeed(server, token)
+        target = events or server
+        assert target is not None
+        sink = sink_for(target, token)
+        feed = HttpFeed(server, token) if server and not is_mqtt(server) else None
     else:
         services = build(site_file=site, load=False).services
         sink = ServiceSink(services, f"device:{gateway_id}")
@@ -77,7 +90,10 @@ def gateway(
         doors=frozenset(door) if door else None,
         safes=frozenset(safe) if safe else None,
     )
-    gw = Gateway(the_site, sink, box, open_reader, options, table=table, feed=feed).start()
+    gw = Gateway(
+        the_site, sink, box, open_reader, options, table=table, feed=feed, encode=encode_jpeg
+    ).start()
+    cameras = attach_evidence_cameras(gw)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -87,13 +103,27 @@ def gateway(
         if zh
         else f"gateway {gateway_id}: {len(gw.readers_cfg)} readers; Ctrl-C to stop"
     )
+    if cameras:
+        names = ", ".join(cameras)
+        typer.echo(
+            f"报警取证摄像头：{names}" if zh else f"door cameras kept for alarm stills: {names}"
+        )
     typer.echo(_table_line(table, zh))
+    if feed is None:
+        typer.echo(
+            "未指定服务地址（--server http…）：门禁告警按最后保存的授权表判断"
+            if zh
+            else "no service URL (--server http…): door alarms decide on the last saved table"
+        )
     try:
-        stop.wait(seconds)
+        _watch_table(table, stop, seconds, zh)
     except KeyboardInterrupt:
         pass
     finally:
         gw.stop()
+        close = getattr(sink, "close", None)
+        if close is not None:
+            close()
         pending, dead = box.counts()
         typer.echo(
             f"已停止；{pending} 条观测仍在队列中，{dead} 条被拒绝"
@@ -101,6 +131,19 @@ def gateway(
             else f"stopped; {pending} observation(s) still queued, {dead} refused"
         )
         typer.echo(_table_line(table, zh))
+
+
+def _watch_table(table: TableStore, stop: threading.Event, seconds: float | None, zh: bool) -> None:
+    """Wait for ``stop`` or ``seconds``, printing the table line on every new version."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    shown = table.version
+    while deadline is None or time.monotonic() < deadline:
+        wait = 0.5 if deadline is None else min(0.5, max(0.0, deadline - time.monotonic()))
+        if stop.wait(wait):
+            return
+        if table.version != shown:
+            shown = table.version
+            typer.echo(_table_line(table, zh))
 
 
 def _table_line(table: TableStore, zh: bool) -> str:

@@ -11,12 +11,9 @@ import typer
 
 from tracker.cli.common import ActorOption
 from tracker.cli.common import app as build_app
+from tracker.services.registers import KINDS
 
-KINDS_HELP = (
-    "receipts | borrows | circulations | copies | carry-outs | destructions | "
-    "inventories | handovers | classification | disclosures | handlings | "
-    "summary (statistics with charts, PDF)"
-)
+KINDS_HELP = " | ".join(KINDS) + " | summary (statistics with charts, PDF)"
 
 
 def report(

@@ -281,3 +281,22 @@ def status(socket_path: SocketOption = DEFAULT_SOCKET) -> None:
     cameras = answer.get("cameras")
     names = [str(c) for c in cameras] if isinstance(cameras, list) else []
     typer.echo(f"cameras: {', '.join(names)}")
+
+
+@app.command("relays")
+def relays(
+    last: Annotated[int, typer.Option(min=0, help="Commands shown per board.")] = 20,
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """What each simulated door-alarm relay board was told, with the time it arrived."""
+    answer = _send(socket_path, {"cmd": "relays", "last": last})
+    outputs = answer.get("outputs")
+    assert isinstance(outputs, dict)
+    if not outputs:
+        typer.echo("没有模拟的继电器板" if _lang() == "zh" else "no simulated relay boards")
+    for board, report in sorted(outputs.items()):
+        state = report.get("state", {})
+        on = ", ".join(f"{r}={'on' if v else 'off'}" for r, v in state.items()) or "-"
+        typer.echo(f"{board}: {on}")
+        for c in report.get("commands", []):
+            typer.echo(f"  {c['at']}  relay {c['relay']} {'on' if c['on'] else 'off'}")

@@ -44,3 +44,7 @@ class AdminAction(str, Enum):
 
 
 LOGIN_ACTIONS = frozenset({AdminAction.LOGIN, AdminAction.LOGIN_FAILED, AdminAction.LOGIN_REFUSED})
+# The ordinary users' own activity, which the security administrator reviews: their
+# logins and logouts and what they exported. Everything else is the administrators'
+# doing, and that is the security auditor's to read.
+USER_ACTIVITY = LOGIN_ACTIONS | {AdminAction.LOGOUT, AdminAction.EXPORT}

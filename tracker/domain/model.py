@@ -480,7 +480,7 @@ class Handover:
     carriers: tuple[str, ...]
     at: datetime
     recorded_by: str
-    approver: str | None = None
+    approver: str | None = None  # only on handovers recorded before issue 10
 
 
 class LossKind(str, Enum):

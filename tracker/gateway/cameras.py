@@ -47,8 +47,10 @@ class CameraWorker:
     """Runs one camera: frames → decoder → scanner → observations.
 
     ``scanner`` is a ``SafeScanner`` (its scans become safe observations) or a
-    ``DoorScanner`` (its scans go to ``correlator``, which reports shielded tags).
-    ``to_time`` maps monotonic seconds to the service clock."""
+    ``DoorScanner`` (its scans go to ``correlator``, which reports shielded tags); with
+    no ``decoder`` the worker only keeps frames (a door camera there for the stills of
+    the door's alarms, :attr:`ring`). ``to_time`` maps monotonic seconds to the service
+    clock."""
 
     def __init__(
         self,
@@ -95,6 +97,8 @@ class CameraWorker:
             self.last_frame = frame.at
             if self.ring is not None:
                 self.ring.add(frame.at, frame.image)
+            if self.decoder is None:
+                continue  # kept for stills only
             try:
                 codes = self.decoder.decode(frame.image)
                 if self.correlator is None:

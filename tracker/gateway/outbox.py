@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from enum import Enum
@@ -64,9 +66,10 @@ class Outbox:
             )
 
     def put(self, observations: list[Observation]) -> None:
-        """Queue observations; an event id already queued is not queued twice."""
+        """Queue observations, all or none (one transaction: one sync to disk, not one
+        per row); an event id already queued is not queued twice."""
         rows = [(o.event_id, json.dumps(observation_to_json(o))) for o in observations]
-        with self._lock:
+        with self._lock, self._transaction():
             self._db.executemany(
                 "INSERT OR IGNORE INTO pending (event_id, body) VALUES (?, ?)", rows
             )
@@ -80,14 +83,13 @@ class Outbox:
         return [(rid, observation_from_json(json.loads(body))) for rid, body in rows]
 
     def ack(self, ids: list[int]) -> None:
-        """Forget observations the service has taken."""
-        with self._lock:
+        """Forget observations the service has taken (one transaction)."""
+        with self._lock, self._transaction():
             self._db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
 
     def bury(self, ids: list[int], error: str) -> None:
         """Move observations the service refused as malformed to the dead-letter table."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._lock, self._transaction():
             for i in ids:
                 self._db.execute(
                     "INSERT INTO dead (event_id, body, error) SELECT event_id, body, ? "
@@ -95,7 +97,18 @@ class Outbox:
                     (error, i),
                 )
                 self._db.execute("DELETE FROM pending WHERE id = ?", (i,))
-            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT (ROLLBACK on error) on the autocommit connection; the caller
+        holds the lock."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def counts(self) -> tuple[int, int]:
         """How many observations are pending and dead."""

@@ -1,7 +1,7 @@
 """The delivery worker: sends pending notifications from the outbox, retrying failures
 with exponential backoff; a notification that keeps failing is kept, marked failed and
 shown to officers. Delivery is at-least-once: a crash between sending and recording
-may send a message twice, never lose one."""
+may send a message twice, never lose one. One process delivers at a time."""
 
 from __future__ import annotations
 
@@ -29,8 +29,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(svc: Services, senders: Mapping[str, Sender], now: datetime | None = None) -> int:
-    """Try every pending notification whose time has come; returns how many were sent."""
-    now = now or svc.now()
+    """Try every pending notification whose time has come; returns how many were sent.
+    One process on the database delivers at a time (``svc.exclusive``): with several
+    workers or hosts, a message is not sent once by each."""
+    with svc.exclusive("delivery") as mine:
+        return _deliver(svc, senders, now or svc.now()) if mine else 0
+
+
+def _deliver(svc: Services, senders: Mapping[str, Sender], now: datetime) -> int:
     with svc.read() as uow:
         due = [
             n

@@ -30,6 +30,9 @@ def _m100_reader(cfg: ReaderConfig, on_read: Callable[[Read], None]) -> ReaderHa
         baudrate=cfg.baudrate or M100_BAUD,
         region=cfg.options.get("region"),
         tx_power=cfg.options.get("tx_power"),
+        # An idle module (no tag in the field) is heard only when probed: probe often
+        # enough that a healthy one is never silent for its whole heartbeat.
+        keepalive=min(5.0, cfg.heartbeat / 3),
     )
 
 

@@ -79,6 +79,11 @@ class SimulatedOutput(Protocol):
         """Which relays are energised now."""
         ...
 
+    def report(self, last: int = 20) -> dict[str, Any]:
+        """The relays' state and the last commands the board was told, with their
+        times (``{"state": {relay: on}, "commands": [{"at", "relay", "on"}]}``)."""
+        ...
+
 
 #: Checks a protocol's own ``[[outputs]]`` keys, reporting ``problem(key, message)``,
 #: and returns the configuration with ``options`` filled in.

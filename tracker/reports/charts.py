@@ -115,7 +115,10 @@ def alerts_chart(s: Summary, lang: str = "zh") -> bytes:
     right.set_title(
         _t(lang, "确认用时中位数（分钟）", "Median minutes to acknowledge"), fontsize=10
     )
-    if not types:
+    if not types:  # no bars: no axes with made-up ticks either, only the words
+        for ax in (left, right):
+            ax.set_xticks([])
+            ax.set_yticks([])
         left.text(
             0.5, 0.5, _t(lang, "本期无告警", "no alerts"), ha="center", transform=left.transAxes
         )

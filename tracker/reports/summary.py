@@ -4,7 +4,8 @@ officer), and the summary with its charts for the web console's 登记簿 page."
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -35,7 +36,7 @@ def console_summary(
     """The statistics for ``query`` and their charts, as ``actor`` may read them (for
     the console's 登记簿 page; the same figures and pictures as the PDF report)."""
     s = read_summary(svc, actor, query)
-    return SummaryView(s, charts(s, lang))
+    return SummaryView(s, charts_of(s, lang))
 
 
 class _Report(FPDF):
@@ -191,8 +192,9 @@ _CACHE: dict[tuple[str, str], dict[str, bytes]] = {}
 
 
 def charts_of(s: Summary, lang: str) -> dict[str, bytes]:
-    """The charts of ``s`` (made once per summary and language)."""
-    key = (s.to_json(), lang)
+    """The charts of ``s`` (made once per figures and language: a page shown again, or
+    the PDF after the page, draws nothing new)."""
+    key = (replace(s, made_at=datetime.min).to_json(), lang)
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = charts(s, lang)

@@ -410,13 +410,20 @@ def looks_like_device_token(token: str) -> bool:
     return token.startswith(TOKEN_PREFIX) and "." in token
 
 
-def verify_device_token(svc: Services, token: str) -> Device | None:
-    """The active device that ``token`` belongs to, or None."""
+def token_device(token: str) -> str | None:
+    """The device id a device token names (not checked), or None when it is none."""
     if not looks_like_device_token(token):
         return None
     device_id, _, secret = token[len(TOKEN_PREFIX) :].rpartition(".")
-    if not _NAME.match(device_id) or not secret:
+    return device_id if _NAME.match(device_id) and secret else None
+
+
+def verify_device_token(svc: Services, token: str) -> Device | None:
+    """The active device that ``token`` belongs to, or None."""
+    device_id = token_device(token)
+    if device_id is None:
         return None
+    secret = token.rpartition(".")[2]
     with svc.read() as uow:
         device = uow.devices.get(device_id)
     if device is None or not device.active:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tracker.domain.errors import InvalidInput, NotFound
@@ -271,26 +271,35 @@ def still_image(svc: Services, still_id: str) -> tuple[Still, bytes]:
 
 
 def purge(svc: Services, actor: str = SYSTEM) -> int:
-    """Delete the stills past the site's retention (``evidence_days``), each with a
-    register entry naming its SHA-256 and alert; returns how many."""
-    days = policy(svc).evidence_days
-    if days <= 0:
-        return 0
+    """Delete the stills past the site's retention (``evidence_days``), in transactions
+    of at most 200; returns how many (the scheduler's daily run does the same with
+    :func:`purge_expired`)."""
     done = 0
     while True:
         with svc.transaction() as tx:
-            expired = tx.uow.evidence.expired(tx.now - timedelta(days=days), limit=200)
-            for s in expired:
-                tx.uow.evidence.delete(s.id, tx.now)
-                tx.record(
-                    Action.EVIDENCE_DELETE,
-                    actor,
-                    reason=f"retention of {days} days ended",
-                    data=_deleted(s),
-                )
-        done += len(expired)
-        if len(expired) < 200:
+            n = purge_expired(tx, tx.now, actor, limit=200)
+        done += n
+        if n < 200:
             return done
+
+
+def purge_expired(tx: Tx, now: datetime, actor: str = SYSTEM, *, limit: int = 5000) -> int:
+    """Delete up to ``limit`` stills stored more than ``evidence_days`` before ``now``
+    (none when the site keeps them for ever), each with an ``evidence_delete`` register
+    entry naming its SHA-256, alarm, alert and door; returns how many."""
+    days = policy(tx.svc).evidence_days
+    if days <= 0:
+        return 0
+    expired = tx.uow.evidence.expired(now - timedelta(days=days), limit=limit)
+    for s in expired:
+        tx.uow.evidence.delete(s.id, tx.now)
+        tx.record(
+            Action.EVIDENCE_DELETE,
+            actor,
+            reason=f"retention of {days} days ended",
+            data=_deleted(s),
+        )
+    return len(expired)
 
 
 def _deleted(s: Still) -> dict[str, Any]:

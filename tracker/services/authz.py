@@ -34,7 +34,8 @@ from tracker.domain.authz import (
 from tracker.domain.ledger import Action
 from tracker.domain.model import ApprovalState, BorrowState, Carrier, CirculationState
 from tracker.domain.rules import Authorizations
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 
 logger = logging.getLogger(__name__)
 

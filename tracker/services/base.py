@@ -1,13 +1,12 @@
 """What every use case shares: the service context, lookups that raise clear errors,
-ledger recording, and the event bus that tells the API stream and the notifier what
-happened once a transaction has committed."""
+ledger recording, and the event bus (:mod:`tracker.services.bus`) that tells the API
+stream and the alarm table feed what happened once a transaction has committed."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from tracker.domain.ledger import Action, EntryDraft
 from tracker.domain.model import Carrier, Person, Place, Role
 from tracker.domain.rules import r14_require_register_entry
 from tracker.domain.site import Site
+from tracker.services.bus import Bus, Event
 from tracker.services.ports import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -27,54 +27,24 @@ SYSTEM = "system"  # the actor of entries the service makes by itself (R11, swee
 CLI_PREFIX = "cli:"  # actors of commands run on the server itself: ``cli:<os user>``
 
 
-@dataclass(frozen=True)
-class Event:
-    """Something that happened, published after its transaction committed."""
-
-    kind: str  # movement / alert / carrier
-    data: dict[str, Any]
-
-
-class Bus:
-    """In-process publish/subscribe for committed events (stream, notifications)."""
-
-    def __init__(self) -> None:
-        self._subs: list[Callable[[Event], None]] = []
-        self._lock = threading.Lock()
-
-    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
-        """Call ``fn`` for every event; returns a function that unsubscribes."""
-        with self._lock:
-            self._subs.append(fn)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if fn in self._subs:
-                    self._subs.remove(fn)
-
-        return unsubscribe
-
-    def publish(self, events: list[Event]) -> None:
-        """Deliver ``events`` to every subscriber; a failing subscriber is logged, not fatal."""
-        with self._lock:
-            subs = list(self._subs)
-        for ev in events:
-            for fn in subs:
-                try:
-                    fn(ev)
-                except Exception:  # a subscriber must never undo a committed use case
-                    logger.exception("event subscriber failed on %s", ev.kind)
+@contextmanager
+def alone(name: str) -> Iterator[bool]:
+    """An exclusive section in a service that runs as one process: always its own."""
+    yield True
 
 
 @dataclass
 class Services:
-    """The context every use case runs in."""
+    """The context every use case runs in. ``exclusive(name)`` yields whether this
+    process may run the section ``name`` now, none other on the database running it
+    (the scheduler's round, notification delivery; :mod:`tracker.store.locks`)."""
 
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     site: Site
     bus: Bus = field(default_factory=Bus)
     read_factory: Callable[[], UnitOfWork] | None = None
+    exclusive: Callable[[str], AbstractContextManager[bool]] = alone
 
     def read(self) -> UnitOfWork:
         """A unit of work for reading only (never committed); a snapshot where the
@@ -99,6 +69,7 @@ class Services:
 
                 enqueue(tx, tx.notices)
             r14_require_register_entry(uow.custody_changes())
+            self.bus.stage(uow, tx.events)
             uow.commit()
         self.bus.publish(tx.events)
 

@@ -24,7 +24,6 @@ from tracker.domain.rules import (
     r3_require_may_hold,
     r12_decommission_until,
     r12_require_no_holdings,
-    require_not_self,
 )
 from tracker.services import adminlog
 from tracker.services.base import Services
@@ -51,7 +50,7 @@ def transfer(
         old = (c.home_room, c.home_safe)
         c.home_room, c.home_safe = room, safe
         if c.state is CarrierState.IN_SAFE and safe:
-            c.location, c.location_at = safe, tx.now
+            lifecycle.store(c, safe, tx.now)  # locked in its new home safe
         tx.record(
             Action.TRANSFER,
             actor,
@@ -80,10 +79,11 @@ def handover(
     from_person: str,
     to_person: str,
     serials: Sequence[str],
-    approver: str | None = None,
 ) -> Handover:
     """Hand carriers a person holds to a successor, carrier by carrier (移交, R12). A
-    successor outside a carrier's knowledge scope needs an approver, who widens it."""
+    successor outside a carrier's knowledge scope is refused until an approver, logged in
+    as themselves, has widened it (:func:`tracker.services.classification.widen_scope`):
+    nobody names an approver in a handover."""
     with svc.transaction() as tx:
         tx.require_role(actor, Role.CUSTODIAN)
         giver = tx.person(from_person, "from_person")
@@ -92,9 +92,6 @@ def handover(
             raise InvalidInput("to_person", "hand over to someone else", zh="移交对象不能是本人")
         if not serials:
             raise InvalidInput("serials", "name the carriers handed over", zh="须列明移交的载体")
-        if approver:
-            tx.require_role(approver, Role.APPROVER)
-            require_not_self(approver, from_person, "approve", "R12", "审批")
         for s in serials:
             c = tx.carrier(s, lock=True)
             if c.holder != giver.id:
@@ -104,21 +101,11 @@ def handover(
             if not taker.clearance.covers(c.level):
                 r3_require_may_hold(taker, c, "R12")
             if not c.scope.includes(taker) and not taker.role.keeps_carriers:
-                if approver is None:
-                    raise RuleViolation(
-                        "R12",
-                        f"{taker.id} is outside the knowledge scope of {s}; an approver must "
-                        "approve widening it",
-                        zh=f"{taker.name}不在载体 {s} 的知悉范围内，须经审批人批准扩大范围",
-                    )
-                c.scope = c.scope.widened({taker.id}, set())
-                tx.record(
-                    Action.WIDEN_SCOPE,
-                    actor,
-                    carrier=s,
-                    approver=approver,
-                    reason="handover",
-                    data={"added": [taker.id]},
+                raise RuleViolation(
+                    "R12",
+                    f"{taker.id} is outside the knowledge scope of {s}; an approver must "
+                    f"first widen it (POST /api/v1/carriers/{s}/scope)",
+                    zh=f"{taker.name}不在载体 {s} 的知悉范围内，须先由审批人扩大知悉范围",
                 )
             lifecycle.hand_over(c, taker.id)
             for b in tx.uow.borrows.find(carrier=s, state=BorrowState.OUT, borrower=giver.id):
@@ -127,10 +114,9 @@ def handover(
                 Action.HANDOVER,
                 actor,
                 carrier=s,
-                approver=approver,
                 data={"from": giver.id, "to": taker.id},
             )
-        h = Handover(new_id(), giver.id, taker.id, tuple(serials), tx.now, actor, approver)
+        h = Handover(new_id(), giver.id, taker.id, tuple(serials), tx.now, actor)
         tx.uow.handovers.add(h)
         return h
 

@@ -30,7 +30,8 @@ from tracker.domain.model import (
     SubjectKind,
 )
 from tracker.domain.rules import r3_may_know
-from tracker.services.base import Event, Services
+from tracker.services.base import Services
+from tracker.services.bus import Event
 from tracker.services.ports import UnitOfWork
 
 # What anybody may see of any carrier.
@@ -195,6 +196,58 @@ def may_see_request(person: Person | None, record: Any) -> bool:
     """Keepers and approvers see every request; others the ones they take part in.
     Requests name carriers by serial only, never by title."""
     return sees_every_request(person) or takes_part(person, record)
+
+
+# Per kind of request (its repository in the unit of work): the fields naming the people
+# who take part that the database can filter on, and the field a list is ordered by.
+# Carry-outs also name escorts (a list), so a non-keeper's carry-outs are scanned.
+_REQUESTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "borrows": (("borrower", "requested_by"), "requested_at"),
+    "copy_requests": (("requested_by",), "requested_at"),
+    "carry_outs": ((), "requested_at"),
+}
+
+
+def visible_requests(
+    svc: Services, person: Person | None, kind: str, *, limit: int, offset: int, **eq: Any
+) -> tuple[list[Any], int]:
+    """A page of the requests of ``kind`` (``borrows``, ``copy_requests``,
+    ``carry_outs``) that ``person`` may see (:func:`may_see_request`), newest first,
+    whose fields equal ``eq``; and how many there are."""
+    fields, newest = _REQUESTS[kind]
+    with svc.read() as uow:
+        repo = getattr(uow, kind)
+        if sees_every_request(person):
+            page = repo.find(order_by=f"-{newest}", limit=limit, offset=offset, **eq)
+            return page, repo.count(**eq)
+        if person is None:
+            return [], 0
+        if fields:
+            # Each field naming the person, within the filters (a filter on that same
+            # field for somebody else finds nothing there).
+            found = {
+                r.id: r
+                for f in fields
+                if eq.get(f, person.id) == person.id
+                for r in repo.find(**{**eq, f: person.id})
+            }
+            candidates = sorted(
+                found.values(), key=lambda r: (getattr(r, newest), r.id), reverse=True
+            )
+        else:
+            candidates = repo.find(order_by=f"-{newest}", **eq)
+        mine = [r for r in candidates if takes_part(person, r)]
+        return mine[offset : offset + limit], len(mine)
+
+
+def request_for(svc: Services, person: Person | None, kind: str, request_id: str) -> Any | None:
+    """The request ``request_id`` of ``kind`` if ``person`` may see it, else None (a
+    request one may not see does not exist for them)."""
+    if kind not in _REQUESTS:
+        raise KeyError(kind)  # only the kinds above
+    with svc.read() as uow:
+        r = getattr(uow, kind).get(request_id)
+    return r if r is not None and may_see_request(person, r) else None
 
 
 def may_see_alert(person: Person | None, alert: Alert, uow: UnitOfWork) -> bool:

@@ -189,7 +189,11 @@ def apply_batch(
     with svc.transaction() as tx:
         results: dict[int, Outcome] = {}
         for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
-            results[i] = _apply_one(tx, source, batch[i])
+            try:
+                results[i] = _apply_one(tx, source, batch[i])
+            except EventIdReused as exc:
+                exc.field = f"events[{i}].event_id"  # which item of the batch
+                raise
         return [results[i] for i in range(len(batch))]
 
 

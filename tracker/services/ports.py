@@ -330,6 +330,15 @@ class EvidenceStore(Protocol):
         ...
 
 
+class StreamLog(Protocol):
+    """The live stream's events in the database, shared by every process on it."""
+
+    def append(self, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Queue ``(kind, data)`` events; the commit writes them as one batch, numbered
+        in commit order, and tells every listening process."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.
 
@@ -424,6 +433,9 @@ class UnitOfWork(Protocol):
 
     @property
     def evidence(self) -> EvidenceStore: ...
+
+    @property
+    def stream(self) -> StreamLog: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -7,7 +7,8 @@
 * ``end_of_day`` (R7), at every close of business by the working calendar: every
   carrier not in a safe;
 * ``daily`` (R9, R11), at every opening time: declassification due within the notice
-  window, automatic declassification at expiry, inventories due;
+  window, automatic declassification at expiry, inventories due; alarm stills past
+  their retention deleted (:func:`tracker.services.alarms.purge_expired`);
 * ``watch``, every few seconds: readers and cameras silent beyond their heartbeat, and
   carriers staying in a passage longer than the site's transit time (R1);
 * ``monthly``, at the opening time of each month's first day: last month's statistics
@@ -16,8 +17,11 @@
 Each job remembers the last instant it ran for (from the service's first start on).
 After downtime, missed instants are caught up with one run (the monthly report
 runs once for each month missed, since each month's report is its own) (the service down at close
-of business still sweeps when it comes back). A run claims its instant in the ingest
-log inside its own transaction, so two schedulers never run the same instant twice.
+of business still sweeps when it comes back). A run claims its instant, and the missed
+instants it covers, in the ingest log inside its own transaction, so no instant runs
+twice, whatever the schedulers of several workers or hosts read before it committed;
+and one process at a time runs a round (a PostgreSQL advisory lock), so the others do
+not even try.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from tracker.domain.rules import (
     r11_declassification_notice,
 )
 from tracker.services import handling
+from tracker.services.alarms import purge_expired
 from tracker.services.alerting import (
     notice_for,
     open_by_cause,
@@ -79,6 +84,7 @@ class RunReport:
     resolved: int = 0
     declassified: list[str] = field(default_factory=list)
     reports: int = 0  # monthly reports written to the outbox
+    purged: int = 0  # alarm stills deleted at the end of their retention
 
 
 def _mark(job: str) -> str:
@@ -122,8 +128,14 @@ def due_instants(svc: Services, job: str, last: datetime, now: datetime) -> list
 
 
 def run_due(svc: Services, now: datetime | None = None) -> list[RunReport]:
-    """Run every job that is due at ``now``; returns what ran."""
+    """Run every job that is due at ``now``; returns what ran. One process on the
+    database runs a round at a time; the others skip theirs (``svc.exclusive``)."""
     now = now or svc.now()
+    with svc.exclusive("scheduler") as mine:
+        return _round(svc, now) if mine else []
+
+
+def _round(svc: Services, now: datetime) -> list[RunReport]:
     reports = []
     for job in JOBS:
         with svc.read() as uow:
@@ -154,9 +166,14 @@ def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
     report = RunReport(job, at, instants[:-1])
     with svc.transaction() as tx:
         tx.run = f"{job}:{iso(at)}"
-        tx.uow.ingest.put(tx.run, "scheduler", "{}")  # Conflict when already run
+        # Claim every instant the run stands for, the missed ones too: a scheduler that
+        # read the mark before this run committed must not run them again (Conflict).
+        for instant in instants:
+            tx.uow.ingest.put(f"{job}:{iso(instant)}", "scheduler", "{}")
         _JOBS[job](tx, at, report)
-        tx.uow.settings.put(_mark(job), at.isoformat())
+        mark = tx.uow.settings.get(_mark(job))
+        if mark is None or datetime.fromisoformat(mark) < at:  # never back
+            tx.uow.settings.put(_mark(job), at.isoformat())
         if job != "watch":  # the watch runs every few seconds; its alerts are recorded
             tx.record(
                 Action.SCHEDULED_RUN,
@@ -235,6 +252,7 @@ def _daily(tx: Tx, at: datetime, report: RunReport) -> None:
     cal, pol = tx.svc.site.calendar, tx.svc.site.policy
     today = cal.local_date(at)
     report.declassified = declassify_expired(tx, today)
+    report.purged = purge_expired(tx, at)
     active = tx.uow.carriers.find(
         state=[
             CarrierState.REGISTERED,

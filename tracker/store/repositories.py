@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+TRIGRAM = 3  # the shortest search text the trigram index can answer
 
 # Column types stored as JSON; equality on them compares the serialized text.
 _JSON_TYPES = (StrTuple, EnumTuple, JSONDict, ScopeType)
@@ -393,8 +395,15 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         title, ignoring case."""
         stmt = select(CarrierRow).where(*self._filters(eq))
         needle = (text or "").strip()
-        if needle:
-            if self._session.get_bind().dialect.name == "sqlite":
+        sqlite = self._session.get_bind().dialect.name == "sqlite"
+        if needle and sqlite and len(needle) >= TRIGRAM:
+            # The trigram index of migration 0013 finds a part of the serial or title of
+            # three characters or more without reading every title.
+            phrase = '"' + needle.replace('"', '""') + '"'
+            indexed = text_sql("SELECT serial FROM carrier_search WHERE carrier_search MATCH :q")
+            stmt = stmt.where(CarrierRow.serial.in_(indexed.bindparams(q=phrase)))
+        elif needle:
+            if sqlite:
                 # SQLite's LIKE already ignores case exactly as its lower() does (ASCII
                 # letters only); lower() on both sides would only double the scan's cost.
                 match = [
@@ -402,6 +411,7 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
                     CarrierRow.title.contains(needle, autoescape=True),
                 ]
             else:
+                # With pg_trgm (migration 0013) ILIKE '%…%' uses the trigram indexes.
                 match = [
                     CarrierRow.serial.icontains(needle, autoescape=True),
                     CarrierRow.title.icontains(needle, autoescape=True),

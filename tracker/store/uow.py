@@ -38,6 +38,7 @@ from tracker.store.repositories import (
     SqlMovementRepository,
     SqlRepository,
 )
+from tracker.store.stream import SqlStreamLog
 from tracker.store.tables import ENTITY_ROWS
 from tracker.store.throttle import SqlLoginThrottle
 
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
     admin_log: SqlLedger
     throttle: SqlLoginThrottle
     evidence: SqlEvidence
+    stream: SqlStreamLog
 
     def __init__(self, engine: Engine, ledger_key: bytes, *, write: bool = True) -> None:
         if not ledger_key:
@@ -142,6 +144,7 @@ class SqlUnitOfWork:
         self.admin_log = SqlLedger(session, self._admin_key, write=self.write, tables=ADMIN_LOG)
         self.throttle = SqlLoginThrottle(session)
         self.evidence = SqlEvidence(session)
+        self.stream = SqlStreamLog(session)
 
     def __exit__(
         self,
@@ -225,6 +228,7 @@ class SqlUnitOfWork:
             )
         try:
             self.flush()
+            self.stream.flush()  # last: it fixes the commit order (tracker.store.stream)
             with translating("committing"):
                 session.commit()
         except TrackerError:
@@ -235,6 +239,7 @@ class SqlUnitOfWork:
             raise translate(error, "committing") from error
         self.ledger.reset()
         self.admin_log.reset()
+        self.stream.reset()
 
     def rollback(self) -> None:
         """Discard every change; objects handed out before are no longer tracked."""
@@ -250,3 +255,4 @@ class SqlUnitOfWork:
             r.forget()
         self.ledger.reset()
         self.admin_log.reset()
+        self.stream.reset()

@@ -1,5 +1,6 @@
 """告警: the filtered list (new ones arrive live), acknowledge and resolve with a note, and
-an alert's page with its carrier, door, people and time line."""
+an alert's page with its carrier, door, people, the door camera's stills of a door alarm
+and its time line."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from api.errors import status_of
 from api.views import alert_view
 from tracker.domain.errors import NotFound, TrackerError
 from tracker.domain.model import Alert, AlertState, AlertType, Severity, SubjectKind
-from tracker.services import alerting
+from tracker.services import alarms, alerting
 
 PAGE = 50
 _AROUND = timedelta(minutes=30)  # movements shown before an alert was first raised
@@ -149,6 +150,7 @@ def alert_page(call: Call, status: int = 200, problems: Problems | None = None) 
         timeline=timeline,
         people=[v for k, v in a.details.items() if k in ("person", "borrower", "holder")],
         door=a.details.get("door"),
+        stills=alarms.stills_for(call.svc, a.id),
         errors=problems.fields if problems else {},
         problem=problems.general if problems else "",
     )
@@ -158,6 +160,21 @@ def alert_page(call: Call, status: int = 200, problems: Problems | None = None) 
 def show(call: Call) -> Response:
     """One alert."""
     return alert_page(call)
+
+
+@PAGES.get("/console/stills/{still_id}", "alerts", raw=True)
+def still(call: Call) -> Response:
+    """A door alarm's still (JPEG), for whoever may see its alert."""
+    me = call.me
+    assert me is not None
+    s, data = alarms.still_image(call.svc, call.path["still_id"])
+    with call.svc.read() as uow:
+        a = uow.alerts.get(s.alert) if s.alert else None
+        ok = a is not None and access.sees_alert(me, a, uow)
+    if not ok:
+        raise NotFound(f"no still {s.id!r}", zh=f"没有照片 {s.id!r}")
+    headers = {"ETag": f'"{s.sha256}"', "Cache-Control": "private, max-age=3600"}
+    return Response(data, media_type="image/jpeg", headers=headers)
 
 
 def _act(call: Call, fn: Any, ok: str) -> Response:

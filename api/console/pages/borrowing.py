@@ -1,17 +1,13 @@
 """借阅: staff ask to borrow carriers they may know, custodians start circulations; the
-custodian's desk checks carriers out and takes them back by scanning the label (a USB
-scanner types the serial, the page sends it at Enter); the overdue list with the
-reminders sent.
+overdue list with the reminders sent. The custodian's desk is :mod:`.desk`.
 
-Each use case is called from one function here (``_request``, ``_circulate``,
-``_check_out``, ``_return``, ``_issue_next``) so that following the approval workflow's
-changes is one edit per action."""
+Each use case is called from one function here (``_request``, ``_circulate``) so that
+following the approval workflow's changes is one edit per action."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi.responses import Response
 
@@ -22,12 +18,11 @@ from api.console.pages.carriers import people_options, places
 from api.console.web import PAGES, Call
 from api.errors import status_of
 from api.views import alert_view
-from tracker.domain.errors import NotFound, TrackerError
+from tracker.domain.errors import TrackerError
 from tracker.domain.model import (
     AlertType,
     Borrow,
     BorrowState,
-    Carrier,
     CirculationState,
     PlaceKind,
 )
@@ -49,22 +44,10 @@ def _circulate(
     return borrowing.start_circulation(call.svc, call.actor, serial, readers, room, urgent, due)
 
 
-def _check_out(call: Call, borrow_id: str) -> Borrow:
-    return borrowing.check_out(call.svc, call.actor, borrow_id)
-
-
-def _return(call: Call, serial: str, safe: str | None) -> Borrow:
-    return borrowing.return_carrier(call.svc, call.actor, serial, safe)
-
-
-def _issue_next(call: Call, circulation_id: str) -> Borrow:
-    return borrowing.issue_next(call.svc, call.actor, circulation_id)
-
-
 # --- borrows: request and list ----------------------------------------------------------
 
 
-def _borrow_rows(call: Call, borrows: list[Borrow]) -> list[tuple[Borrow, Any]]:
+def borrow_rows(call: Call, borrows: list[Borrow]) -> list[tuple[Borrow, Any]]:
     """Each borrow with its carrier as the caller may see it."""
     me = call.me
     assert me is not None
@@ -106,8 +89,8 @@ def borrows_page(call: Call, status: int = 200, problems: Problems | None = None
     return call.render(
         "borrows.html",
         status=status,
-        rows=_borrow_rows(call, found),
-        recent=_borrow_rows(call, recent),
+        rows=borrow_rows(call, found),
+        recent=borrow_rows(call, recent),
         circulations=circulations,
         errors=problems.fields if problems else {},
         problem=problems.general if problems else "",
@@ -184,103 +167,6 @@ def circulate(call: Call) -> Response:
     )
 
 
-# --- the desk: check out and take back by scanning ---------------------------------------
-
-
-def _find(call: Call, code: str) -> Carrier | None:
-    with call.svc.read() as uow:
-        return uow.carriers.get(code) or uow.carriers.by_epc(code.upper())
-
-
-@PAGES.get("/console/desk", "desk")
-def desk(call: Call) -> Response:
-    """The desk: scan a label (or type the serial) and the carrier is found at once, with
-    what can be done with it now; the day's approved borrows and what is out."""
-    me = call.me
-    assert me is not None
-    code = call.value("code")
-    found: Carrier | None = None
-    missing = ""
-    if code:
-        found = _find(call, code)
-        if found is None:
-            missing = call.t(
-                f"没有编号或标签为 {code} 的载体", f"no carrier with serial or tag {code}"
-            )
-    context: dict[str, Any] = {"code": code, "missing": missing, "card": None}
-    with call.svc.read() as uow:
-        waiting = uow.borrows.find(state=BorrowState.APPROVED, order_by="due_at", limit=100)
-        out = uow.borrows.find(state=BorrowState.OUT, order_by="due_at", limit=200)
-        circulations = uow.circulations.find(state=CirculationState.ACTIVE, order_by="started_at")
-        if found is not None:
-            context["card"] = access.carrier(me, found, call.lang, call.svc)
-            context["card_waiting"] = [b for b in waiting if b.carrier == found.serial]
-            context["card_out"] = next((b for b in out if b.carrier == found.serial), None)
-            context["card_circulation"] = next(
-                (c for c in circulations if c.carrier == found.serial), None
-            )
-    context.update(
-        waiting=_borrow_rows(call, waiting),
-        out=_borrow_rows(call, out),
-        circulations=circulations,
-        safes=places(call, PlaceKind.SAFE),
-        now=call.svc.now(),
-    )
-    return call.render("desk.html", status=404 if missing else 200, **context)
-
-
-def _back_to(serial: str) -> str:
-    return "/console/desk?code=" + quote(serial)
-
-
-@PAGES.post("/console/desk/check-out", "desk")
-def check_out(call: Call) -> Response:
-    """Hand an approved borrow's carrier to the borrower."""
-    borrow_id = call.value("borrow")
-    with call.svc.read() as uow:
-        b = uow.borrows.get(borrow_id)
-    if b is None:
-        raise NotFound(f"no borrow {borrow_id!r}", zh="没有该借阅记录")
-    return call.attempt(
-        _back_to(b.carrier),
-        call.t(f"{b.carrier} 已借出", f"{b.carrier} checked out"),
-        _check_out,
-        call,
-        borrow_id,
-    )
-
-
-@PAGES.post("/console/desk/return", "desk")
-def take_back(call: Call) -> Response:
-    """Take a borrowed carrier back and lock it in its safe."""
-    serial = call.value("serial")
-    return call.attempt(
-        _back_to(serial),
-        call.t(f"{serial} 已归还入柜", f"{serial} returned and locked away"),
-        _return,
-        call,
-        serial,
-        call.value("safe") or None,
-    )
-
-
-@PAGES.post("/console/desk/issue-next", "desk")
-def issue_next(call: Call) -> Response:
-    """Hand a circulating carrier to its next reader (it must be back first, R5)."""
-    circulation_id = call.value("circulation")
-    with call.svc.read() as uow:
-        circ = uow.circulations.get(circulation_id)
-    if circ is None:
-        raise NotFound(f"no circulation {circulation_id!r}", zh="没有该传阅记录")
-    return call.attempt(
-        _back_to(circ.carrier),
-        call.t(f"{circ.carrier} 已交下一位阅读人", f"{circ.carrier} issued to the next reader"),
-        _issue_next,
-        call,
-        circulation_id,
-    )
-
-
 # --- overdue ------------------------------------------------------------------------------
 
 
@@ -308,7 +194,7 @@ def overdue(call: Call) -> Response:
             by_alert.setdefault(aid, []).append(n)
     rows = []
     now = call.svc.now()
-    for b, c in _borrow_rows(call, late):
+    for b, c in borrow_rows(call, late):
         a = alerts.get(b.id)
         rows.append(
             {

@@ -240,6 +240,8 @@ def entry_summary(call: Call, e: Any) -> str:
                 value = person_label(call, str(value))
             elif key == "due_at":
                 value = _local(call, str(value))
+            elif key in ("people", "witnesses") and isinstance(value, list):
+                value = [person_label(call, str(v)) for v in value]
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
             parts.append(f"{call.t(zh, en)} {value}")

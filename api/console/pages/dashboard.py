@@ -1,7 +1,8 @@
 """工作台: what a custodian or officer watches all day — carriers in safes and out,
 overdue, not locked away, open alerts by severity, the readers and cameras with their
 online state, the newest movements and alerts (live), carriers by level and by state,
-and who holds what. Approvers see what waits for them; staff see their own borrows."""
+and who holds what. Approvers see what waits for them; staff see their own borrows; the
+system administrator sees the doors and readers only."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ _HELD = 50
 def _data(call: Call) -> dict[str, Any]:
     me, svc, lang = call.me, call.svc, call.lang
     assert me is not None and me.person is not None
-    data: dict[str, Any] = {"keeper": me.keeper}
+    data: dict[str, Any] = {"keeper": me.keeper, "now": svc.now()}
+    if me.role is Role.SYSTEM_ADMIN:
+        # The system administrator keeps the devices running and sees no carriers.
+        data["devices"] = _by_place(dashboard.devices(svc))
+        return data
     if me.keeper or me.role is Role.APPROVER:
         f = dashboard.figures(svc)
         data["figures"] = f
@@ -66,7 +71,6 @@ def _data(call: Call) -> dict[str, Any]:
                 for b in mine
             ]
     data["alerts"] = [alert_view(a, lang) for a in alerts]
-    data["now"] = svc.now()
     data["AlertState"] = AlertState
     return data
 

@@ -39,15 +39,16 @@ def live(call: Call) -> Response:
     ctx, console, token, lang = call.console.ctx, call.console, call.token, call.lang
     vis = access.visibility(call.me, call.svc)
     beat = min(ctx.settings.stream_heartbeat, _CHECK_SECONDS)
+    last_id = (call.request.headers.get("last-event-id") or "")[:64] or None
 
     async def body() -> AsyncIterator[str]:
-        client = ctx.hub.connect(asyncio.get_running_loop())
+        client = ctx.hub.connect(asyncio.get_running_loop(), last_id)
         checked = time.monotonic()
         try:
             yield "retry: 3000\n: connected\n\n"
             while True:
                 try:
-                    number, ev = await asyncio.wait_for(client.queue.get(), timeout=beat)
+                    ev = await asyncio.wait_for(client.queue.get(), timeout=beat)
                 except TimeoutError:
                     ev = None
                 if time.monotonic() - checked >= _CHECK_SECONDS:
@@ -67,7 +68,7 @@ def live(call: Call) -> Response:
                         "text": alert_text(data, lang) if data.get("message") else ""
                     }
                 text = json.dumps(data, ensure_ascii=False, default=str)
-                yield f"id: {number}\nevent: {ev.kind}\ndata: {text}\n\n"
+                yield f"id: {ev.id}\nevent: {ev.kind}\ndata: {text}\n\n"
         finally:
             ctx.hub.disconnect(client)
 

@@ -260,9 +260,76 @@
     }
   }
 
+  // --- the desk camera: frames go to the server, which decodes them -------------------
+  // The page only captures: the same decoder as the safes' cameras reads the label.
+  function deskCamera() {
+    const button = $("#desk-camera");
+    const video = $("#desk-video");
+    const status = $("#desk-camera-status");
+    const field = $("#code");
+    if (!button || !video || !field) return;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;  // needs HTTPS or localhost
+    button.hidden = false;
+    let running = null;
+    function say(zhText, enText) { if (status) status.textContent = zh ? zhText : enText; }
+    function stop() {
+      if (!running) return;
+      clearInterval(running.timer);
+      running.stream.getTracks().forEach(function (t) { t.stop(); });
+      video.hidden = true;
+      running = null;
+    }
+    function send(canvas) {
+      running.busy = true;
+      canvas.toBlob(function (blob) {
+        const body = new FormData();
+        body.append("frame", blob, "frame.jpg");
+        fetch("/console/desk/frame", {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+        }).then(function (r) {
+          if (r.status === 401) { stop(); expire(); return null; }
+          return r.ok ? r.json() : null;
+        }).then(function (found) {
+          if (running) running.busy = false;
+          if (found && found.code) {
+            stop();
+            say("已识别 " + found.code, "Read " + found.code);
+            field.value = found.code;
+            field.form.submit();
+          }
+        }).catch(function () { if (running) running.busy = false; });
+      }, "image/jpeg", 0.85);
+    }
+    button.addEventListener("click", function () {
+      if (running) { stop(); say("摄像头已关闭", "Camera off"); return; }
+      navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
+        .then(function (stream) {
+          video.srcObject = stream;
+          video.hidden = false;
+          video.play();
+          say("摄像头已开启：请将标签对准摄像头", "Camera on: hold the label up to it");
+          const canvas = document.createElement("canvas");
+          const started = Date.now();
+          running = { stream: stream, busy: false, timer: null };
+          running.timer = setInterval(function () {
+            if (!running) return;
+            if (Date.now() - started > 120000) { stop(); say("两分钟未识别到标签，摄像头已关闭", "No label in two minutes: camera off"); return; }
+            if (running.busy || !video.videoWidth) return;
+            canvas.width = video.videoWidth;
+            canvas.height = video.videoHeight;
+            canvas.getContext("2d").drawImage(video, 0, 0);
+            send(canvas);
+          }, 400);
+        })
+        .catch(function (err) { say("无法打开摄像头：" + err.name, "The camera could not be opened: " + err.name); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusFirst();
     receiveForm();
+    deskCamera();
     live();
   });
 })();

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from tracker.domain.errors import InvalidInput
@@ -160,6 +161,8 @@ class Reading:
         self._names = {p.id: p.name for p in self.uow.people.find()}
         self._places = {p.id: p.name for p in self.site.places}
         self._carrier_cache: dict[str, Carrier] = {}
+        self._shown: dict[str, tuple[str, str, bool]] = {}  # serial -> title, marking, knows
+        self._tz = self.site.calendar.tz
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -184,7 +187,7 @@ class Reading:
 
     def local(self, at: datetime | None) -> datetime | None:
         """An instant in the site's time zone (what the book shows)."""
-        return None if at is None else at.astimezone(self.site.calendar.tz)
+        return None if at is None else at.astimezone(self._tz)
 
     def carriers(self, serials: Iterable[str]) -> dict[str, Carrier]:
         """The carriers with these serials, read in pages (not tracked) and kept in a
@@ -223,23 +226,33 @@ class Reading:
 
     # --- need-to-know ------------------------------------------------------------------
 
+    def _show(self, c: Carrier) -> tuple[str, str, bool]:
+        """(title or notice, marking, knows) of a carrier, kept per serial (bounded): a
+        busy book shows the same carriers row after row."""
+        found = self._shown.get(c.serial)
+        if found is None:
+            if len(self._shown) >= CARRIER_CACHE:
+                self._shown.clear()
+            knows = may_know(self.reader, c)  # need-to-know (R3): the registers' one call
+            title = c.title if knows else RESTRICTED_EN if self.lang == "en" else RESTRICTED_ZH
+            marking = c.marking.en() if self.lang == "en" else c.marking.zh()
+            found = self._shown[c.serial] = (title, marking, knows)
+        return found
+
     def knows(self, c: Carrier | None) -> bool:
-        """Need-to-know (R3): may the reader see this carrier's title and content?
-        The registers' one call of the project's rule."""
-        return c is not None and may_know(self.reader, c)
+        """Need-to-know (R3): may the reader see this carrier's title and content?"""
+        return c is not None and self._show(c)[2]
 
     def title(self, c: Carrier | None) -> str:
         """The title for readers who may know it; a notice otherwise (the row still
         carries the serial and the marking)."""
-        if c is not None and self.knows(c):
-            return c.title
-        return RESTRICTED_EN if self.lang == "en" else RESTRICTED_ZH
+        if c is None:
+            return RESTRICTED_EN if self.lang == "en" else RESTRICTED_ZH
+        return self._show(c)[0]
 
     def marking(self, c: Carrier | None) -> str:
         """The classification marking as printed (机密★10年)."""
-        if c is None:
-            return ""
-        return c.marking.en() if self.lang == "en" else c.marking.zh()
+        return "" if c is None else self._show(c)[1]
 
     def level(self, c: Carrier | None) -> str:
         """The level's name."""
@@ -300,4 +313,25 @@ _COMMON: dict[str, Column] = {
 def row(values: dict[str, Any], columns: tuple[Column, ...]) -> tuple[Cell, ...]:
     """A row in column order (signature columns blank); every data column must have a
     value (None for an empty cell), so a misspelt key fails loudly."""
-    return tuple(None if c.sign else values[c.key] for c in columns)
+    found = _PICKERS.get(id(columns))
+    if found is None or found[0] is not columns:
+        found = _PICKERS[id(columns)] = (columns, _picker(columns))
+    return found[1](values)
+
+
+Picker = Callable[[dict[str, Any]], tuple[Cell, ...]]
+_PICKERS: dict[int, tuple[tuple[Column, ...], Picker]] = {}  # by the columns' identity
+
+
+def _picker(columns: tuple[Column, ...]) -> Picker:
+    """How a row of ``columns`` is taken from its values, made once per register kind
+    (a row is made for every line of a book of any length; hashing the columns for a
+    cache would cost more than the row)."""
+    data = [c.key for c in columns if not c.sign]
+    if all(c.sign for c in columns[len(data) :]):  # signature columns last: one C call
+        get = itemgetter(*data)
+        blank = (None,) * (len(columns) - len(data))
+        if len(data) == 1:
+            return lambda values: (get(values), *blank)
+        return lambda values: get(values) + blank
+    return lambda values: tuple(None if c.sign else values[c.key] for c in columns)

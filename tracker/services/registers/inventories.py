@@ -39,27 +39,29 @@ def _scope(r: Reading, inv: Inventory) -> str:
     return f"{places}（{levels or r.text('全部密级', 'all levels')}）"
 
 
-def _in_room(r: Reading, inv: Inventory) -> bool:
-    room = r.query.room
-    if room is None or not inv.places:
-        return True
-    return any(p == room or r.site.room_of(p).id == room for p in inv.places if _known(r, p))
-
-
-def _known(r: Reading, place: str) -> bool:
-    return any(p.id == place for p in r.site.places)
+def _rooms(r: Reading, inv: Inventory) -> set[str]:
+    """The rooms an inventory looked in (empty for one of every place)."""
+    known = {p.id for p in r.site.places}
+    return {r.site.room_of(p).id for p in inv.places if p in known}
 
 
 def _inventories(r: Reading) -> Iterator[Inventory]:
+    """The inventories of the period; with a room filter, those that looked in the room
+    (and those of every place, whose rows are then the room's carriers)."""
     start, end = r.bounds
+    room = r.query.room
     for inv in r.uow.inventories.scan("started_at", start=start, end=end):
-        if _in_room(r, inv):
+        if room is None or not inv.places or room in _rooms(r, inv):
             yield inv
 
 
 def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
-    """Every carrier each inventory of the period expected or saw, with its result."""
+    """Every carrier each inventory of the period expected or saw, with its result.
+    The room filter selects inventories by where they looked: an inventory of the room
+    shows every carrier it expected or found there (one homed elsewhere and found there
+    unexpected included); the level filter selects carriers by their level."""
     for inv in _inventories(r):
+        whole_room = r.query.room is not None and bool(inv.places)
         found = set(inv.found)
         items = [(s, "found" if s in found else "missing") for s in inv.expected]
         items += [(s, "unexpected") for s in inv.unexpected]
@@ -67,7 +69,9 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
             carriers = r.carriers(s for s, _ in page)
             for serial, result in page:
                 c: Carrier | None = carriers.get(serial)
-                if c is not None and not r.selected(c):
+                if c is not None and not (
+                    r.query.level in (None, c.level) if whole_room else r.selected(c)
+                ):
                     continue
                 yield row(
                     {

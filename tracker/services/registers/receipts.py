@@ -1,4 +1,5 @@
-"""收文登记簿: carriers received (R15), with who signed for them."""
+"""收文登记簿: carriers received (R15), with who signed for them. The marking is in two
+columns, level and secrecy period, as the paper book has them."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ COLUMNS = (
     common("serial"),
     Column("received_from", "来文单位", "From", 1.3),
     common("title"),
-    common("marking"),
-    Column("copy", "份号", "Copy", 0.6),
+    Column("level", "密级", "Level", 0.6),
+    Column("period", "保密期限", "Secrecy period", 0.7),
+    Column("copy", "份号/份数", "Copy / copies", 0.7),
     Column("pages", "页数", "Pages", 0.5),
     Column("received_by", "签收人", "Signed by", 0.8),
     Column("sign", "签收人签字", "Signature", 0.9, sign=True),
@@ -37,7 +39,8 @@ def rows(r: Reading) -> Iterator[tuple[Cell, ...]]:
                 "serial": c.serial,
                 "received_from": c.received_from,
                 "title": r.title(c),
-                "marking": r.marking(c),
+                "level": r.level(c),
+                "period": c.period.en() if r.lang == "en" else c.period.zh(),
                 "copy": copy,
                 "pages": c.pages,
                 "received_by": r.name(c.received_by),

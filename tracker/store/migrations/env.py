@@ -10,7 +10,7 @@ from alembic import context
 from sqlalchemy import Connection, text
 
 from tracker.store.db import database_url, make_engine, writer
-from tracker.store.tables import Base
+from tracker.store.tables import Base, in_models
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         transactional_ddl=True,  # SQLite too: a failed migration leaves nothing behind
         compare_type=True,
+        include_name=in_models,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

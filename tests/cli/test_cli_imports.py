@@ -1,0 +1,45 @@
+"""The command line imports what a command needs when it runs (issue 16): listing the
+commands, and the light commands, never load the API, cameras, PDF or charts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tracker.cli.main import COMMANDS, load_command
+
+HEAVY = ("fastapi", "starlette", "uvicorn", "cv2", "fpdf", "matplotlib", "alembic", "numpy")
+
+
+def modules_after(code: str) -> set[str]:
+    """Top-level packages imported in a fresh interpreter after running ``code``."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
+def test_importing_the_cli_main_module_imports_no_heavy_package() -> None:
+    loaded = modules_after("import tracker.cli.main")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    assert "sqlalchemy" not in loaded  # not even the database, for --help
+
+
+@pytest.mark.parametrize("command", ["audit", "carrier", "db", "site", "person", "user"])
+def test_light_commands_import_no_heavy_package(command: str) -> None:
+    loaded = modules_after(f"from tracker.cli.main import load_command\nload_command({command!r})")
+    assert not loaded & {"fastapi", "cv2", "fpdf", "matplotlib", "uvicorn"}
+
+
+def test_every_listed_command_loads_with_the_help_the_list_shows() -> None:
+    for name, (_module, _attribute, summary) in COMMANDS.items():
+        cmd = load_command(name)
+        assert cmd.name == name
+        text = " ".join((cmd.help or "").split())
+        assert text.startswith(summary.rstrip(".")), (name, summary, text)
