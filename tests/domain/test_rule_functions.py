@@ -467,7 +467,7 @@ def test_r16_unrecorded_contact() -> None:
     escorted = Authorizations(carry_outs=(_carry_out(top),))
     assert rules.r16_unrecorded_contact(top, [alice, person("e1")], escorted, ()) == []
     (g,) = rules.r16_unrecorded_contact(top, [alice, dave], escorted, ())
-    assert g.details == {"person": "dave"}
+    assert g.details == {"person": "dave"} and (f.key, g.key) == (":alice", ":dave")  # one each
     # Keepers carry carriers as their work; those who may not hold it at all are R3's.
     carol = person("carol", role=Role.CUSTODIAN, department="office")
     assert rules.r16_unrecorded_contact(top, [carol], Authorizations(), ()) == []

@@ -21,7 +21,13 @@ from tracker.services.base import Services
 from tracker.services.movement import Observation, apply_batch
 from tracker.services.receive import store_in_safe
 
-BADGE = {"alice": "0100073EAB", "carol": "0100073EA7", "dave": "0100073EAD", "bob": "0100073EAC"}
+BADGE = {
+    "alice": "0100073EAB",
+    "carol": "0100073EA7",
+    "dave": "0100073EAD",
+    "bob": "0100073EAC",
+    "e2": "0100073EB0",
+}
 
 
 def top_secret(svc: Services, **kw: Any) -> Carrier:
@@ -209,6 +215,15 @@ def test_a_top_secret_carrier_moving_with_someone_unrecorded_is_an_alert(svc: Se
         (a,) = uow.alerts.find()
         assert a.severity.value == "warning" and a.subject == c.serial
         assert "李核心" in a.details["zh"] and "关于" not in a.details["zh"]  # no title
+
+
+def test_each_person_unrecorded_is_an_alert_of_their_own(svc: Services) -> None:
+    c = top_secret(svc)
+    apply_batch(svc, "gw1", [cross(c, "a", "in", "alice"), cross(c, "b", "in", "alice")])
+    apply_batch(svc, "gw1", [cross(c, "c", "in", "e2", "alice")])
+    with svc.read() as uow:
+        found = sorted((a.details["person"], a.count) for a in uow.alerts.find())
+    assert found == [("alice", 3), ("e2", 1)]
 
 
 def test_a_reader_with_an_open_session_or_a_keeper_moving_it_is_no_alert(svc: Services) -> None:

@@ -95,6 +95,7 @@ def r16_unrecorded_contact(
             "session, borrow or carry-out for it",
             f"绝密级载体 {carrier.serial} 由{p.name}携带移动，但其无阅读登记、借阅或外出携带审批",
             {"person": p.id},
+            key=f":{p.id}",  # one alert for each person
         )
         for p in people
         if not p.role.keeps_carriers and p.id not in accounted and r3_may_hold(p, carrier)
