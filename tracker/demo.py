@@ -34,6 +34,7 @@ from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
 from simulators.office import SimulatedOffice
+from tracker import demo_records as records
 from tracker.bootstrap import SimulatedSite, build, simulate_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import TrackerError
@@ -296,7 +297,7 @@ class Day:
         for c in got["carriers"]:
             self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
-        self._late_telegram()
+        records.late_telegram(self)
 
         self.scene(
             9,
@@ -313,7 +314,7 @@ class Day:
         self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
 
-        self._reading()
+        records.reading(self)
 
         self.scene(
             10,
@@ -374,7 +375,7 @@ class Day:
         self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 45)
         self.wait(self._reader_back, "the reader to come back", 60)
 
-        self._handling()
+        records.handling(self)
 
         self.scene(
             17,
@@ -383,81 +384,6 @@ class Day:
             "close of business: the end-of-day sweep and the overdue check",
         )
         self.wait(lambda: ("overdue_borrow", "R4") in self.alerts_seen(), "overdue alert", 15)
-
-    # --- R16 and R18 --------------------------------------------------------------------
-
-    def _late_telegram(self) -> None:
-        """R18: a top-secret telegram that came last Thursday is registered only today;
-        its three working days end at today's close."""
-        body = {"items": [self._item(0)], "declared_count": 1, "received_from": "上级机关机要局"}
-        body["received_on"] = "2026-11-26"
-        (c,) = self.api("carol", "POST", "/api/v1/carriers", body)["carriers"]
-        self.serials["ts2"], self.epcs["ts2"] = c["serial"], c["epc"]
-        self.api("carol", "POST", f"/api/v1/carriers/{c['serial']}/label", {})
-        self.office.put_in_safe(c["home_safe"], c["epc"])
-        self.wait(lambda: self.where("ts2")[0] is CarrierState.IN_SAFE, "ts2 in its safe")
-
-    def _reading(self) -> None:
-        """R16: alice reads the top-secret document at the reading desk, by badge; ann
-        reads it too, recorded at the custodian's desk."""
-        self.scene(
-            9,
-            50,
-            "李核心在机要室阅文桌刷卡阅读绝密文件，钱领导经机要员登记阅读（R16）",
-            "alice reads the top-secret document at the reading desk by badge; ann's reading "
-            "is recorded at the custodian's desk (R16)",
-        )
-        ts, epc = self.serials["ts"], self.epcs["ts"]
-        self.office.take_from_safe("safe-s1", epc)
-        self.wait(lambda: self.where("ts")[0] is CarrierState.REGISTERED, "ts out of its safe")
-        assert self.sim is not None
-        desk = self.sim.gateway.logic.desks["desk-secure"]
-        self.office.lay_on_desk("desk-secure", epc)
-        self.wait(lambda: epc in desk.present(), "the desk to see ts lying there")
-        self.office.badge_at_desk("desk-secure", BADGE["alice"])
-        self.wait(lambda: self._reading_now(ts) == {"alice"}, "alice's session at the desk")
-        self.wait(lambda: not desk.held(), "alice to put her badge away while she reads")
-        self.clock.set(self.at(9, 55))
-        self.office.badge_at_desk("desk-secure", BADGE["alice"])
-        self.wait(lambda: self._reading_now(ts) == set(), "alice's session to close")
-        self.office.take_from_desk("desk-secure", epc)
-        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "ann"})
-        self.clock.set(self.at(9, 58))
-        self.api("carol", "POST", f"/api/v1/reading-sessions/{s['id']}/close")
-        self.office.put_in_safe("safe-s1", epc)
-        self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
-        self._record("ts")
-
-    def _reading_now(self, serial: str) -> set[str]:
-        sessions = self.api("carol", "GET", "/api/v1/reading-sessions")
-        return {s["person"] for s in sessions if s["carrier"] == serial}
-
-    def _record(self, role: str) -> None:
-        serial = self.serials[role]
-        found = self.api("oscar", "GET", f"/api/v1/carriers/{serial}/disclosures")["entries"]
-        how = {"badge": " (badge)", "desk": " (desk)"}  # reading sessions: how they were opened
-        who = ", ".join(f"{d['person']} {d['kind']}{how.get(d['source'], '')}" for d in found)
-        self.result.timeline.append(
-            {
-                "at": self.clock.now().astimezone(self.tz).isoformat(),
-                "kind": "record",
-                "text": f"知悉记录 {serial}: {who}",
-            }
-        )
-
-    def _handling(self) -> None:
-        """R18: ann instructs on the top-secret document received today and carol
-        records it handled; the late telegram is left."""
-        self.scene(
-            16,
-            0,
-            "钱领导批办今日收到的绝密文件，王机要办结（R18）",
-            "ann instructs on today's top-secret document, carol records it handled (R18)",
-        )
-        ts = self.serials["ts"]
-        self.api("ann", "POST", f"/api/v1/carriers/{ts}/handling/instruct", {"note": "请阅办"})
-        self.api("carol", "POST", f"/api/v1/carriers/{ts}/handling/done", {"note": "已阅办"})
-        self._record("ts")
 
     def _reader_back(self) -> bool:
         assert self.services is not None

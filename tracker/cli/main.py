@@ -103,9 +103,7 @@ class LazyGroup(TyperGroup):
             # A placeholder carrying the help line, replaced by the real command on use.
             self.commands.setdefault(name, _Placeholder(name, help=text))
 
-    def resolve_command(
-        self, ctx: Any, args: list[str]
-    ) -> tuple[str | None, Any, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         """Import the module of the command about to run, then resolve as usual."""
         if args and isinstance(self.commands.get(args[0]), _Placeholder):
             self.commands[args[0]] = load_command(args[0])
