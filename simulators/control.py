@@ -106,6 +106,12 @@ class ControlServer:
             o.put_in_safe(str(cmd["safe"]), str(cmd["tag"]))
         elif op == "take":
             o.take_from_safe(str(cmd["safe"]), str(cmd["tag"]))
+        elif op == "lay":  # on a reading desk (R16)
+            o.lay_on_desk(str(cmd["desk"]), str(cmd["tag"]))
+        elif op == "lift":
+            o.take_from_desk(str(cmd["desk"]), str(cmd["tag"]))
+        elif op == "badge":
+            o.badge_at_desk(str(cmd["desk"]), str(cmd["badge"]), float(cmd.get("seconds", 1.0)))
         elif op == "unplug":
             o.reader(str(cmd["reader"])).unplug(float(cmd.get("seconds", 10)))
         elif op == "show":

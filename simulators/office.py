@@ -44,6 +44,7 @@ class SimulatedOffice:
         self.site = replace(site, readers=tuple(readers))
         self._doors = {d.door.id: d for d in site.doors}
         self._safes = {s.place.id: s for s in site.safes}
+        self._desks = {d.id: d for d in site.desks}
 
     def start(self) -> SimulatedOffice:
         """Start every simulator."""
@@ -120,6 +121,21 @@ class SimulatedOffice:
         """A carrier is taken out of ``safe``."""
         for r in self._safes[safe].readers:
             self.uhf(r).remove_tag(tag)
+
+    def lay_on_desk(self, desk: str, tag: str, rssi: int = -45) -> None:
+        """A carrier now lies on reading desk ``desk`` (R16)."""
+        for r in self._desks[desk].readers:
+            self.uhf(r).add_tag(tag, rssi)
+
+    def take_from_desk(self, desk: str, tag: str) -> None:
+        """A carrier is taken off reading desk ``desk``."""
+        for r in self._desks[desk].readers:
+            self.uhf(r).remove_tag(tag)
+
+    def badge_at_desk(self, desk: str, badge: str, seconds: float = 1.0) -> None:
+        """Someone holds their badge to reading desk ``desk`` for ``seconds``."""
+        for r in self._desks[desk].badge_readers:
+            self.badge_reader(r).present(badge, seconds)
 
     def ready(self, readers: Iterable[str] | None = None, timeout: float = 10.0) -> bool:
         """True once the UHF simulators of ``readers`` (all if None) have been told to

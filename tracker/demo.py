@@ -34,6 +34,7 @@ from api.app import create_app
 from api.security import Argon2Hasher
 from api.settings import ApiSettings
 from simulators.office import SimulatedOffice
+from tracker import demo_records as records
 from tracker.bootstrap import SimulatedSite, build, simulate_site
 from tracker.domain.clock import ManualClock
 from tracker.domain.errors import TrackerError
@@ -155,6 +156,7 @@ class Day:
         )
         self.passwords = ensure_cast(svc, Argon2Hasher.from_settings(settings), "cli:demo")
         places = [d.door.id for d in site.doors] + [s.place.id for s in site.safes]
+        places += [d.id for d in site.desks]
         _, token = accounts.create_device(svc, "cli:demo", "demo-gateway", places)
         self.server = uvicorn.Server(
             uvicorn.Config(
@@ -307,7 +309,7 @@ class Day:
         for c in got["carriers"]:
             self.office.put_in_safe(c["home_safe"], c["epc"])
         self.wait(lambda: all(self.where(r)[0] is CarrierState.IN_SAFE for r in roles), "safes")
-        self._late_telegram()
+        records.late_telegram(self)
 
         self.scene(
             9,
@@ -324,7 +326,7 @@ class Day:
         self.api("carol", "POST", f"/api/v1/borrows/{loan}/return", {})
         self.office.put_in_safe("safe-s1", self.epcs["sec"])
 
-        self._reading()
+        records.reading(self)
 
         self.scene(
             10,
@@ -385,7 +387,7 @@ class Day:
         self.wait(lambda: ("reader_offline", None) in self.alerts_seen(), "reader offline", 45)
         self.wait(self._reader_back, "the reader to come back", 60)
 
-        self._handling()
+        records.handling(self)
         self.meeting()
 
         self.scene(
@@ -499,63 +501,6 @@ class Day:
             after,
         )
         self.wait(lambda: ("seal_mismatch", "R19") in self.alerts_seen(), "the unseal comparison")
-
-    # --- R16 and R18 --------------------------------------------------------------------
-
-    def _late_telegram(self) -> None:
-        """R18: a top-secret telegram that came last Thursday is registered only today;
-        its three working days end at today's close."""
-        body = {"items": [self._item(0)], "declared_count": 1, "received_from": "上级机关机要局"}
-        body["received_on"] = "2026-11-26"
-        (c,) = self.api("carol", "POST", "/api/v1/carriers", body)["carriers"]
-        self.serials["ts2"], self.epcs["ts2"] = c["serial"], c["epc"]
-        self.api("carol", "POST", f"/api/v1/carriers/{c['serial']}/label", {})
-        self.office.put_in_safe(c["home_safe"], c["epc"])
-        self.wait(lambda: self.where("ts2")[0] is CarrierState.IN_SAFE, "ts2 in its safe")
-
-    def _reading(self) -> None:
-        """R16: alice reads the top-secret document at the custodian's desk."""
-        self.scene(
-            9,
-            50,
-            "李核心在机要室阅读绝密文件，王机要登记阅读并收回（R16）",
-            "alice reads the top-secret document in the secure room, recorded at the desk (R16)",
-        )
-        ts = self.serials["ts"]
-        s = self.api("carol", "POST", "/api/v1/reading-sessions", {"serial": ts, "reader": "alice"})
-        self.office.take_from_safe("safe-s1", self.epcs["ts"])
-        self.wait(lambda: self.where("ts")[0] is CarrierState.REGISTERED, "ts out of its safe")
-        self.clock.set(self.at(9, 55))
-        self.api("carol", "POST", f"/api/v1/reading-sessions/{s['id']}/close")
-        self.office.put_in_safe("safe-s1", self.epcs["ts"])
-        self.wait(lambda: self.where("ts")[0] is CarrierState.IN_SAFE, "ts back in its safe")
-        self._record("ts")
-
-    def _record(self, role: str) -> None:
-        serial = self.serials[role]
-        found = self.api("oscar", "GET", f"/api/v1/carriers/{serial}/disclosures")["entries"]
-        who = ", ".join(f"{d['person']} {d['kind']}" for d in found)
-        self.result.timeline.append(
-            {
-                "at": self.clock.now().astimezone(self.tz).isoformat(),
-                "kind": "record",
-                "text": f"知悉记录 {serial}: {who}",
-            }
-        )
-
-    def _handling(self) -> None:
-        """R18: ann instructs on the top-secret document received today and carol
-        records it handled; the late telegram is left."""
-        self.scene(
-            16,
-            0,
-            "钱领导批办今日收到的绝密文件，王机要办结（R18）",
-            "ann instructs on today's top-secret document, carol records it handled (R18)",
-        )
-        ts = self.serials["ts"]
-        self.api("ann", "POST", f"/api/v1/carriers/{ts}/handling/instruct", {"note": "请阅办"})
-        self.api("carol", "POST", f"/api/v1/carriers/{ts}/handling/done", {"note": "已阅办"})
-        self._record("ts")
 
     def _reader_back(self) -> bool:
         assert self.services is not None

@@ -42,6 +42,7 @@ def _outside(
     site_safes: set[str],
     site_readers: set[str],
     ev: EventIn,
+    site_desks: frozenset[str] = frozenset(),
 ) -> str | None:
     # Only real places of the site count here; unknown ids are malformed (422) instead.
     door_kinds = ("crossing", "shielded", "alarm")
@@ -49,6 +50,8 @@ def _outside(
         return "door"
     if ev.kind == "safe" and ev.safe in site_safes and ev.safe not in scope.safes:
         return "safe"
+    if ev.kind == "desk" and ev.desk in site_desks and ev.desk not in scope.desks:
+        return "desk"
     if (
         ev.kind in ("reader", "heartbeat")
         and ev.reader in site_readers
@@ -110,9 +113,10 @@ def accept(
     doors = {d.door.id for d in site.doors}
     safes = {s.place.id for s in site.safes}
     readers = {r.id for r in site.readers} | {c.id for c in site.cameras}
+    desks = frozenset(d.id for d in site.desks)
     problems: list[dict[str, Any]] = []
     for i, ev in enumerate(events):
-        bad = _outside(scope, doors, safes, readers, ev)
+        bad = _outside(scope, doors, safes, readers, ev, desks)
         if bad:
             what = getattr(ev, bad)
             problems.append(
@@ -144,6 +148,8 @@ def accept(
             stills=tuple(ev.stills),
             table_version=ev.table_version,
             age=ev.age,
+            desk=ev.desk,
+            codes=tuple(ev.codes),
         )
         for ev in events
     ]

@@ -63,7 +63,9 @@ class EventIn(Model):
     """One observation from a gateway (see ``tracker.services.movement.Observation``)."""
 
     event_id: str = Field(min_length=1, max_length=128, description="Client-generated, unique.")
-    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table"]
+    kind: Literal[
+        "crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table", "desk"
+    ]
     at: When
     code: ShortText = Field(default="", description="Tag EPC hex or label barcode.")
     door: Ident | None = None
@@ -79,6 +81,10 @@ class EventIn(Model):
     )
     table_version: int | None = Field(default=None, ge=0)
     age: float | None = Field(default=None, ge=0, description="table: seconds since confirmed")
+    desk: Ident | None = Field(default=None, description="desk: the reading desk (R16).")
+    codes: list[ShortText] = Field(
+        default_factory=list, max_length=100, description="desk: the tags lying on it."
+    )
 
 
 class EventBatchIn(Model):

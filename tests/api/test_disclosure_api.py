@@ -119,3 +119,41 @@ def test_handling_refusals(api: Api) -> None:
         json=receipt("top_secret", home_room="office-a", home_safe="safe-a"),
     )
     assert error["rule"] == "R1"  # the office is below top secret (R18 needs the secure room)
+
+
+def test_a_gateway_reports_a_badge_at_its_reading_desk(api: Api, svc, gateway) -> None:  # type: ignore[no-untyped-def]
+    from tracker.services import accounts
+
+    serial = received(api)
+    epc = api.ok("carol", "GET", f"/api/v1/carriers/{serial}")["epc"]
+    event = {
+        "event_id": "desk-1",
+        "kind": "desk",
+        "at": "2026-11-24T02:00:00Z",
+        "desk": "desk-secure",
+        "badges": ["0100073EAB"],
+        "codes": [epc],
+    }
+    # The secure room's door gateway does not serve the desk.
+    r = api.client.post("/api/v1/events", json={"events": [event]}, headers=gateway.headers)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "device_scope"
+    assert r.json()["error"]["problems"][0]["field"] == "events[0].desk"
+    _, token = accounts.create_device(svc, "cli:test", "gw-desk", ["desk-secure"])
+    headers = {"Authorization": f"Bearer {token}"}
+    r = api.client.post("/api/v1/events", json={"events": [event]}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["results"][0]["note"] == "1 opened, 0 closed"
+    (s,) = api.ok("carol", "GET", "/api/v1/reading-sessions")
+    assert (s["person"], s["source"], s["desk"], s["opened_by"]) == (
+        "alice",
+        "badge",
+        "desk-secure",
+        "gw-desk",
+    )
+    # the same event again is recorded once and answered the same
+    again = api.client.post("/api/v1/events", json={"events": [event]}, headers=headers)
+    assert again.json()["results"][0]["note"] == "1 opened, 0 closed"
+    assert again.headers["X-Duplicates"] == "1"
+    bad = dict(event, event_id="desk-2", desk="nowhere")
+    r = api.client.post("/api/v1/events", json={"events": [bad]}, headers=headers)
+    assert r.status_code == 422

@@ -47,3 +47,8 @@ def test_handling_from_the_command_line(tracker) -> None:  # type: ignore[no-unt
     assert (shown["state"], shown["instruction"], shown["outcome"]) == ("done", "请阅办", "已办结")
     empty = tracker("handling", "done", c["serial"], "--note", " ", "--as", "carol", ok=False)
     assert empty.returncode == 2
+
+
+def test_a_gateway_for_an_unknown_reading_desk_is_refused(tracker) -> None:  # type: ignore[no-untyped-def]
+    out = tracker("gateway", "--site", str(EXAMPLE), "--desk", "nowhere", ok=False)
+    assert out.returncode == 2 and "no reading desk 'nowhere'" in out.stderr

@@ -437,6 +437,19 @@ def test_r16_require_reading() -> None:
         rules.r16_require_reading(gone, person("alice"), P["secure"])
 
 
+def test_r16_desk_reader() -> None:
+    top = carrier(level=Level.TOP_SECRET)
+    assert rules.r16_desk_reader(top, person("alice"), "desk-secure") is None
+    assert rules.r16_desk_reader(carrier(), person("bob", department="finance"), "d") is None
+    f = rules.r16_desk_reader(top, person("alice", Clearance.IMPORTANT), "desk-secure")
+    assert f is not None and (f.type, f.severity, f.rule) == (
+        AlertType.WRONG_HOLDER,
+        Severity.CRITICAL,
+        "R3",
+    )
+    assert f.details == {"person": "alice", "desk": "desk-secure"} and "desk-secure" in f.zh
+
+
 def test_r16_unrecorded_contact() -> None:
     top = carrier(level=Level.TOP_SECRET, state=CarrierState.REGISTERED)
     alice, dave = person("alice"), person("dave")
@@ -454,7 +467,7 @@ def test_r16_unrecorded_contact() -> None:
     escorted = Authorizations(carry_outs=(_carry_out(top),))
     assert rules.r16_unrecorded_contact(top, [alice, person("e1")], escorted, ()) == []
     (g,) = rules.r16_unrecorded_contact(top, [alice, dave], escorted, ())
-    assert g.details == {"person": "dave"}
+    assert g.details == {"person": "dave"} and (f.key, g.key) == (":alice", ":dave")  # one each
     # Keepers carry carriers as their work; those who may not hold it at all are R3's.
     carol = person("carol", role=Role.CUSTODIAN, department="office")
     assert rules.r16_unrecorded_contact(top, [carol], Authorizations(), ()) == []

@@ -21,7 +21,13 @@ from tracker.services.base import Services
 from tracker.services.movement import Observation, apply_batch
 from tracker.services.receive import store_in_safe
 
-BADGE = {"alice": "0100073EAB", "carol": "0100073EA7", "dave": "0100073EAD", "bob": "0100073EAC"}
+BADGE = {
+    "alice": "0100073EAB",
+    "carol": "0100073EA7",
+    "dave": "0100073EAD",
+    "bob": "0100073EAC",
+    "e2": "0100073EB0",
+}
 
 
 def top_secret(svc: Services, **kw: Any) -> Carrier:
@@ -211,6 +217,15 @@ def test_a_top_secret_carrier_moving_with_someone_unrecorded_is_an_alert(svc: Se
         assert "李核心" in a.details["zh"] and "关于" not in a.details["zh"]  # no title
 
 
+def test_each_person_unrecorded_is_an_alert_of_their_own(svc: Services) -> None:
+    c = top_secret(svc)
+    apply_batch(svc, "gw1", [cross(c, "a", "in", "alice"), cross(c, "b", "in", "alice")])
+    apply_batch(svc, "gw1", [cross(c, "c", "in", "e2", "alice")])
+    with svc.read() as uow:
+        found = sorted((a.details["person"], a.count) for a in uow.alerts.find())
+    assert found == [("alice", 3), ("e2", 1)]
+
+
 def test_a_reader_with_an_open_session_or_a_keeper_moving_it_is_no_alert(svc: Services) -> None:
     c = top_secret(svc)
     disclosure.open_reading(svc, "carol", c.serial, "alice")
@@ -231,3 +246,72 @@ def test_the_record_is_shown_only_with_need_to_know(svc: Services) -> None:
         disclosure.record_of(svc, svc_person(svc, "auditor"), c.serial)
     with pytest.raises(NotFound):
         disclosure.record_of(svc, svc_person(svc, "carol"), "JM-2026-999999")
+
+
+# --- a badge at the reading desk -------------------------------------------------------
+
+
+def at_desk(eid: str, who: str, *codes: str, desk: str = "desk-secure") -> Observation:
+    return Observation(eid, "desk", T0, desk=desk, badges=(BADGE[who],), codes=codes)
+
+
+def test_a_badge_at_the_reading_desk_opens_and_closes_a_session(
+    svc: Services, clock: ManualClock
+) -> None:
+    c = top_secret(svc)
+    secret = receive_one(svc, Level.SECRET)
+    (out,) = apply_batch(svc, "gw1", [at_desk("d1", "alice", c.epc or "", secret.serial)])
+    assert (out.carrier, out.note, out.alerts) == (c.serial, "1 opened, 0 closed", [])
+    (s,) = disclosure.open_sessions(svc, "carol")
+    assert (s.person, s.source, s.desk, s.place, s.opened_by) == (
+        "alice",
+        DisclosureSource.BADGE,
+        "desk-secure",
+        "secure",
+        "gw1",
+    )
+    clock.advance(timedelta(minutes=40))
+    later = Observation("d2", "desk", clock.now(), desk="desk-secure", badges=(BADGE["alice"],))
+    (out,) = apply_batch(svc, "gw1", [later])  # badge out: the desk may be empty by now
+    assert out.note == "0 opened, 1 closed"
+    assert disclosure.open_sessions(svc, "carol") == []
+    assert [e["action"] for e in entries(svc, c.serial, "reading_open", "reading_close")] == [
+        "reading_open",
+        "reading_close",
+    ]
+    assert record(svc, secret.serial) == []  # only top secret is recorded
+
+
+def test_someone_who_may_not_hold_it_badging_at_the_desk_is_an_alert(svc: Services) -> None:
+    c = top_secret(svc)
+    (out,) = apply_batch(svc, "gw1", [at_desk("d1", "bob", c.epc or "")])
+    assert out.note == "0 opened, 0 closed" and len(out.alerts) == 1
+    assert alerts(svc) == [("wrong_holder", "R3", "bob")]
+    assert disclosure.open_sessions(svc, "carol") == []
+    # A badge nobody holds opens nothing and is not an alert.
+    unknown = Observation("d2", "desk", T0, desk="desk-secure", badges=("FFFFFFFFFF",))
+    assert apply_batch(svc, "gw1", [unknown])[0].note == "unknown badge"
+    # A carrier lent to someone else is not opened for another reader (logged, no alert).
+    b = borrowing.request_borrow(svc, "e1", c.serial, "e1", "secure", "阅办")
+    borrowing.approve_borrow(svc, "ann", b.id)
+    borrowing.check_out(svc, "carol", b.id)
+    assert apply_batch(svc, "gw1", [at_desk("d3", "alice", c.epc or "")])[0].note == (
+        "0 opened, 0 closed"
+    )
+
+
+def test_desk_events_are_checked_before_anything_is_written(svc: Services, snapshot) -> None:  # type: ignore[no-untyped-def]
+    from tracker.services.movement import BatchRejected
+
+    c = top_secret(svc)
+    before = snapshot()
+    for bad, field in (
+        (at_desk("x", "alice", c.serial, desk="nowhere"), "desk"),
+        (Observation("x", "desk", T0, desk="desk-secure"), "badges"),
+        (Observation("x", "desk", T0, desk="desk-secure", badges=("A", "B")), "badges"),
+        (at_desk("x", "alice", " "), "codes"),
+    ):
+        with pytest.raises(BatchRejected) as caught:
+            apply_batch(svc, "gw1", [bad])
+        assert caught.value.field == f"items[0].{field}"
+    assert snapshot() == before

@@ -26,7 +26,7 @@ from tracker.domain.errors import (
 from tracker.domain.ledger import iso
 from tracker.domain.levels import Level
 from tracker.domain.model import AlertState, AlertType
-from tracker.services import handling, site
+from tracker.services import custody, handling, site
 from tracker.services.base import Services
 from tracker.services.receive import ReceiveBatch, receive
 from tracker.services.schedule import run_due
@@ -200,6 +200,9 @@ def test_r18_a_top_secret_document_is_kept_in_the_secure_room(svc: Services, sna
             ReceiveBatch([item(Level.TOP_SECRET, home_room="archive", home_safe=None)], 1, "局"),
         )
     assert snapshot() == before
+    top = receive_one(svc, Level.TOP_SECRET)
+    with pytest.raises(RuleViolation, match="R18: top-secret documents are kept"):
+        custody.transfer(svc, "carol", top.serial, "archive", None, "归档")
     receive(svc, "carol", ReceiveBatch([item(home_room="archive", home_safe=None)], 1, "局"))
 
 

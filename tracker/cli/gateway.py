@@ -27,6 +27,9 @@ def gateway(
         list[str] | None, typer.Option(help="Run only this door (repeat); default all.")
     ] = None,
     safe: Annotated[list[str] | None, typer.Option(help="Run only this safe (repeat).")] = None,
+    desk: Annotated[
+        list[str] | None, typer.Option(help="Run only this reading desk (repeat; R16).")
+    ] = None,
     gateway_id: Annotated[str, typer.Option("--id", help="This gateway's name.")] = "gateway",
     server: Annotated[
         str | None,
@@ -50,7 +53,7 @@ def gateway(
         float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
     ] = None,
 ) -> None:
-    """Run the readers of a site's doors and safes and report what crosses them."""
+    """Run the readers of a site's doors, safes and reading desks and report what they see."""
     from drivers.camera.stills import encode_jpeg
     from tracker.bootstrap import attach_evidence_cameras, build, open_reader
     from tracker.config import load_site
@@ -66,6 +69,11 @@ def gateway(
     for d in door or []:
         if d not in known:
             raise InvalidInput("door", f"no door {d!r} in {site}", zh=f"站点文件中没有门 {d!r}")
+    for k in desk or []:
+        if k not in {x.id for x in the_site.desks}:
+            raise InvalidInput(
+                "desk", f"no reading desk {k!r} in {site}", zh=f"站点文件中没有阅文桌 {k!r}"
+            )
     sink: Sink
     feed: TableSource | None
     if server or events:
@@ -90,6 +98,7 @@ def gateway(
         gateway_id,
         doors=frozenset(door) if door else None,
         safes=frozenset(safe) if safe else None,
+        desks=frozenset(desk) if desk else None,
     )
     gw = Gateway(
         the_site, sink, box, open_reader, options, table=table, feed=feed, encode=encode_jpeg

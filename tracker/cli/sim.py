@@ -210,6 +210,43 @@ def take(
     typer.echo(f"{serial} ← {safe}")
 
 
+@app.command("lay")
+def lay(
+    serial: str,
+    desk: Annotated[str, typer.Option(help="Reading desk id.")],
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Lay a carrier on a reading desk of the simulated office (its pad sees the tag)."""
+    tags, _ = _tags_and_badges([serial], [])
+    _send(socket_path, {"cmd": "lay", "desk": desk, "tag": tags[0]})
+    typer.echo(f"{serial} → {desk}")
+
+
+@app.command("lift")
+def lift(
+    serial: str,
+    desk: Annotated[str, typer.Option(help="Reading desk id.")],
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Pick a carrier up from a reading desk of the simulated office."""
+    tags, _ = _tags_and_badges([serial], [])
+    _send(socket_path, {"cmd": "lift", "desk": desk, "tag": tags[0]})
+    typer.echo(f"{serial} ← {desk}")
+
+
+@app.command("badge")
+def badge(
+    person: str,
+    desk: Annotated[str, typer.Option(help="Reading desk id.")],
+    seconds: Annotated[float, typer.Option(help="How long the badge is held there.")] = 1.0,
+    socket_path: SocketOption = DEFAULT_SOCKET,
+) -> None:
+    """Someone holds their badge to a reading desk: reading begins, or ends (R16)."""
+    _, badges = _tags_and_badges([], [person])
+    _send(socket_path, {"cmd": "badge", "desk": desk, "badge": badges[0], "seconds": seconds})
+    typer.echo(f"{person} badged at {desk}")
+
+
 @app.command("unplug")
 def unplug(
     reader: str,

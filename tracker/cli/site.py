@@ -43,5 +43,6 @@ def check(file: Path = typer.Argument(..., help="The site TOML file.")) -> None:
     site = load_site(file)
     typer.echo(
         f"{file}: OK — site {site.id}, {len(site.places)} places, {len(site.doors)} doors, "
-        f"{len(site.readers)} readers, {len(site.cameras)} cameras, {len(site.printers)} printers"
+        f"{len(site.readers)} readers, {len(site.cameras)} cameras, {len(site.printers)} printers, "
+        f"{len(site.desks)} reading desks"
     )

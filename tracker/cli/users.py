@@ -145,7 +145,9 @@ def list_users(as_json: bool = JsonOption) -> None:
 @device_app.command("add")
 def device_add(
     gateway: str = typer.Argument(..., help="Device id, e.g. gw-door-secure."),
-    doors: str = typer.Option("", "--doors", help="Comma-separated door and safe ids it serves."),
+    doors: str = typer.Option(
+        "", "--doors", help="Comma-separated door, safe and reading-desk ids it serves."
+    ),
     metrics: bool = typer.Option(False, "--metrics", help="May also read /metrics."),
     as_json: bool = JsonOption,
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from tracker import protocols
 from tracker.config import sections
 from tracker.config.checks import ID, Problems, array, enum, level, positive, ref, refs, table
+from tracker.config.desks import parse_desks
 from tracker.config.devices import CameraConfig, PrinterConfig, ReaderConfig, SiteConfig, Smoothing
 from tracker.config.outputs import parse_alarms, parse_outputs, parse_policy
 from tracker.config.urls import check_device_url, check_printer_url
@@ -84,6 +85,8 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
     safes = _safes(data, known)
     places.extend(s.place for s in safes)
     doors = _doors(data, known)
+    reads = {p: protocols.get(rd.protocol).reads for rd in readers for p in rd.read_points}
+    desks = parse_desks(data, probs, claim, rooms, reads)
 
     printers = _printers(data, probs, claim)
     outputs = parse_outputs(data, probs, claim)
@@ -111,6 +114,7 @@ def parse_site(data: Mapping[str, Any], source: str = "<site>") -> SiteConfig:
         labels=labels,
         notifications=notifications,
         source=source,
+        desks=tuple(desks),
     )
 
 

@@ -50,6 +50,19 @@ class SafeConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """A reading desk in the secure room (R16): its UHF readers see the carriers laid on
+    it, its badge readers the reader's badge — a badge opens reading sessions for the
+    top-secret carriers on the desk, the same badge again closes them."""
+
+    id: str
+    name: str
+    room: str
+    readers: tuple[str, ...] = ()
+    badge_readers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LabelConfig:
     """Label size and EPC identity settings."""
 
@@ -138,6 +151,7 @@ class Site:
     labels: LabelConfig
     notifications: NotificationConfig = NotificationConfig()
     source: str = ""
+    desks: tuple[DeskConfig, ...] = ()  # reading desks (R16)
 
     def place(self, place_id: str) -> Place:
         """The place with ``place_id``; KeyError when unknown."""

@@ -112,8 +112,19 @@ class SafeChange:
     last_seen: float
 
 
+@dataclass(frozen=True)
+class DeskBadge:
+    """A badge was held to a reading desk's badge reader (R16) while ``epcs`` lay on the
+    desk (as its UHF readers judge presence). One per presentation of the badge."""
+
+    desk: str
+    badge: str
+    epcs: tuple[str, ...]
+    at: float
+
+
 DoorEvent = Crossing | DoorSighting | PersonCrossing
-GatewayEvent = Crossing | DoorSighting | PersonCrossing | SafeChange
+GatewayEvent = Crossing | DoorSighting | PersonCrossing | SafeChange | DeskBadge
 
 
 def to_wall_clock(

@@ -45,6 +45,7 @@ def observation_from_json(data: dict[str, Any]) -> Observation:
     d["at"] = datetime.fromisoformat(d["at"])
     d["badges"] = tuple(d.get("badges", ()))
     d["stills"] = tuple(d.get("stills", ()))
+    d["codes"] = tuple(d.get("codes", ()))
     d["source"] = MovementSource(d.get("source", "rfid"))
     return Observation(**d)
 

@@ -29,7 +29,14 @@ from tracker.domain.errors import InvalidInput, TrackerError, TransientError
 from tracker.domain.model import MovementSource
 from tracker.gateway.alarm import AlarmController, Portal
 from tracker.gateway.cameras import CameraWorker
-from tracker.gateway.events import Crossing, DoorSighting, GatewayEvent, SafeChange, Zone
+from tracker.gateway.events import (
+    Crossing,
+    DeskBadge,
+    DoorSighting,
+    GatewayEvent,
+    SafeChange,
+    Zone,
+)
 from tracker.gateway.events import to_wall_clock as real_wall_clock
 from tracker.gateway.evidence import RingBuffer, StillTaker
 from tracker.gateway.outbox import Outbox, Spool
@@ -64,6 +71,7 @@ class GatewayOptions:
     #: when they run in the gateway's process: the alarm benchmark's p99 from first read
     #: to relay fell from ~100 ms to ~20 ms. Process-wide; only ever lowered. None: leave.
     switch_interval: float | None = 0.001
+    desks: frozenset[str] | None = None  # reading desks (R16); as for safes
 
 
 def clock_time(clock: Clock, speed: float = 1.0) -> Callable[[float], datetime]:
@@ -84,8 +92,9 @@ def logic_for(
     is_badge: Callable[[str], bool] | None = None,
     known_side: Callable[[str, str], Zone | None] | None = None,
     on_outer: Callable[[str, str, float], None] | None = None,
+    desks: frozenset[str] | None = None,
 ) -> SiteLogic:
-    """The door and safe logic for the chosen doors and safes of ``site``."""
+    """The door, safe and reading-desk logic for the chosen ones of ``site``."""
     return SiteLogic(
         [dc for dc in site.doors if doors is None or dc.door.id in doors],
         [sc for sc in site.safes if sc.readers and (safes is None or sc.place.id in safes)],
@@ -94,6 +103,7 @@ def logic_for(
         is_badge=is_badge,
         known_side=known_side,
         on_outer=on_outer,
+        desks=[d for d in site.desks if desks is None or d.id in desks],
     )
 
 
@@ -124,8 +134,11 @@ class Gateway:
         self.options = options or GatewayOptions()
         self.to_time = to_time
         safes = self.options.safes
-        if safes is None and self.options.doors is not None:
-            safes = frozenset()  # a gateway for some doors runs no safes unless told
+        desks = self.options.desks
+        if self.options.doors is not None:
+            # A gateway for some doors runs no safes or desks unless told.
+            safes = frozenset() if safes is None else safes
+            desks = frozenset() if desks is None else desks
         self._setup_alarms(open_output, table, feed, encode)
         self.logic = logic_for(
             site,
@@ -134,6 +147,7 @@ class Gateway:
             is_badge=is_badge,
             known_side=known_side,
             on_outer=self.portal.on_outer if self.portal.alarms else None,
+            desks=desks,
         )
         wanted = self.logic.read_points
         self.readers_cfg = [r for r in site.readers if wanted.intersection(r.read_points)]
@@ -294,6 +308,17 @@ class Gateway:
                         safe=ev.safe,
                         present=ev.present,
                         source=MovementSource.SAFE,
+                    )
+                )
+            elif isinstance(ev, DeskBadge):
+                out.append(
+                    Observation(
+                        self._event_id("d"),
+                        "desk",
+                        self.to_time(ev.at),
+                        desk=ev.desk,
+                        badges=(ev.badge,),
+                        codes=ev.epcs,
                     )
                 )
             elif isinstance(ev, DoorSighting):

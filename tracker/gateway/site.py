@@ -13,7 +13,8 @@ from dataclasses import replace
 from drivers.reads import BadgeRead, TagRead
 from tracker.config import Smoothing
 from tracker.domain.errors import ConfigError
-from tracker.domain.site import DoorConfig, SafeConfig
+from tracker.domain.site import DeskConfig, DoorConfig, SafeConfig
+from tracker.gateway.desk import DeskLogic
 from tracker.gateway.door import DoorLogic, DoorTuning
 from tracker.gateway.events import GatewayEvent, Zone
 from tracker.gateway.safe import SafeLogic
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class SiteLogic:
-    """Doors and safes together.
+    """Doors, safes and reading desks together.
 
     ``per_point`` maps read points to their reader's smoothing (the default for the
     rest); ``rssi_offsets`` maps read points to the dB added to their reads' RSSI before
@@ -44,10 +45,12 @@ class SiteLogic:
         is_badge: Callable[[str], bool] | None = None,
         known_side: Callable[[str, str], Zone | None] | None = None,
         on_outer: Callable[[str, str, float], None] | None = None,
+        desks: Iterable[DeskConfig] = (),
     ) -> None:
         self.doors: dict[str, DoorLogic] = {}
         self.safes: dict[str, SafeLogic] = {}
-        self._routes: dict[str, list[DoorLogic | SafeLogic]] = {}
+        self.desks: dict[str, DeskLogic] = {}
+        self._routes: dict[str, list[DoorLogic | SafeLogic | DeskLogic]] = {}
         self._offsets = {p: o for p, o in (rssi_offsets or {}).items() if o}
         for cfg in doors:
             door = cfg.door.id
@@ -74,6 +77,12 @@ class SiteLogic:
             self.safes[safe.safe] = safe
             for point in safe.read_points:
                 self._routes.setdefault(point, []).append(safe)
+        for dcfg in desks:
+            if dcfg.id in self.desks:
+                raise ConfigError(f"desk {dcfg.id} is configured twice")
+            desk = self.desks[dcfg.id] = DeskLogic(dcfg, per_point=per_point, is_badge=is_badge)
+            for point in desk.read_points:
+                self._routes.setdefault(point, []).append(desk)
 
     @property
     def read_points(self) -> frozenset[str]:
@@ -89,7 +98,7 @@ class SiteLogic:
         for logic in self._routes.get(read.read_point, ()):
             if isinstance(read, TagRead):
                 out.extend(logic.on_tag(read))
-            elif isinstance(logic, DoorLogic):
+            elif isinstance(logic, DoorLogic | DeskLogic):
                 out.extend(logic.on_badge(read))
         return out
 
@@ -100,6 +109,8 @@ class SiteLogic:
             out.extend(door.tick(now))
         for safe in self.safes.values():
             out.extend(safe.tick(now))
+        for desk in self.desks.values():
+            out.extend(desk.tick(now))
         return out
 
 

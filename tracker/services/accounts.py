@@ -276,6 +276,7 @@ class DeviceScope:
     doors: frozenset[str]
     safes: frozenset[str]
     readers: frozenset[str]  # reader and camera ids
+    desks: frozenset[str] = frozenset()  # reading desks (R16)
 
 
 def device_scope(site: Site, device: Device) -> DeviceScope:
@@ -294,7 +295,11 @@ def device_scope(site: Site, device: Device) -> DeviceScope:
             readers.update(s.readers)
             if s.camera:
                 readers.add(s.camera)
-    return DeviceScope(frozenset(doors), frozenset(safes), frozenset(readers))
+    desks = {k.id for k in site.desks if k.id in places}
+    for desk in site.desks:
+        if desk.id in desks:
+            readers.update(desk.readers, desk.badge_readers)
+    return DeviceScope(frozenset(doors), frozenset(safes), frozenset(readers), frozenset(desks))
 
 
 def _token_hash(secret: str) -> str:
@@ -308,6 +313,7 @@ def _new_token(device_id: str) -> tuple[str, str]:
 
 def _check_places(site: Site, places: Sequence[str], metrics: bool) -> None:
     known = {d.door.id for d in site.doors} | {s.place.id for s in site.safes}
+    known |= {d.id for d in site.desks}
     for i, p in enumerate(places):
         if p not in known:
             raise InvalidInput(

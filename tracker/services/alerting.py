@@ -131,7 +131,7 @@ def raise_finding(
         finding.severity,
         subject_kind,
         serial,
-        cause or f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}",
+        cause or f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}{finding.key}",
         finding.rule,
         finding.message,
         finding.zh,

@@ -30,6 +30,7 @@ from tracker.domain.rules import (
     r3_require_may_hold,
     r12_decommission_until,
     r12_require_no_holdings,
+    r18_require_secure_room,
     require_may_decide,
 )
 from tracker.services import adminlog
@@ -47,6 +48,7 @@ def transfer(
         if new_room.kind is not PlaceKind.ROOM:
             raise InvalidInput("room", f"{room} is not a room", zh=f"{new_room.name}不是房间")
         r1_require_place_allows(c, new_room)
+        r18_require_secure_room(c.level, new_room)  # top secret stays in the secure room
         if safe:
             s = tx.place(safe, "safe")
             if s.kind is not PlaceKind.SAFE or s.parent != room:

@@ -12,19 +12,34 @@ top secret at the request, the approval and the making.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from tracker.domain.disclosure import Disclosure, DisclosureKind, DisclosureSource
-from tracker.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tracker.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from tracker.domain.ledger import Action
 from tracker.domain.model import Carrier, Person, PlaceKind, Role, new_id
-from tracker.domain.rules import Authorizations, Finding, r16_kept_for, r16_require_reading
-from tracker.domain.rules import r16_unrecorded_contact as _unrecorded
+from tracker.domain.rules import (
+    Authorizations,
+    Finding,
+    r16_desk_reader,
+    r16_kept_for,
+    r16_require_reading,
+    r16_unrecorded_contact,
+)
+from tracker.domain.site import DeskConfig
 from tracker.services.base import Services, Tx
 from tracker.services.knowledge import keeps_carriers, may_know
 
 READING = DisclosureKind.READING
+logger = logging.getLogger(__name__)
 
 
 def contact(
@@ -185,24 +200,32 @@ def readers_of(tx: Tx, serial: str) -> set[str]:
 
 
 def badge_at_desk(
-    tx: Tx, device: str, desk: str, room: str, reader: Person, carriers: Sequence[Carrier]
-) -> tuple[list[Disclosure], list[Disclosure]]:
-    """Inside a transaction (an observation from the gateway): ``reader`` held their
-    badge to the reading desk ``desk`` in ``room`` while ``carriers`` lay on it. A reader
-    with open sessions at the desk closes them all (badge out); otherwise a session opens
-    for every top-secret carrier on the desk that they may read. Returns (opened,
-    closed); what the rules refuse is left to the caller to judge."""
-    mine = tx.uow.disclosures.find(person=reader.id, desk=desk, kind=READING, ended_at=None)
+    tx: Tx, device: str, desk: DeskConfig, reader: Person, carriers: Sequence[Carrier]
+) -> tuple[list[Disclosure], list[Disclosure], list[tuple[str, Finding]]]:
+    """Inside a transaction (an observation from the gateway, never refused): ``reader``
+    held their badge to reading desk ``desk`` while ``carriers`` lay on it. A reader with
+    open sessions at the desk closes them all (badge out); otherwise a session opens for
+    every top-secret carrier on the desk they may read. Returns (opened, closed, and the
+    findings about carriers they may not hold — by serial)."""
+    mine = tx.uow.disclosures.find(person=reader.id, desk=desk.id, kind=READING, ended_at=None)
     if mine:
         for d in mine:
             _close(tx, device, d)
-        return [], mine
-    opened = [
-        _open(tx, device, c, reader, room, DisclosureSource.BADGE, desk)
-        for c in carriers
-        if r16_kept_for(c)
-    ]
-    return opened, []
+        return [], mine, []
+    opened: list[Disclosure] = []
+    findings: list[tuple[str, Finding]] = []
+    for c in carriers:
+        refused = r16_desk_reader(c, reader, desk.id)
+        if refused is not None:
+            findings.append((c.serial, refused))
+        elif r16_kept_for(c):
+            try:
+                opened.append(
+                    _open(tx, device, c, reader, desk.room, DisclosureSource.BADGE, desk.id)
+                )
+            except (Conflict, RuleViolation) as exc:  # lent to someone else, already read
+                logger.info("desk %s: no session for %s: %s", desk.id, c.serial, exc.message)
+    return opened, [], findings
 
 
 # --- door crossings ------------------------------------------------------------------
@@ -235,7 +258,7 @@ def seen_at_door(
             source=DisclosureSource.DOOR,
             since=at,
         )
-    return _unrecorded(c, people, auth, readers_of(tx, c.serial))
+    return r16_unrecorded_contact(c, people, auth, readers_of(tx, c.serial))
 
 
 # --- reading the record ------------------------------------------------------------------

@@ -59,10 +59,18 @@ def _span(d: timedelta) -> str:
     return f"{s} s"
 
 
+_LATER = frozenset({"desk", "codes"})  # Observation fields added by issue 15
+
+
 def digest(obs: Observation) -> str:
     """SHA-256 of what an event says (everything but its id): the same id from the same
     device with other content is a different event reusing the id."""
-    body = {k: v for k, v in asdict(obs).items() if k != "event_id"}
+    # Fields added later count only when set, so an event's digest never changes.
+    body = {
+        k: v
+        for k, v in asdict(obs).items()
+        if k != "event_id" and not (k in _LATER and v in (None, (), []))
+    }
     body["at"] = obs.at.astimezone(UTC).isoformat()
     body["source"] = obs.source.value
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)

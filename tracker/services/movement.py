@@ -59,11 +59,15 @@ class Observation:
     * ``alarm``, ``output``, ``table``: a door's alarm sounded, its relay board ``reader``
       went ``online`` / offline, the gateway's authorization table went stale (``online``
       false) or fresh again — see :mod:`tracker.services.alarms` (``stills``,
-      ``table_version`` and ``age`` are theirs).
+      ``table_version`` and ``age`` are theirs);
+    * ``desk``: the badge in ``badges`` was held to reading desk ``desk`` while ``codes``
+      lay on it (R16: reading sessions open or close, :mod:`tracker.services.disclosure`).
     """
 
     event_id: str
-    kind: Literal["crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table"]
+    kind: Literal[
+        "crossing", "safe", "shielded", "reader", "heartbeat", "alarm", "output", "table", "desk"
+    ]
     at: datetime
     code: str = ""
     door: str | None = None
@@ -77,6 +81,8 @@ class Observation:
     stills: tuple[str, ...] = ()
     table_version: int | None = None
     age: float | None = None
+    desk: str | None = None
+    codes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,6 +136,9 @@ def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) 
 
         alarms.validate(obs, svc)
         return
+    if obs.kind == "desk":
+        _validate_desk(obs, svc)
+        return
     if obs.kind in ("crossing", "shielded"):
         if obs.door not in doors:
             raise InvalidInput("door", f"unknown door {obs.door!r}", zh=f"未知的门 {obs.door!r}")
@@ -145,6 +154,19 @@ def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) 
             )
     elif not obs.code.strip():
         raise InvalidInput("code", "the tag or barcode is empty", zh="标签或条码为空")
+
+
+def _validate_desk(obs: Observation, svc: Services) -> None:
+    if obs.desk not in {d.id for d in svc.site.desks}:
+        raise InvalidInput(
+            "desk", f"unknown reading desk {obs.desk!r}", zh=f"未知的阅文桌 {obs.desk!r}"
+        )
+    if len(obs.badges) != 1 or not obs.badges[0].strip():
+        raise InvalidInput(
+            "badges", "a desk event names the one badge read", zh="须有且仅有一个卡号"
+        )
+    if len(obs.codes) > 100 or any(not c.strip() for c in obs.codes):
+        raise InvalidInput("codes", "at most 100 tags, none empty", zh="标签最多100个且不能为空")
 
 
 def apply_batch(
@@ -205,6 +227,8 @@ def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
         from tracker.services import alarms
 
         alarms.apply(tx, source, obs, out)
+    elif obs.kind == "desk":
+        _desk(tx, source, obs, out)
     else:
         carrier = _carrier_for(tx, obs.code)
         if carrier is None:
@@ -400,6 +424,24 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
         people=[],
         alerts=list(out.alerts),
     )
+
+
+def _desk(tx: Tx, source: str, obs: Observation, out: Outcome) -> None:
+    """R16: a badge at a reading desk opens (or closes) reading sessions."""
+    assert obs.desk is not None
+    desk = next(d for d in tx.svc.site.desks if d.id == obs.desk)
+    (reader,) = _people(tx, obs.badges) or (None,)
+    if reader is None:
+        out.note = "unknown badge"
+        return
+    carriers = [c for code in obs.codes if (c := _carrier_for(tx, code)) is not None]
+    opened, closed, findings = disclosure.badge_at_desk(tx, source, desk, reader, carriers)
+    touched = opened or closed
+    if touched:
+        out.carrier = touched[0].carrier
+    for serial, f in findings:
+        out.alerts.append(raise_finding(tx, serial, f).id)
+    out.note = f"{len(opened)} opened, {len(closed)} closed"
 
 
 def _shielded(tx: Tx, obs: Observation, c: Carrier, out: Outcome) -> None:

@@ -42,6 +42,7 @@ from tracker.domain.rules.custody import (
     r15_require_count,
 )
 from tracker.domain.rules.disclosure import (
+    r16_desk_reader,
     r16_kept_for,
     r16_require_reading,
     r16_unrecorded_contact,
@@ -163,6 +164,7 @@ __all__ = [
     "r13_loss_report_late",
     "r14_require_register_entry",
     "r15_require_count",
+    "r16_desk_reader",
     "r16_kept_for",
     "r16_require_reading",
     "r16_unrecorded_contact",

@@ -56,6 +56,23 @@ def r16_require_reading(carrier: Carrier, person: Person, room: Place) -> None:
     r3_require_may_hold(person, carrier)
 
 
+def r16_desk_reader(carrier: Carrier, person: Person, desk: str) -> Finding | None:
+    """R16 at a reading desk (judged by R3): someone who may not hold a top-secret carrier
+    held their badge to the desk it lies on — no session opens, and that is an alert."""
+    if not r16_kept_for(carrier) or r3_may_hold(person, carrier):
+        return None
+    return Finding(
+        AlertType.WRONG_HOLDER,
+        Severity.CRITICAL,
+        "R3",
+        f"{person.id}, who is outside the scope or clearance of top-secret carrier "
+        f"{carrier.serial}, badged at reading desk {desk} with it",
+        f"不在知悉范围或涉密等级不够的人员{person.name}在阅文桌{desk}刷卡阅读绝密级载体 "
+        f"{carrier.serial}",
+        {"person": person.id, "desk": desk},
+    )
+
+
 def r16_unrecorded_contact(
     carrier: Carrier,
     people: Sequence[Person],
@@ -78,6 +95,7 @@ def r16_unrecorded_contact(
             "session, borrow or carry-out for it",
             f"绝密级载体 {carrier.serial} 由{p.name}携带移动，但其无阅读登记、借阅或外出携带审批",
             {"person": p.id},
+            key=f":{p.id}",  # one alert for each person
         )
         for p in people
         if not p.role.keeps_carriers and p.id not in accounted and r3_may_hold(p, carrier)

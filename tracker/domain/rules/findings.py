@@ -18,3 +18,6 @@ class Finding:
     message: str
     zh: str
     details: dict[str, str] = field(default_factory=dict)
+    # What sets it apart from other findings of its rule about the same subject, when
+    # each deserves an alert of its own (R16: one per person); "" for one alert in all.
+    key: str = ""
