@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "gateway": (
         "tracker.cli.gateway",
         "gateway",
-        "Run the readers of a site's doors and safes and report what crosses them.",
+        "Run the readers of a site's doors, safes and reading desks and report what they see.",
     ),
     "demo": (
         "tracker.cli.demo",
