@@ -58,6 +58,7 @@ class Message:
     device: str | None
     token: str
     items: list[Any] | None  # the batch's events, None when the payload is unreadable
+    connection: int = 0  # which connection it came on (acknowledged only on that one)
     failures: int = 0
 
 
@@ -117,6 +118,7 @@ class MqttIngest:
         self.received = 0  # messages taken from the broker and acknowledged
         self.refusals: list[Refusal] = []  # the last few, for tests and logs
         self.connected = threading.Event()
+        self._connection = 0
         self._queue: queue.Queue[Message] = queue.Queue()
         self._stop = threading.Event()
         self._client = mqtt.client(self.broker, self.client_id, manual_ack=True)
@@ -150,6 +152,10 @@ class MqttIngest:
         if reason.is_failure:
             logger.error("MQTT broker %s refused the service: %s", self.broker, reason)
             return
+        # Messages of an earlier connection that are still unacknowledged come again on
+        # this one, under the same packet ids; acknowledging the old copies here could
+        # acknowledge newer messages that reuse those ids, so they are not (see _run).
+        self._connection += 1
         client.subscribe(mqtt.subscription(self.settings.mqtt_group), qos=1)
         logger.info(
             "MQTT: connected to %s as %s (session %s)",
@@ -167,7 +173,14 @@ class MqttIngest:
     def _on_message(self, _c: Any, _u: Any, msg: Any) -> None:
         device = mqtt.device_of_topic(msg.topic)
         self._queue.put(
-            Message(msg.mid, msg.qos, device, _token(msg.properties), _parse(msg.payload))
+            Message(
+                msg.mid,
+                msg.qos,
+                device,
+                _token(msg.properties),
+                _parse(msg.payload),
+                self._connection,
+            )
         )
 
     # --- applying (a thread of its own: the database may be slow or away) ----------------
@@ -199,7 +212,8 @@ class MqttIngest:
                     continue
                 self._refuse_all(pending, "internal_error", "the service failed on this batch")
             for m in pending:
-                self._client.ack(m.mid, m.qos)
+                if m.connection == self._connection:  # else it comes again: applied once
+                    self._client.ack(m.mid, m.qos)
             self.received += len(pending)
             pending, delay = [], RETRY_MIN
 

@@ -146,9 +146,13 @@ def conn_on(port: int, *, avoid: set[int] = frozenset(), want: int | None = None
 class Stream:
     """``GET /api/v1/stream`` held open on one connection."""
 
-    def __init__(self, conn: Conn, token: str) -> None:
+    def __init__(self, conn: Conn, token: str, last_id: str | None = None) -> None:
         self.conn = conn
-        conn.http.request("GET", "/api/v1/stream", headers={"Authorization": f"Bearer {token}"})
+        self.last_id = ""
+        headers = {"Authorization": f"Bearer {token}"}
+        if last_id:
+            headers["Last-Event-ID"] = last_id
+        conn.http.request("GET", "/api/v1/stream", headers=headers)
         self.response = conn.http.getresponse()
         assert self.response.status == 200
         assert self.response.readline().startswith(b"retry:")
@@ -159,7 +163,9 @@ class Stream:
         current = ""
         while time.monotonic() < deadline:
             line = self.response.readline().decode().rstrip("\n")
-            if line.startswith("event: "):
+            if line.startswith("id: "):
+                self.last_id = line[4:]
+            elif line.startswith("event: "):
                 current = line[7:]
             elif line.startswith("data: ") and current == kind:
                 data: dict[str, Any] = json.loads(line[6:])
@@ -363,6 +369,30 @@ def test_an_event_posted_to_one_worker_appears_on_streams_on_another_and_on_anot
     assert status == 200, body
     for stream in (on_a, on_c):
         assert stream.next_event("movement")["to_place"] == "secure"
+
+
+@on_pg
+def test_a_stream_resumed_on_another_host_with_last_event_id_gets_what_it_missed(
+    cluster: Cluster,
+) -> None:
+    token = cluster.token("carol")
+    first = Stream(Conn(cluster.b), token)
+    poster = Conn(cluster.a)
+    assert (
+        _post(poster, cluster, [crossing("r-1", cluster.epc, "out", datetime.now(UTC))])[0] == 200
+    )
+    assert first.next_event("movement")["to_place"] == "corridor"
+    seen = first.last_id
+    first.conn.close()  # the client loses its connection ...
+    for eid, direction in (("r-2", "in"), ("r-3", "out")):
+        status, _, body = _post(
+            poster, cluster, [crossing(eid, cluster.epc, direction, datetime.now(UTC))]
+        )
+        assert status == 200, body
+    again = Stream(Conn(cluster.c), token, last_id=seen)  # ... and comes back elsewhere
+    assert again.next_event("movement")["to_place"] == "secure"
+    assert again.next_event("movement")["to_place"] == "corridor"
+    assert again.last_id != seen
 
 
 @on_pg
