@@ -10,6 +10,11 @@ shared machine the CPU ratio is the steadier one. Two sizes (a tenth of the book
 show whether memory grows with the number of rows.
 
     .venv/bin/python bench/bench_registers.py [--rows 100000] [--db sqlite|postgres]
+    .venv/bin/python bench/bench_registers.py --formats xlsx --profile 25
+
+``--profile N`` measures nothing: each format's export of the whole book runs once under
+cProfile in its child, which prints the N functions with the most own time and writes
+``bench/out/registers-<format>.prof``.
 """
 
 from __future__ import annotations
@@ -125,10 +130,10 @@ def _rss_kib() -> int:
     return 0
 
 
-def measure(url: str, what: str, days: int) -> dict[str, Any]:
-    """In a child process: one export (or the bare query) of the first ``days`` days."""
-    import zipfile  # noqa: F401  - imported before the baseline memory is read
-
+def measure(url: str, what: str, days: int, profile: int = 0) -> dict[str, Any]:
+    """In a child process: one export (or the bare query) of the first ``days`` days;
+    with ``profile``, the export under cProfile (its top ``profile`` functions printed)."""
+    import xlsxwriter  # noqa: F401  - imported before the baseline memory is read
     from fontTools.ttLib import TTFont  # noqa: F401
 
     from labels.fonts import find_cjk_font
@@ -152,7 +157,19 @@ def measure(url: str, what: str, days: int) -> dict[str, Any]:
                 rows += 1
     else:
         with target.open("wb") as fh:
-            rows = export_register(svc, "oscar", "borrows", query, what, fh, writer()).rows
+            if profile:
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                done = prof.runcall(
+                    export_register, svc, "oscar", "borrows", query, what, fh, writer()
+                )
+                rows = done.rows
+                prof.dump_stats(OUT / f"registers-{what}.prof")
+                pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(profile)
+            else:
+                rows = export_register(svc, "oscar", "borrows", query, what, fh, writer()).rows
     seconds = time.perf_counter() - t
     cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -169,10 +186,12 @@ def measure(url: str, what: str, days: int) -> dict[str, Any]:
     }
 
 
-def child(url: str, what: str, days: int) -> dict[str, Any]:
+def child(url: str, what: str, days: int, profile: int = 0) -> dict[str, Any]:
+    args = ["--measure", what, "--url", url, "--days", str(days), "--profile", str(profile)]
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", what, "--url", url, "--days", str(days)],
-        capture_output=True,
+        [sys.executable, __file__, *args],
+        stdout=subprocess.PIPE,
+        stderr=None if profile else subprocess.PIPE,  # the profile is printed on stderr
         text=True,
         check=True,
         cwd=ROOT,
@@ -188,12 +207,13 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--formats", nargs="+", default=["csv", "xlsx", "pdf"])
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="profile instead")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--days", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.url, args.measure, args.days)))
+        print(json.dumps(measure(args.url, args.measure, args.days, args.profile)))
         return
     use_random_ledger_key()
     report: dict[str, Any] = {"env": environment(), "rows": args.rows, "db": args.db, "runs": []}
@@ -203,6 +223,12 @@ def main() -> None:
         seed(engine, args.rows)
         print(f"seeded {args.rows} borrows in {time.perf_counter() - t:.1f} s (load {load()})")
         all_days = -(-args.rows // PER_DAY)
+        if args.profile:
+            for fmt in args.formats:
+                r = child(url, fmt, all_days, args.profile)
+                print(f"{fmt}: {r['rows']} rows, {r['cpu_seconds']:.2f} CPU s under cProfile")
+            engine.dispose()
+            return
         for days in (max(1, all_days // 10), all_days):
             # The baseline is measured just before and just after each export and
             # averaged: the machine is shared, so a ratio against a query run minutes

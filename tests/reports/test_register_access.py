@@ -177,7 +177,7 @@ def test_cli_report_writes_the_file_whole_and_private(
 def test_the_cli_starts_without_the_rendering_libraries() -> None:
     code = (
         "import sys; from tracker.cli import main; main._register(); "
-        "print(sorted(m for m in ('matplotlib', 'openpyxl') if m in sys.modules))"
+        "print(sorted(m for m in ('xlsxwriter', 'matplotlib', 'openpyxl') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT

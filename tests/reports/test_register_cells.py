@@ -210,7 +210,8 @@ def test_the_workbook_is_laid_out_for_print_and_filtering(
     assert sheet.auto_filter.ref == "A4:J6"  # headings and the two rows
     assert sheet.print_title_rows == "$4:$4"  # the headings on every printed page
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
-    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    # one page wide (an absent fitToWidth means 1 in ECMA-376), as many pages long as needed
+    assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet["A5"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["I5"].value == 2 and sheet["I5"].data_type == "n"
@@ -259,3 +260,44 @@ def test_text_that_needs_escaping_reads_back_as_written(tmp_path: Path, text: st
     ]
     assert sheet.cell(5, 2).data_type == "s" and sheet.cell(5, 9).number_format == "yyyy-mm-dd"
     assert sheet["A1"].value == f"{clean} {clean}"
+
+
+def test_rows_failing_part_way_leave_no_file_and_nothing_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows wait in XlsxWriter's temporary files until the book is closed: those are
+    private while the book is written, and if the rows fail part way (the database gone)
+    nothing reaches the output and nothing of the register (titles) stays on disk."""
+    import io
+    import tempfile
+
+    from tracker.reports.xlsx_writer import write_xlsx
+    from tracker.services.registers import KINDS
+    from tracker.services.registers.base import Register
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    at = datetime(2026, 11, 24, 9, 30, tzinfo=SH)
+    seen: list[tuple[int, list[int]]] = []
+
+    def rows() -> Any:
+        for i in range(300):
+            yield (at, f"JM-{i}", A_TITLE, "机密★5年", 1, None, "王机要", "钱领导", at, "", None)
+        (work,) = scratch.iterdir()
+        seen.append(
+            (work.stat().st_mode & 0o777, [f.stat().st_mode & 0o777 for f in work.iterdir()])
+        )
+        raise RuntimeError("the database went away")
+
+    columns = KINDS["copies"].columns
+    register = Register(
+        "copies", "复制登记簿", columns, rows(), "单位", "期间", "全部", "赵保密", at
+    )
+    out = io.BytesIO()
+    with pytest.raises(RuntimeError, match="went away"):
+        write_xlsx(register, out)
+    ((mode, files),) = seen
+    assert mode == 0o700 and files and all(m == 0o600 for m in files)
+    assert out.getvalue() == b""
+    assert list(scratch.iterdir()) == []

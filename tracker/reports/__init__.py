@@ -1,5 +1,5 @@
-"""Rendering the registers and reports as files: PDF (fpdf2), XLSX (our streaming
-writer), CSV, and charts (matplotlib). An adapter: the services decide what goes into a register;
+"""Rendering the registers and reports as files: PDF (fpdf2), XLSX (XlsxWriter), CSV,
+and charts (matplotlib). An adapter: the services decide what goes into a register;
 this package only lays it out. Each format's library is imported when first used, so
 the command line starts fast."""
 
