@@ -66,8 +66,10 @@ class TableStore:
                     "ignoring table v%d older than v%d", table.version, self.table.version
                 )
                 return
-            self.table, self.confirmed_at = table, now or datetime.now(UTC)
-            self._save()
+            confirmed = now or datetime.now(UTC)
+            # On disk first, then in use: the file is never older than what is decided on.
+            self._save(table, confirmed)
+            self.table, self.confirmed_at = table, confirmed
 
     def confirm(self, now: datetime | None = None) -> None:
         """The service says the table held is current."""
@@ -94,12 +96,13 @@ class TableStore:
         with self._lock:
             self._save()
 
-    def _save(self) -> None:
-        if self.path is None or self.table is None or self.confirmed_at is None:
+    def _save(
+        self, table: AuthorizationTable | None = None, confirmed_at: datetime | None = None
+    ) -> None:
+        table, confirmed_at = table or self.table, confirmed_at or self.confirmed_at
+        if self.path is None or table is None or confirmed_at is None:
             return
-        body = json.dumps(
-            {"confirmed_at": self.confirmed_at.isoformat(), "table": self.table.to_json()}
-        )
+        body = json.dumps({"confirmed_at": confirmed_at.isoformat(), "table": table.to_json()})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
