@@ -133,16 +133,17 @@ def _rss_kib() -> int:
 def measure(url: str, what: str, days: int, profile: int = 0) -> dict[str, Any]:
     """In a child process: one export (or the bare query) of the first ``days`` days;
     with ``profile``, the export under cProfile (its top ``profile`` functions printed)."""
-    import xlsxwriter  # noqa: F401  - imported before the baseline memory is read
     from fontTools.ttLib import TTFont  # noqa: F401
 
     from labels.fonts import find_cjk_font
     from tracker.bootstrap import build
     from tracker.reports import writer
+    from tracker.reports.lxw import library
     from tracker.services.registers.base import RegisterQuery
     from tracker.services.registers.export import export_register
 
     find_cjk_font()
+    library()  # loaded before the baseline memory is read
     svc = build(url=url, clock=ManualClock(NOW), migrate=False).services
     query = RegisterQuery(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=days - 1))
     start, end = query.bounds(svc.site)

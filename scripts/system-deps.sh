@@ -13,6 +13,8 @@ need fontconfig sh -c "command -v fc-match"
 need fonts-wqy-microhei sh -c "fc-list :lang=zh | grep -q ."
 need libzbar0 sh -c "ldconfig -p | grep -q libzbar.so.0"
 need poppler-utils sh -c "command -v pdftoppm"
+# XLSX registers are written by libxlsxwriter (tracker/reports/lxw.py, through ctypes).
+need libxlsxwriter4 sh -c "ldconfig -p | grep -q libxlsxwriter.so"
 # The API documentation page is tested in a real (headless) browser.
 need chromium sh -c "command -v chromium"
 # Gateways over MQTT are tested against a real broker (scripts/mqtt-broker.sh starts it).

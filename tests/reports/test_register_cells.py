@@ -262,13 +262,42 @@ def test_text_that_needs_escaping_reads_back_as_written(tmp_path: Path, text: st
     assert sheet["A1"].value == f"{clean} {clean}"
 
 
+def test_a_cell_the_library_refuses_is_a_clear_error_and_writes_nothing() -> None:
+    """A text longer than a cell may hold (32,767 characters) is refused by libxlsxwriter:
+    the export fails with the library's reason and the row and column, and nothing
+    reaches the output."""
+    import io
+
+    from tracker.domain.errors import ReportError
+    from tracker.reports.xlsx_writer import write_xlsx
+    from tracker.services.registers import KINDS
+    from tracker.services.registers.base import Register
+
+    at = datetime(2026, 11, 24, 9, 30, tzinfo=SH)
+    good = (at, "JM-1", A_TITLE, "机密★5年", 1, None, "王机要", "钱领导", at, "", None)
+    long = (at, "JM-2", "长" * 32_768, "机密★5年", 1, None, "王机要", "钱领导", at, "", None)
+    register = Register(
+        "copies", "复制登记簿", KINDS["copies"].columns, iter([good, long]), "单位", "期间",
+        "全部", "赵保密", at,
+    )  # fmt: skip
+    out = io.BytesIO()
+    with pytest.raises(
+        ReportError, match=r"row 6, column 3: String exceeds .* 32,767 characters"
+    ) as caught:
+        write_xlsx(register, out)
+    assert "XLSX" in caught.value.zh and "row 6" in caught.value.zh
+    assert out.getvalue() == b""
+
+
 def test_rows_failing_part_way_leave_no_file_and_nothing_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rows wait in XlsxWriter's temporary files until the book is closed: those are
-    private while the book is written, and if the rows fail part way (the database gone)
-    nothing reaches the output and nothing of the register (titles) stays on disk."""
+    """The rows wait in libxlsxwriter's temporary files until the book is closed: those
+    are in a private directory and already unlinked while the book is written (open only
+    to this process), and if the rows fail part way (the database gone) nothing reaches
+    the output and nothing of the register (titles) stays on disk."""
     import io
+    import os
     import tempfile
 
     from tracker.reports.xlsx_writer import write_xlsx
@@ -279,15 +308,21 @@ def test_rows_failing_part_way_leave_no_file_and_nothing_on_disk(
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     at = datetime(2026, 11, 24, 9, 30, tzinfo=SH)
-    seen: list[tuple[int, list[int]]] = []
+    seen: list[tuple[int, list[str], list[str]]] = []
 
     def rows() -> Any:
         for i in range(300):
             yield (at, f"JM-{i}", A_TITLE, "机密★5年", 1, None, "王机要", "钱领导", at, "", None)
         (work,) = scratch.iterdir()
-        seen.append(
-            (work.stat().st_mode & 0o777, [f.stat().st_mode & 0o777 for f in work.iterdir()])
-        )
+        held = []  # what this process holds open in the private directory
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(str(work)):
+                held.append(target)
+        seen.append((work.stat().st_mode & 0o777, [f.name for f in work.iterdir()], held))
         raise RuntimeError("the database went away")
 
     columns = KINDS["copies"].columns
@@ -297,7 +332,28 @@ def test_rows_failing_part_way_leave_no_file_and_nothing_on_disk(
     out = io.BytesIO()
     with pytest.raises(RuntimeError, match="went away"):
         write_xlsx(register, out)
-    ((mode, files),) = seen
-    assert mode == 0o700 and files and all(m == 0o600 for m in files)
+    ((mode, visible, held),) = seen
+    assert mode == 0o700 and visible == []
+    assert held and all(target.endswith("(deleted)") for target in held)
     assert out.getvalue() == b""
     assert list(scratch.iterdir()) == []
+
+
+def test_without_libxlsxwriter_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A machine without the library (a fault the test machine cannot have: the set-up
+    installs it) gets a configuration error naming the package, not a ctypes trace."""
+    import ctypes.util
+
+    from tracker.domain.errors import ConfigError
+    from tracker.reports import lxw
+
+    lxw.library.cache_clear()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: "libxlsxwriter-gone.so.0")
+    try:
+        with pytest.raises(ConfigError, match="apt-get install libxlsxwriter4") as caught:
+            lxw.library()
+        assert "未安装 libxlsxwriter" in caught.value.zh
+    finally:
+        lxw.library.cache_clear()

@@ -16,8 +16,10 @@ from tests.reports.conftest import Office
 from tests.reports.helpers import csv_rows, export, pdf_pages, pdf_text, xlsx_data
 from tests.services.conftest import receive_one
 from tracker.domain.clock import ManualClock
+from tracker.domain.ledger import Action
 from tracker.domain.levels import Level
 from tracker.domain.model import BorrowState
+from tracker.domain.period import Marking
 from tracker.services.base import Services
 from tracker.services.receive import store_in_safe
 from tracker.services.registers import KINDS
@@ -185,14 +187,19 @@ def test_receipt_workbook_matches_the_database_cell_by_cell(
     ]  # the signature column is the printed book's only
     with office.svc.read() as uow:
         got = uow.carriers.find(original=None, order_by=["received_on", "serial"])
+        # the marking each was received with, as the receipt's own register entry says
+        received = {
+            e.carrier: Marking.parse(e.data["marking"])
+            for e in uow.ledger.scan([Action.RECEIVE.value])
+        }
         expected = [
             [
                 datetime.combine(c.received_on, datetime.min.time()),
                 c.serial,
                 c.received_from,
                 c.title,
-                c.level.zh,
-                c.period.zh(),
+                received[c.serial].level.zh,
+                received[c.serial].period.zh(),
                 f"{c.copy_number}/{c.total_copies}",
                 c.pages,
                 "王机要",
@@ -201,6 +208,33 @@ def test_receipt_workbook_matches_the_database_cell_by_cell(
         ]
     assert done.rows == len(expected) == 4
     assert data == expected
+    # a's period was changed after receipt: the book keeps the marking that came in
+    now = {c.serial: c.marking for c in got}
+    assert received[office.a.serial] != now[office.a.serial]
+    (row_a,) = [r for r in data if r[1] == office.a.serial]
+    assert row_a[5] == received[office.a.serial].period.zh() != now[office.a.serial].period.zh()
+
+
+@only_sqlite
+def test_receipts_filtered_by_the_level_they_came_in_with(
+    office: Office, november: RegisterQuery, tmp_path: Path
+) -> None:
+    """t came in top secret (绝密) and was downgraded to secret since: it stays in
+    November's book of top-secret receipts, and is not among the secret ones."""
+    from dataclasses import replace
+
+    from tracker.domain.period import SecrecyPeriod
+    from tracker.services import classification
+
+    classification.reclassify(
+        office.svc, "ann", office.t.serial, Level.SECRET, SecrecyPeriod.years(10), "降密"
+    )
+    out = tmp_path / "r.csv"
+    export(office.svc, "carol", "receipts", replace(november, level=Level.TOP_SECRET), "csv", out)
+    assert [(r[1], r[4]) for r in csv_rows(out)[1:]] == [(office.t.serial, "绝密")]
+    export(office.svc, "carol", "receipts", replace(november, level=Level.SECRET), "csv", out)
+    assert office.t.serial not in [r[1] for r in csv_rows(out)[1:]]
+    assert office.a.serial in [r[1] for r in csv_rows(out)[1:]]
 
 
 @only_sqlite

@@ -183,3 +183,9 @@ class LabelError(TrackerError):
     """A label cannot be laid out or rendered (e.g. no CJK font installed)."""
 
     code = "label_error"
+
+
+class ReportError(TrackerError):
+    """A register or report file cannot be written (the writing library failed)."""
+
+    code = "report_error"

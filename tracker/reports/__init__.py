@@ -1,4 +1,4 @@
-"""Rendering the registers and reports as files: PDF (fpdf2), XLSX (XlsxWriter), CSV,
+"""Rendering the registers and reports as files: PDF (fpdf2), XLSX (libxlsxwriter), CSV,
 and charts (matplotlib). An adapter: the services decide what goes into a register;
 this package only lays it out. Each format's library is imported when first used, so
 the command line starts fast."""
