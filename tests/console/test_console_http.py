@@ -450,9 +450,7 @@ def test_the_system_administrator_sees_doors_and_readers_and_no_carrier(
         assert absent not in page.text, absent
 
 
-def test_a_staff_dashboard_lists_only_the_alerts_they_may_see(
-    browser: Any, svc: Services
-) -> None:
+def test_a_staff_dashboard_lists_only_the_alerts_they_may_see(browser: Any, svc: Services) -> None:
     """Newest alerts on a staff member's dashboard: only those about carriers in their
     knowledge scope (the carriers are read in one query, the decision is need-to-know's)."""
     policy = receive_one(svc, Level.SECRET)
