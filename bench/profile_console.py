@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import EXAMPLE_SITE, OUT, load, percentile, postgres_url, sqlite_url
 from _common import drop_postgres as _drop_pg
-from bench_api import PASSWORD
+from bench_api import PASSWORD, serial
 from bench_console import prepare
 from fastapi.testclient import TestClient
 
@@ -127,6 +127,11 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--reuse", action="store_true", help="keep the database of the last run")
     ap.add_argument("--keep", action="store_true", help="do not drop the PostgreSQL database")
+    ap.add_argument(
+        "--service",
+        action="store_true",
+        help="run the scheduler and notification delivery in process, as tracker serve does",
+    )
     args = ap.parse_args()
     os.environ.update(ENV)
     path = OUT / "profile_console.db"
@@ -142,6 +147,16 @@ def main() -> None:
     built = build(url=url, site_file=EXAMPLE_SITE)
     svc = built.services
     schedule.run_due(svc)  # the overdue sweep's alerts, as bench_console waits for them
+    workers: list[Any] = []
+    if args.service:
+        from tracker.notify.delivery import DeliveryWorker
+        from tracker.notify.senders import senders_for
+        from tracker.scheduler import Scheduler
+
+        workers = [
+            Scheduler(svc).start(),
+            DeliveryWorker(svc, senders_for(svc.site.notifications)).start(),
+        ]
     try:
         with svc.read() as uow:
             n_alerts = uow.alerts.count(state=[AlertState.OPEN, AlertState.ACKNOWLEDGED])
@@ -164,6 +179,8 @@ def main() -> None:
             "dashboard (carol)": get(carol, "/console/"),
             "dashboard (ann)": get(ann, "/console/"),
             "inbox (ann)": get(ann, "/console/inbox"),
+            "carrier search (carol)": get(carol, "/console/carriers?q=%E7%AC%AC54321%E5%8F%B7"),
+            "carrier page (carol)": get(carol, "/console/carriers/" + serial(54321)),
         }
         for name, fn in pages.items():
             print(summary(name, timed(fn, args.requests)), flush=True)
@@ -183,6 +200,8 @@ def main() -> None:
             print(summary(name, timed(fn, args.requests)), flush=True)
         print(f"load {load()}")
     finally:
+        for w in workers:
+            w.stop()
         built.engine.dispose()
         if args.db == "postgres" and not args.keep:
             _drop_pg(PG_DB)

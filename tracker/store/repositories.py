@@ -514,7 +514,7 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
     @translated
     def by_holder(self, states: Sequence[Any], limit: int) -> list[Carrier]:
         """The first ``limit`` carriers in one of ``states``, by holder then serial."""
-        order = [CarrierRow.holder.asc(), CarrierRow.serial.asc()]
+        order = (CarrierRow.holder.asc(), CarrierRow.serial.asc())
         # The serials come from the (state, holder, serial) index alone (migration 0018);
         # only the rows shown are read. Selecting whole rows in one query read every
         # carrier in those states from the table and sorted them all (~5 ms for 5,000
