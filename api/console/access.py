@@ -86,6 +86,12 @@ def sees_alert(me: Principal, a: Alert, uow: UnitOfWork) -> bool:
     return knowledge.may_see_alert(me.person, a, uow)
 
 
+def read_alert_subjects(uow: UnitOfWork, alerts: list[Alert]) -> None:
+    """Read what ``alerts`` are about in one query (not one per alert) before
+    :func:`sees_alert` judges each; what it decides is unchanged."""
+    knowledge.read_alert_subjects(uow, alerts)
+
+
 def visibility(me: Principal, svc: Services) -> knowledge.EventFilter:
     """The live stream's filter for ``me`` (the API stream's, cached per carrier)."""
     return knowledge.EventFilter.for_services(svc, me.person)

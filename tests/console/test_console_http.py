@@ -450,6 +450,31 @@ def test_the_system_administrator_sees_doors_and_readers_and_no_carrier(
         assert absent not in page.text, absent
 
 
+def test_a_staff_dashboard_lists_only_the_alerts_they_may_see(browser: Any, svc: Services) -> None:
+    """Newest alerts on a staff member's dashboard: only those about carriers in their
+    knowledge scope (the carriers are read in one query, the decision is need-to-know's)."""
+    policy = receive_one(svc, Level.SECRET)
+    finance = receive_one(svc, Level.SECRET, scope_departments=("finance",))
+    seen = {}
+    for c in (policy, finance):
+        loss.report_loss(svc, "carol", c.serial, LossKind.LOSS, "找不到了", svc.now())
+        with svc.read() as uow:
+            (alert,) = [a for a in uow.alerts.find() if a.subject == c.serial]
+        seen[c.serial] = alert.id
+
+    def alerts_of(who: str) -> str:
+        page = browser(who).get("/console/")
+        assert page.status_code == 200, page.text[:300]
+        table = re.search(r'<table id="dash-alerts">.*?</table>', page.text, re.S)
+        assert table is not None, who
+        return table.group(0)
+
+    alice, bob = alerts_of("alice"), alerts_of("bob")  # policy, finance
+    assert seen[policy.serial] in alice and seen[finance.serial] not in alice
+    assert seen[finance.serial] in bob and seen[policy.serial] not in bob
+    assert policy.title not in bob
+
+
 def test_the_desk_knows_the_borrower_by_the_badge_read_at_the_desk(
     browser: Any, svc: Services
 ) -> None:

@@ -61,6 +61,21 @@ def test_downgrade_then_upgrade(db_url: str) -> None:
     assert migrate.upgrade(db_url) == migrate.head_revision()
 
 
+def test_0018_makes_the_index_for_who_holds_what(db_url: str, engine: Engine) -> None:
+    """The dashboard's "who holds what" reads carriers out by holder then serial from the
+    (state, holder, serial) index; 0018 makes it and takes it away again."""
+
+    def indexes() -> dict[str, list[str | None]]:
+        return {i["name"] or "": i["column_names"] for i in inspect(engine).get_indexes("carriers")}
+
+    name = "ix_carriers_state_holder_serial"
+    assert indexes()[name] == ["state", "holder", "serial"]
+    assert migrate.downgrade(db_url, "0011") == "0011"
+    assert name not in indexes()
+    assert migrate.upgrade(db_url) == migrate.head_revision()
+    assert indexes()[name] == ["state", "holder", "serial"]
+
+
 def test_migration_files_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = config["tool"]["setuptools"]["package-data"]["tracker"]

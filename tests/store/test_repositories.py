@@ -516,6 +516,59 @@ def test_search_matches_serial_or_title(uow_factory: Factory) -> None:
         assert serials(cs.search(text="2026", state=m.CarrierState.DESTROYED)) == []
 
 
+def test_by_holder_lists_the_first_carriers_out_by_holder_then_serial(
+    uow_factory: Factory,
+) -> None:
+    """The dashboard's "who holds what": only carriers in the states asked for, by holder
+    then serial, the first ``limit`` of them, whole (every field read)."""
+    out, transit, safe = m.CarrierState.OUT, m.CarrierState.IN_TRANSIT, m.CarrierState.IN_SAFE
+    held = [
+        ("S-01", out, "bob"),
+        ("S-02", transit, "alice"),
+        ("S-03", out, "alice"),
+        ("S-04", safe, None),
+        ("S-05", out, "carol"),
+        ("S-06", transit, "bob"),
+        ("S-07", safe, None),
+    ]
+    with uow_factory() as uow:
+        for serial, state, holder in held:
+            uow.carriers.add(samples.carrier(serial, state=state, holder=holder, epc=None))
+        uow.commit()
+    with uow_factory(write=False) as uow:
+        away = [out, transit]
+        assert serials(uow.carriers.by_holder(away, 10)) == [
+            "S-02",
+            "S-03",
+            "S-01",
+            "S-06",
+            "S-05",
+        ]
+        assert serials(uow.carriers.by_holder(away, 3)) == ["S-02", "S-03", "S-01"]
+        assert serials(uow.carriers.by_holder([safe], 10)) == ["S-04", "S-07"]
+        first = uow.carriers.by_holder([transit], 1)[0]
+        assert first == samples.carrier("S-02", state=transit, holder="alice", epc=None)
+        assert first is uow.carriers.get("S-02")  # tracked like any other read
+
+
+def test_settings_are_read_many_at_once(uow_factory: Factory) -> None:
+    """The dashboard reads every device's heartbeat in one query: only names stored come
+    back."""
+    with uow_factory() as uow:
+        uow.settings.put("heartbeat.r1", "2026-12-07T08:00:00+00:00")
+        uow.settings.put("heartbeat.r2", "2026-12-07T09:00:00+00:00")
+        uow.settings.put("site", "机要室")
+        uow.commit()
+    with uow_factory(write=False) as uow:
+        got = uow.settings.get_many(["heartbeat.r1", "heartbeat.r2", "heartbeat.r3"])
+        assert got == {
+            "heartbeat.r1": "2026-12-07T08:00:00+00:00",
+            "heartbeat.r2": "2026-12-07T09:00:00+00:00",
+        }
+        assert uow.settings.get_many(iter(["site", "site"])) == {"site": "机要室"}
+        assert uow.settings.get_many([]) == {}
+
+
 def test_settings_and_ingest_log(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         assert uow.settings.get("site") is None

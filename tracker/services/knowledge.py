@@ -13,7 +13,7 @@ those, so neither the results nor their number reveal a hidden title.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,6 +250,28 @@ def request_for(svc: Services, person: Person | None, kind: str, request_id: str
     return r if r is not None and may_see_request(person, r) else None
 
 
+_CHUNK = 500  # keys per IN list (far below either database's parameter limit)
+
+
+def read_alert_subjects(uow: UnitOfWork, alerts: Iterable[Alert]) -> None:
+    """Read the carriers and borrows ``alerts`` are about, one query per 500, into
+    ``uow``, so that :func:`may_see_alert` finds each in the unit of work instead of
+    asking the database once per alert. Changes nothing of what it decides."""
+    carriers: set[str] = set()
+    borrows: set[str] = set()
+    for a in alerts:
+        if a.subject_kind is SubjectKind.CARRIER:
+            carriers.add(a.subject)
+        elif a.subject_kind is SubjectKind.BORROW:
+            borrows.add(a.subject)
+    wanted = sorted(carriers)
+    for i in range(0, len(wanted), _CHUNK):
+        uow.carriers.find(serial=wanted[i : i + _CHUNK])
+    wanted = sorted(borrows)
+    for i in range(0, len(wanted), _CHUNK):
+        uow.borrows.find(id=wanted[i : i + _CHUNK])
+
+
 def may_see_alert(person: Person | None, alert: Alert, uow: UnitOfWork) -> bool:
     """Keepers see every alert; others only alerts about carriers they may know, about
     their own borrows, or about themselves."""
@@ -277,9 +299,9 @@ def visible_alerts(
         if keeps_carriers(person):
             total = uow.alerts.count(**eq)
             return uow.alerts.find(order_by="-last_seen", limit=limit, offset=offset, **eq), total
-        seen = [
-            a for a in uow.alerts.find(order_by="-last_seen", **eq) if may_see_alert(person, a, uow)
-        ]
+        found = uow.alerts.find(order_by="-last_seen", **eq)
+        read_alert_subjects(uow, found)
+        seen = [a for a in found if may_see_alert(person, a, uow)]
         return seen[offset : offset + limit], len(seen)
 
 

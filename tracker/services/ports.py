@@ -8,7 +8,7 @@ changing its fields), and nothing is written when it does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -112,6 +112,10 @@ class CarrierRepository(Repository[Carrier], Protocol):
 
     def lock(self, serial: str) -> Carrier | None:
         """Like :meth:`get` but locks the row for the rest of the transaction."""
+        ...
+
+    def by_holder(self, states: Sequence[Any], limit: int) -> list[Carrier]:
+        """The first ``limit`` carriers in one of ``states``, by holder then serial."""
         ...
 
 
@@ -220,6 +224,10 @@ class Settings(Protocol):
 
     def get(self, name: str) -> str | None:
         """The stored text, or None."""
+        ...
+
+    def get_many(self, names: Iterable[str]) -> dict[str, str]:
+        """The stored texts of those of ``names`` that are stored (one look-up)."""
         ...
 
     def put(self, name: str, text: str) -> None:

@@ -512,6 +512,23 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         return self._run(stmt, "serial", limit, offset)
 
     @translated
+    def by_holder(self, states: Sequence[Any], limit: int) -> list[Carrier]:
+        """The first ``limit`` carriers in one of ``states``, by holder then serial."""
+        order = (CarrierRow.holder.asc(), CarrierRow.serial.asc())
+        # The serials come from the (state, holder, serial) index alone (migration 0018);
+        # only the rows shown are read. Selecting whole rows in one query read every
+        # carrier in those states from the table and sorted them all (~5 ms for 5,000
+        # carriers out on SQLite, the query planners choosing the (state, level) index).
+        first = (
+            select(CarrierRow.serial)
+            .where(CarrierRow.state.in_(list(states)))
+            .order_by(*order)
+            .limit(limit)
+        )
+        stmt = select(*self._shape.columns).where(CarrierRow.serial.in_(first.scalar_subquery()))
+        return self._run(stmt, ["holder", "serial"], None, 0)
+
+    @translated
     def lock(self, serial: str) -> Carrier | None:
         """Like :meth:`get`, but the row stays locked until the transaction ends
         (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are serialised already).

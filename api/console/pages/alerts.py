@@ -46,11 +46,9 @@ def _list(call: Call) -> dict[str, Any]:
                 total = uow.alerts.count(**eq)
                 page = uow.alerts.find(order_by="-last_seen", limit=PAGE, offset=offset, **eq)
             else:
-                seen = [
-                    a
-                    for a in uow.alerts.find(order_by="-last_seen", limit=2000, **eq)
-                    if access.sees_alert(me, a, uow)
-                ]
+                found = uow.alerts.find(order_by="-last_seen", limit=2000, **eq)
+                access.read_alert_subjects(uow, found)
+                seen = [a for a in found if access.sees_alert(me, a, uow)]
                 total, page = len(seen), seen[offset : offset + PAGE]
     filters = {
         k: v

@@ -136,7 +136,10 @@ def _problems(call: Call, exc: TrackerError) -> Problems:
 
 @PAGES.get("/console/inbox", "inbox")
 def inbox(call: Call) -> Response:
-    """Everything waiting for an approver's decision, oldest first."""
+    """Everything waiting for an approver's decision, oldest first: one read-only unit
+    of work, a query per kind of request and one for the carriers they name."""
+    me = call.me
+    assert me is not None
     with call.svc.read() as uow:
         borrows = uow.borrows.find(state=BorrowState.REQUESTED, order_by="requested_at")
         circulations = uow.circulations.find(
@@ -148,10 +151,12 @@ def inbox(call: Call) -> Response:
         level_changes = uow.level_changes.find(
             state=ApprovalState.REQUESTED, order_by="requested_at"
         )
-    serials = {b.carrier for b in borrows} | {r.original for r in copies}
-    serials |= {c.carrier for c in circulations} | {r.carrier for r in level_changes}
-    serials |= {s for co in carry_outs for s in co.carriers}
-    serials |= {s for d in destructions for s in d.carriers}
+        serials = {b.carrier for b in borrows} | {r.original for r in copies}
+        serials |= {c.carrier for c in circulations} | {r.carrier for r in level_changes}
+        serials |= {s for co in carry_outs for s in co.carriers}
+        serials |= {s for d in destructions for s in d.carriers}
+        found = uow.carriers.find(serial=sorted(serials)) if serials else []
+    carriers = {c.serial: access.carrier(me, c, call.lang, call.svc) for c in found}
     return call.render(
         "inbox.html",
         borrows=borrows,
@@ -160,7 +165,7 @@ def inbox(call: Call) -> Response:
         copies=copies,
         destructions=destructions,
         level_changes=level_changes,
-        carriers=_carriers(call, serials),
+        carriers=carriers,
     )
 
 

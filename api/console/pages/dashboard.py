@@ -15,14 +15,7 @@ from api.console import access
 from api.console.web import PAGES, Call
 from api.views import alert_view
 from tracker.domain.levels import Level
-from tracker.domain.model import (
-    AlertState,
-    ApprovalState,
-    BorrowState,
-    CarrierState,
-    CirculationState,
-    Severity,
-)
+from tracker.domain.model import AlertState, BorrowState, CarrierState, Severity
 from tracker.services import dashboard
 from tracker.services.dashboard import OPEN
 
@@ -32,56 +25,47 @@ _HELD = 50
 
 
 def _data(call: Call) -> dict[str, Any]:
+    """Everything the page shows, read in one read-only unit of work (one snapshot,
+    one transaction)."""
     me, svc, lang = call.me, call.svc, call.lang
     assert me is not None and me.person is not None
     data: dict[str, Any] = {"keeper": me.keeper, "now": svc.now()}
-    if me.role is Role.SYSTEM_ADMIN:
-        # The system administrator keeps the devices running and sees no carriers.
-        data["devices"] = _by_place(dashboard.devices(svc))
-        return data
-    if me.keeper or me.role is Role.APPROVER:
-        f = dashboard.figures(svc)
-        data["figures"] = f
-        data["levels"] = [(lv, f.by_level[lv]) for lv in sorted(Level, reverse=True)]
-        data["states"] = [(s, f.by_state[s]) for s in CarrierState]
-        data["count"] = {s.value: n for s, n in f.by_state.items()}
-        data["alert_tiles"] = [(s, f.alerts[s]) for s in (Severity.CRITICAL, Severity.WARNING)]
-    if me.role in (Role.APPROVER, Role.OFFICER):
-        data["pending"] = dashboard.pending_approvals(svc)
-        with svc.read() as uow:
-            data["pending"]["circulations"] = uow.circulations.count(
-                state=CirculationState.REQUESTED
-            )
-            data["pending"]["level_changes"] = uow.level_changes.count(
-                state=ApprovalState.REQUESTED
-            )
-    if me.keeper:
-        data["devices"] = _by_place(dashboard.devices(svc))
-        moves = dashboard.recent_movements(svc, _MOVES)
-        data["movements"] = moves
-        held = dashboard.held(svc, _HELD)
-        with svc.read() as uow:
-            serials = [c.serial for c in held]
-            out = {b.carrier: b for b in uow.borrows.find(state=BorrowState.OUT, carrier=serials)}
-        data["held"] = [(access.carrier(me, c, lang, svc), out.get(c.serial)) for c in held]
     with svc.read() as uow:
+        if me.role is Role.SYSTEM_ADMIN:
+            # The system administrator keeps the devices running and sees no carriers.
+            data["devices"] = _by_place(dashboard.devices(svc, uow))
+            return data
+        if me.keeper or me.role is Role.APPROVER:
+            f = dashboard.figures(svc, uow)
+            data["figures"] = f
+            data["levels"] = [(lv, f.by_level[lv]) for lv in sorted(Level, reverse=True)]
+            data["states"] = [(s, f.by_state[s]) for s in CarrierState]
+            data["count"] = {s.value: n for s, n in f.by_state.items()}
+            data["alert_tiles"] = [(s, f.alerts[s]) for s in (Severity.CRITICAL, Severity.WARNING)]
+        if me.role in (Role.APPROVER, Role.OFFICER):
+            data["pending"] = dashboard.pending_approvals(svc, uow)
         if me.keeper:
+            data["devices"] = _by_place(dashboard.devices(svc, uow))
+            data["movements"] = dashboard.recent_movements(svc, _MOVES, uow)
+            held = dashboard.held(svc, _HELD, uow)
+            serials = [c.serial for c in held]
+            found = uow.borrows.find(state=BorrowState.OUT, carrier=serials) if serials else []
+            out = {b.carrier: b for b in found}
+            data["held"] = [(access.carrier(me, c, lang, svc), out.get(c.serial)) for c in held]
             alerts = uow.alerts.find(state=OPEN, order_by="-last_seen", limit=_ALERTS)
         else:
-            alerts = [
-                a
-                for a in uow.alerts.find(state=OPEN, order_by="-last_seen", limit=200)
-                if access.sees_alert(me, a, uow)
-            ][:_ALERTS]
-        if not me.keeper:
+            newest = uow.alerts.find(state=OPEN, order_by="-last_seen", limit=200)
+            access.read_alert_subjects(uow, newest)
+            alerts = [a for a in newest if access.sees_alert(me, a, uow)][:_ALERTS]
             mine = uow.borrows.find(
                 borrower=me.person.id,
                 state=[BorrowState.REQUESTED, BorrowState.APPROVED, BorrowState.OUT],
                 order_by="-requested_at",
             )
-            carriers = {b.carrier: uow.carriers.get(b.carrier) for b in mine}
+            wanted = sorted({b.carrier for b in mine})
+            carriers = {c.serial: c for c in uow.carriers.find(serial=wanted)} if wanted else {}
             data["mine"] = [
-                (b, access.carrier(me, c, lang, svc) if (c := carriers[b.carrier]) else None)
+                (b, access.carrier(me, c, lang, svc) if (c := carriers.get(b.carrier)) else None)
                 for b in mine
             ]
     data["alerts"] = [alert_view(a, lang) for a in alerts]
