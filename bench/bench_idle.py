@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -92,18 +93,63 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(groups: dict[str, int], window: float) -> dict[str, dict[str, float]]:
+def thread_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of ``pid`` (thread id → seconds)."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            raw = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        out[int(tid)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+def thread_names(pid: int) -> dict[int, str]:
+    """Python thread names by thread id, from ``py-spy dump`` when it is installed."""
+    spy = shutil.which("py-spy") or str(Path(PY).with_name("py-spy"))
+    if not Path(spy).exists():
+        return {}
+    dump = subprocess.run(
+        [spy, "dump", "-p", str(pid)], check=False, capture_output=True, text=True
+    ).stdout
+    return {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(r'^Thread (\d+) \(\w+\): "(.*)"', dump, re.M)
+    }
+
+
+def busiest(pid: int, before: dict[int, float], wall: float, top: int) -> list[str]:
+    """The ``top`` kinds of thread (names with numbers folded) by CPU % over the window."""
+    names = thread_names(pid)
+    kinds: dict[str, list[float]] = {}
+    for tid, secs in thread_seconds(pid).items():
+        kind = re.sub(r"\d+", "N", names.get(tid, f"thread {tid}"))
+        kinds.setdefault(kind, []).append(secs - before.get(tid, 0.0))
+    rows = sorted(kinds.items(), key=lambda kv: -sum(kv[1]))[:top]
+    return [f"{100 * sum(v) / wall:5.2f} %  {len(v):3d} × {k}" for k, v in rows]
+
+
+def measure(groups: dict[str, int], window: float, top: int = 0) -> dict[str, dict[str, Any]]:
     """CPU % of one core of each process tree in ``groups`` (name → root pid) over the
-    same ``window`` seconds."""
+    same ``window`` seconds; with ``top``, the busiest kinds of thread of each root."""
     pids = {name: tree(pid) for name, pid in groups.items()}
     before = {name: cpu_seconds(p) for name, p in pids.items()}
+    threads = {name: thread_seconds(pid) for name, pid in groups.items()}
     t0 = time.monotonic()
     time.sleep(window)
     wall = time.monotonic() - t0
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, p in pids.items():
         used = cpu_seconds(p) - before[name]
         out[name] = {"cpu_s": round(used, 3), "wall_s": round(wall, 2), "pct": 100 * used / wall}
+        if top:
+            out[name]["threads"] = busiest(groups[name], threads[name], wall, top)
     return out
 
 
@@ -300,7 +346,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if p.poll() is not None:
                     raise RuntimeError(f"{n} exited early (see {log})")
             load_before = load()
-            got = measure({n: p.pid for n, p in procs.items()}, args.window)
+            got = measure({n: p.pid for n, p in procs.items()}, args.window, args.threads)
             for n, r in got.items():
                 r["load"] = f"{load_before} → {load()}"
                 results[n] = r
@@ -309,6 +355,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"{r['wall_s']} s; load {r['load']})",
                     flush=True,
                 )
+                for line in r.get("threads", []):
+                    print(f"    {line}")
         finally:
             for p in reversed(list(procs.values())):
                 stop(p)
@@ -330,6 +378,9 @@ def main() -> None:
         type=lambda s: s.split(","),
         default=["bare", "office", "gateway"],
         help="comma-separated: bare, office, gateway",
+    )
+    ap.add_argument(
+        "--threads", type=int, default=0, help="show the N busiest kinds of thread (py-spy names)"
     )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--role", choices=("sims", "gateway"), help=argparse.SUPPRESS)
