@@ -16,6 +16,8 @@ Callbacks run in the read thread; an exception in one is logged and the loop goe
 from __future__ import annotations
 
 import logging
+import math
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +93,8 @@ class SerialTransport:
     successful open (in the read thread, before any byte of that connection is read);
     ``on_idle()`` runs once after ``idle_after`` seconds with no byte, and
     ``on_tick()`` about every ``tick_every`` seconds while connected (for keep-alives).
+    ``read_timeout`` bounds a read's wait only on ports other than a device or pty,
+    where a read waits for the next of those instead.
     """
 
     def __init__(
@@ -156,7 +160,8 @@ class SerialTransport:
             try:
                 port.write(data)
                 port.flush()
-            except (serial.SerialException, OSError) as exc:
+            except (serial.SerialException, OSError, termios.error) as exc:
+                # termios.error (not an OSError): tcdrain on a line that just went away.
                 # The read loop notices the same failure and reconnects.
                 raise PortUnavailable(self.url, str(exc)) from exc
 
@@ -272,10 +277,21 @@ class SerialTransport:
     def _pump(self) -> None:
         port = self._port
         assert port is not None
+        # On a device or pty the read waits exactly until the next idle report or tick
+        # is due (close() cuts it short with cancel_read), so a quiet line costs no CPU;
+        # other ports (sockets, RFC 2217) keep the short fixed timeout.
+        until_due = type(port).__module__ == "serial.serialposix"
         quiet_since = time.monotonic()
         idle_reported = True
         last_tick = quiet_since
         while not self._stop.is_set():
+            if until_due:
+                due = last_tick + self._tick_every if self._on_tick else math.inf
+                if not idle_reported:
+                    due = min(due, quiet_since + self._idle_after)
+                wait = None if due == math.inf else max(0.0, due - time.monotonic())
+                if port.timeout != wait:
+                    port.timeout = wait  # None: until bytes come (or close() cancels)
             data = port.read(port.in_waiting or 1)
             now = time.monotonic()
             if data:
