@@ -66,6 +66,19 @@ class TransportStatus:
     last_error: str | None
 
 
+#: How far a read's wait may miss its due time before the port's timeout is set again:
+#: setting it reconfigures the port (a tcgetattr), which a busy line would otherwise do
+#: for every chunk, while an idle report or a tick this much late changes nothing.
+RETIME_SLACK = 0.05
+
+
+def _retime(current: float | None, wanted: float | None) -> bool:
+    """Whether a port's read timeout ``current`` must become ``wanted``."""
+    if current is None or wanted is None:
+        return current is not wanted
+    return abs(current - wanted) > RETIME_SLACK
+
+
 class Transport(Protocol):
     """The small interface drivers use: start, write bytes, status, close."""
 
@@ -290,7 +303,7 @@ class SerialTransport:
                 if not idle_reported:
                     due = min(due, quiet_since + self._idle_after)
                 wait = None if due == math.inf else max(0.0, due - time.monotonic())
-                if port.timeout != wait:
+                if _retime(port.timeout, wait):
                     port.timeout = wait  # None: until bytes come (or close() cancels)
             data = port.read(port.in_waiting or 1)
             now = time.monotonic()

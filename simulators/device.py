@@ -285,6 +285,24 @@ class SerialDeviceSimulator:
         if self._write_raw(frame) == len(frame):
             self.counters.frames += 1
 
+    def _send_frames(self, frames: list[bytes]) -> None:
+        """Send valid frames that leave the device together (a polling round's
+        notifications): one write when no fault is configured, as a UART's buffer would
+        carry them, else each with its faults around it."""
+        if not frames:
+            return
+        f = self.faults
+        plain = not (
+            f.pause_prob or f.noise_prob or f.truncate_prob or f.corrupt_prob or f.byte_at_a_time
+        )
+        if not plain or len(frames) == 1:
+            for frame in frames:
+                self._send_frame(frame)
+            return
+        data = b"".join(frames)
+        if self._write_raw(data) == len(data):
+            self.counters.frames += len(frames)
+
     def _write_raw(self, data: bytes, *, noise: bool = False) -> int:
         link = self._link
         if link is None or not link.plugged:

@@ -200,13 +200,10 @@ class M100Simulator(SerialDeviceSimulator):
                     return self.idle_wait
         if now < self._next_round:
             return self._next_round - now
-        for note in self._notifications(now):
-            self._send_frame(note.to_bytes())
         with self._lock:
             once = list(self._once)
             self._once.clear()
-        for note in once:
-            self._send_frame(note.to_bytes())
+        self._send_frames([n.to_bytes() for n in [*self._notifications(now), *once]])
         self._rounds_left -= 1
         if self._rounds_left <= 0:
             self._polling = False
