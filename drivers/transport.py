@@ -76,6 +76,8 @@ def _retime(current: float | None, wanted: float | None) -> bool:
     """Whether a port's read timeout ``current`` must become ``wanted``."""
     if current is None or wanted is None:
         return current is not wanted
+    if (current == 0) != (wanted == 0):
+        return True  # a zero timeout would spin until the due time; a wait is no poll
     return abs(current - wanted) > RETIME_SLACK
 
 
