@@ -134,7 +134,7 @@ class RelayBoard:
             self._thread.join(5.0)
         self._thread = None
 
-    def _next(self, timeout: float) -> tuple[int, bool] | None:
+    def _next(self, timeout: float | None) -> tuple[int, bool] | None:
         try:
             item = self._queue.get(timeout=timeout)
         except queue.Empty:
@@ -209,7 +209,7 @@ class LcusRelay(RelayBoard):
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            item = self._next(0.5)
+            item = self._next(None)  # close() wakes it
             if item is None:
                 continue
             channel, on = item

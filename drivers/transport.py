@@ -16,6 +16,8 @@ Callbacks run in the read thread; an exception in one is logged and the loop goe
 from __future__ import annotations
 
 import logging
+import math
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +66,21 @@ class TransportStatus:
     last_error: str | None
 
 
+#: How far a read's wait may miss its due time before the port's timeout is set again:
+#: setting it reconfigures the port (a tcgetattr), which a busy line would otherwise do
+#: for every chunk, while an idle report or a tick this much late changes nothing.
+RETIME_SLACK = 0.05
+
+
+def _retime(current: float | None, wanted: float | None) -> bool:
+    """Whether a port's read timeout ``current`` must become ``wanted``."""
+    if current is None or wanted is None:
+        return current is not wanted
+    if (current == 0) != (wanted == 0):
+        return True  # a zero timeout would spin until the due time; a wait is no poll
+    return abs(current - wanted) > RETIME_SLACK
+
+
 class Transport(Protocol):
     """The small interface drivers use: start, write bytes, status, close."""
 
@@ -91,6 +108,8 @@ class SerialTransport:
     successful open (in the read thread, before any byte of that connection is read);
     ``on_idle()`` runs once after ``idle_after`` seconds with no byte, and
     ``on_tick()`` about every ``tick_every`` seconds while connected (for keep-alives).
+    ``read_timeout`` bounds a read's wait only on ports other than a device or pty,
+    where a read waits for the next of those instead.
     """
 
     def __init__(
@@ -156,7 +175,8 @@ class SerialTransport:
             try:
                 port.write(data)
                 port.flush()
-            except (serial.SerialException, OSError) as exc:
+            except (serial.SerialException, OSError, termios.error) as exc:
+                # termios.error (not an OSError): tcdrain on a line that just went away.
                 # The read loop notices the same failure and reconnects.
                 raise PortUnavailable(self.url, str(exc)) from exc
 
@@ -272,10 +292,21 @@ class SerialTransport:
     def _pump(self) -> None:
         port = self._port
         assert port is not None
+        # On a device or pty the read waits exactly until the next idle report or tick
+        # is due (close() cuts it short with cancel_read), so a quiet line costs no CPU;
+        # other ports (sockets, RFC 2217) keep the short fixed timeout.
+        until_due = type(port).__module__ == "serial.serialposix"
         quiet_since = time.monotonic()
         idle_reported = True
         last_tick = quiet_since
         while not self._stop.is_set():
+            if until_due:
+                due = last_tick + self._tick_every if self._on_tick else math.inf
+                if not idle_reported:
+                    due = min(due, quiet_since + self._idle_after)
+                wait = None if due == math.inf else max(0.0, due - time.monotonic())
+                if _retime(port.timeout, wait):
+                    port.timeout = wait  # None: until bytes come (or close() cancels)
             data = port.read(port.in_waiting or 1)
             now = time.monotonic()
             if data:

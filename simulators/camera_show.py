@@ -27,7 +27,11 @@ class ShowCamera:
         size: tuple[int, int] = (640, 360),
     ) -> None:
         self.name, self.fps, self.level, self.seed, self.size = name, fps, level, seed, size
-        self._empty = CameraSimulator(["-"], levels="empty", seed=seed, size=size).frame(0).image
+        # Frames are handed out read-only and reused while the scene stands still, as a
+        # still source may: the gateway then does not decode the same image again.
+        self._empty = _still(
+            CameraSimulator(["-"], levels="empty", seed=seed, size=size).frame(0).image
+        )
         self._frames: dict[str, list[np.ndarray]] = {}
         self._showing: tuple[str, float] | None = None
         self._lock = threading.Lock()
@@ -40,7 +44,7 @@ class ShowCamera:
         frames = self._frames.get(serial)
         if frames is None:
             sim = CameraSimulator([serial], levels=self.level, seed=self.seed, size=self.size)
-            frames = [sim.frame(i).image for i in range(3)]
+            frames = [_still(sim.frame(i).image) for i in range(3)]
             self._frames[serial] = frames
         with self._lock:
             self._showing = (serial, time.monotonic() + seconds)
@@ -77,3 +81,10 @@ class ShowCamera:
     def close(self) -> None:
         """Close the camera."""
         self._open = False
+
+
+def _still(image: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``image``: nothing can change it while it is handed out."""
+    frozen = image.copy()
+    frozen.setflags(write=False)
+    return frozen

@@ -97,7 +97,7 @@ class ChafonSimulator(SerialDeviceSimulator):
 
     def _step(self, now: float) -> float:
         if self._due is None:
-            return self.tick * 4
+            return self.idle_wait  # it speaks only when asked (host bytes wake it)
         if now < self._due:
             return self._due - now
         self._due = None

@@ -14,9 +14,12 @@ exception: bytes in flight then are lost, as on real hardware.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import random
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -91,10 +94,18 @@ class BadgeField(Protocol):
 class SerialDeviceSimulator:
     """Base of the device simulators: subclasses implement :meth:`_on_host_bytes`,
     :meth:`_step`, :meth:`_corrupt` and may override :meth:`_noise` / :meth:`_on_unplug`.
+
+    The thread sleeps until the host writes, the device's own timing needs it (what
+    :meth:`_step` returns) or another thread changes the device: every method that
+    changes what the device will do (a tag, a badge, a queued call) calls
+    :meth:`_wake`, so an idle simulator costs no CPU (issue 16 goal 8).
     """
 
-    #: Upper bound on how long the thread sleeps between steps.
+    #: A short pause a device takes between steps that follow each other.
     tick = 0.005
+    #: The longest the thread sleeps when nothing is due (a safety net: every change of
+    #: the device wakes it at once anyway).
+    idle_wait = 1.0
 
     def __init__(
         self, link: str | Path, *, faults: Faults | None = None, seed: int | None = None
@@ -110,6 +121,11 @@ class SerialDeviceSimulator:
         self._link: PtyLink | None = None
         self._replug_at: float | None = None
         self._plugged = threading.Event()
+        # The thread's wake-up pipe (while started); the lock keeps a late _wake from
+        # writing to a closed descriptor's number reused by someone else.
+        self._wake_lock = threading.Lock()
+        self._wake_r: int | None = None
+        self._wake_w: int | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -118,6 +134,10 @@ class SerialDeviceSimulator:
         if self._thread is not None:
             return self
         self._link = PtyLink(self.link_path)
+        with self._wake_lock:
+            self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
         self._plugged.set()
         self._stop.clear()
         self._thread = threading.Thread(
@@ -129,12 +149,18 @@ class SerialDeviceSimulator:
     def stop(self) -> None:
         """Stop the thread, close the pty and remove the link (idempotent)."""
         self._stop.set()
+        self._wake()
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
         if self._link is not None:
             self._link.close()
             self._link = None
+        with self._wake_lock:
+            for fd in (self._wake_r, self._wake_w):
+                if fd is not None:
+                    os.close(fd)
+            self._wake_r = self._wake_w = None
         self._plugged.clear()
 
     def __enter__(self) -> SerialDeviceSimulator:
@@ -148,6 +174,22 @@ class SerialDeviceSimulator:
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` in the device thread at its next step."""
         self._calls.put(fn)
+        self._wake()
+
+    def _wake(self) -> None:
+        """Make the device thread step now (any thread)."""
+        with self._wake_lock:
+            if self._wake_w is None:
+                return  # not running: the next start steps at once anyway
+            with contextlib.suppress(BlockingIOError):  # wake-ups are already pending
+                os.write(self._wake_w, b"!")
+
+    def _drain_wake(self, fd: int) -> None:
+        try:
+            while os.read(fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
 
     def unplug(self, seconds: float | None = None) -> None:
         """Pull the cable; plug it back in after ``seconds`` (never, if None) at the SAME
@@ -207,8 +249,9 @@ class SerialDeviceSimulator:
         """Bytes the host wrote (commands)."""
 
     def _step(self, now: float) -> float:
-        """Run the device's timing; return seconds until it next needs to run."""
-        return 0.05
+        """Run the device's timing; return seconds until it next needs to run (by its
+        own timing: a change from another thread wakes it, :meth:`_wake`)."""
+        return self.idle_wait
 
     def _corrupt(self, frame: bytes) -> bytes:
         """A copy of ``frame`` that a correct host must reject."""
@@ -242,6 +285,24 @@ class SerialDeviceSimulator:
         if self._write_raw(frame) == len(frame):
             self.counters.frames += 1
 
+    def _send_frames(self, frames: list[bytes]) -> None:
+        """Send valid frames that leave the device together (a polling round's
+        notifications): one write when no fault is configured, as a UART's buffer would
+        carry them, else each with its faults around it."""
+        if not frames:
+            return
+        f = self.faults
+        plain = not (
+            f.pause_prob or f.noise_prob or f.truncate_prob or f.corrupt_prob or f.byte_at_a_time
+        )
+        if not plain or len(frames) == 1:
+            for frame in frames:
+                self._send_frame(frame)
+            return
+        data = b"".join(frames)
+        if self._write_raw(data) == len(data):
+            self.counters.frames += len(frames)
+
     def _write_raw(self, data: bytes, *, noise: bool = False) -> int:
         link = self._link
         if link is None or not link.plugged:
@@ -260,20 +321,25 @@ class SerialDeviceSimulator:
     # --- the thread --------------------------------------------------------------------
 
     def _run(self) -> None:
+        wake = self._wake_r
+        assert wake is not None
         wait = 0.0
         while not self._stop.is_set():
+            self._drain_wake(wake)
             self._run_calls()
             link = self._link
             assert link is not None
             if not link.plugged:
-                if self._replug_at is not None and time.monotonic() >= self._replug_at:
+                now = time.monotonic()
+                if self._replug_at is not None and now >= self._replug_at:
                     self._replug_at = None
                     link.plug()
                     self._plugged.set()
                 else:
-                    self._stop.wait(self.tick)
+                    until = self.idle_wait if self._replug_at is None else self._replug_at - now
+                    select.select([wake], [], [], min(max(until, 0.0), self.idle_wait))
                     continue
-            data = link.read(min(max(wait, 0.0), self.tick))
+            data = link.read(min(max(wait, 0.0), self.idle_wait), wake=wake)
             now = time.monotonic()
             if data:
                 try:

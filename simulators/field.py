@@ -88,6 +88,15 @@ class TagPopulation:
         with self._lock:
             return [t.epc.hex().upper() for t in self.tags.values() if t.in_field(now)]
 
+    def quiet_until(self, now: float) -> float:
+        """Until when (monotonic) no tag is in the field, as things stand: ``now`` if one
+        is, the start of the next carried tag's passage, or infinity."""
+        with self._lock:
+            starts = [t.start for t in self.tags.values() if t.end is None or now < t.end]
+        if any(start <= now for start in starts):
+            return now
+        return min(starts, default=float("inf"))
+
     def reads(
         self, now: float, rng: random.Random, *, noise: int = 0, miss: float = 0.0
     ) -> list[tuple[bytes, int]]:

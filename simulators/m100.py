@@ -69,25 +69,37 @@ class M100Simulator(SerialDeviceSimulator):
         self.region = 0x02  # as shipped: US; a Chinese site must set China 920-925 MHz
         self.power = 2000  # 20.00 dBm
         self.max_power = 2600
-        #: A module that answers nothing (powered, wired, dead): the driver must notice.
-        self.silent = False
+        self._silent = False
         self._field = TagPopulation()
         self._tags = self._field.tags
         self._once: deque[m100.TagNotification] = deque()
         self._polling = False
         self._rounds_left = 0
         self._next_round = 0.0
+        self._dozing = False
         self.commands: list[str] = []
 
     # --- the field (any thread) ----------------------------------------------------------
 
+    @property
+    def silent(self) -> bool:
+        """A module that answers nothing (powered, wired, dead): the driver must notice."""
+        return self._silent
+
+    @silent.setter
+    def silent(self, value: bool) -> None:
+        self._silent = value
+        self._wake()
+
     def add_tag(self, epc: str, rssi: int = -50) -> None:
         """Put a tag in the field at a steady RSSI until :meth:`remove_tag`."""
         self._field.add(epc, rssi)
+        self._wake()
 
     def remove_tag(self, epc: str) -> None:
         """Take a tag out of the field."""
         self._field.remove(epc)
+        self._wake()
 
     def pass_tag(
         self,
@@ -102,6 +114,7 @@ class M100Simulator(SerialDeviceSimulator):
         """A tag carried through the field: in it from ``delay`` s for ``duration`` s,
         RSSI rising ``low`` → ``high`` at the middle → ``low``."""
         self._field.carry(epc, duration, delay=delay, low=low, high=high, now=now)
+        self._wake()
 
     def tags_in_field(self, now: float) -> list[str]:
         """EPCs (upper-case hex) in the field at ``now``."""
@@ -112,6 +125,7 @@ class M100Simulator(SerialDeviceSimulator):
         note = m100.TagNotification.build(parse_epc(epc), rssi)
         with self._lock:
             self._once.append(note)
+        self._wake()
 
     @property
     def polling(self) -> bool:
@@ -142,6 +156,7 @@ class M100Simulator(SerialDeviceSimulator):
                 self._polling = message.count > 0
                 self._rounds_left = message.count
                 self._next_round = now
+                self._dozing = False
             elif isinstance(message, m100.StopCommand):
                 self._polling = False
                 self._send_frame(m100.StopResponse(0).to_bytes())
@@ -171,22 +186,38 @@ class M100Simulator(SerialDeviceSimulator):
 
     def _step(self, now: float) -> float:
         if not self._polling or self.silent:
-            return self.tick * 4
+            return self.idle_wait
+        if self._dozing:
+            # Rounds that would have found nothing were slept through (below); they still
+            # ran on the module's clock: count them, and read at the next round's time.
+            self._dozing = False
+            if now >= self._next_round:
+                passed = int((now - self._next_round) / self.round_interval) + 1
+                self._rounds_left -= passed
+                self._next_round += passed * self.round_interval
+                if self._rounds_left <= 0:
+                    self._polling = False
+                    return self.idle_wait
         if now < self._next_round:
             return self._next_round - now
-        for note in self._notifications(now):
-            self._send_frame(note.to_bytes())
         with self._lock:
             once = list(self._once)
             self._once.clear()
-        for note in once:
-            self._send_frame(note.to_bytes())
+        self._send_frames([n.to_bytes() for n in [*self._notifications(now), *once]])
         self._rounds_left -= 1
         if self._rounds_left <= 0:
             self._polling = False
         self._next_round = now + max(
             0.001, self.round_interval + self.rng.uniform(-self.jitter, self.jitter)
         )
+        quiet = self._field.quiet_until(now)
+        if self._polling and quiet > self._next_round and not once:
+            # An empty field: the rounds find nothing and send nothing, so sleep until a
+            # carried tag's passage begins, the count runs out, or the field is changed
+            # (which wakes the thread) — then go on at the rounds' own pace.
+            self._dozing = True
+            last = self._next_round + (self._rounds_left - 1) * self.round_interval
+            return min(quiet, last) - now
         return self._next_round - now
 
     def _notifications(self, now: float) -> list[m100.TagNotification]:

@@ -82,12 +82,15 @@ class PtyLink:
 
     close = unplug
 
-    def read(self, timeout: float) -> bytes:
-        """Bytes the driver wrote, waiting up to ``timeout`` s; ``b""`` when none."""
+    def read(self, timeout: float, *, wake: int | None = None) -> bytes:
+        """Bytes the driver wrote, waiting up to ``timeout`` s; ``b""`` when none. A
+        readable ``wake`` descriptor (another thread wants the simulator's attention)
+        ends the wait early; the caller drains it."""
         if self._master is None:
             return b""
-        ready, _, _ = select.select([self._master], [], [], max(0.0, timeout))
-        if not ready:
+        fds = [self._master] if wake is None else [self._master, wake]
+        ready, _, _ = select.select(fds, [], [], max(0.0, timeout))
+        if self._master not in ready:
             return b""
         try:
             return os.read(self._master, 4096)

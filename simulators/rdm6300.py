@@ -58,17 +58,20 @@ class Rdm6300Simulator(SerialDeviceSimulator):
             self._badge = badge_id.upper()
             self._until = None if seconds is None else time.monotonic() + seconds
             self._next = 0.0
+        self._wake()
 
     def remove(self) -> None:
         """Take the badge away."""
         with self._lock:
             self._badge = None
+        self._wake()
 
     def send_once(self, badge_id: str) -> None:
         """Send one frame for ``badge_id`` exactly once, at the next step."""
         self.encode(badge_id)
         with self._lock:
             self._once.append(badge_id.upper())
+        self._wake()
 
     @property
     def pending_once(self) -> int:
@@ -86,10 +89,13 @@ class Rdm6300Simulator(SerialDeviceSimulator):
         for item in once:
             self._send_frame(self.encode(item))
         if badge is None:
-            return self.tick * 4
+            return self.idle_wait
         if now >= self._next:
             self._send_frame(self.encode(badge))
             self._next = now + self.rng.uniform(*self.repeat_interval)
+        until = self._until
+        if until is not None and until < self._next:
+            return max(0.0, until - now)  # the badge is taken away before the next frame
         return self._next - now
 
     def _noise(self, count: int) -> bytes:

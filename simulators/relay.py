@@ -131,7 +131,7 @@ class LcusSimulator(SerialDeviceSimulator):
                 self.log.record(relay, False)
 
     def _step(self, now: float) -> float:
-        return 0.05
+        return self.idle_wait  # it only ever listens (host bytes wake it)
 
 
 class ModbusRelaySimulator:

@@ -247,7 +247,8 @@ def simulate_site(
     cameras: dict[str, ShowCamera] = {}
 
     def camera(name: str, scanner: object, door: str | None = None, **how: Any) -> None:
-        cam = cameras[name] = ShowCamera(name)
+        # A 5 fps camera, as fast as the capture takes frames (issue 16 goal 8).
+        cam = cameras[name] = ShowCamera(name, fps=5)
         capture = CaptureLoop(cam, camera=name, fps=5)
         worker = CameraWorker(
             name, capture, make_decoder(), scanner, gateway.submit, to_time, **how

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from tracker.services.base import Services
-from tracker.services.schedule import RunReport, run_due
+from tracker.services.schedule import JOBS, RunReport, _mark, due_instants, run_due
 
 logger = logging.getLogger(__name__)
 
 
 class Scheduler:
-    """Calls :func:`tracker.services.schedule.run_due` every ``tick`` real seconds. The
-    jobs themselves decide from the service clock (real or fast) what is due."""
+    """Looks every ``tick`` real seconds whether a job is due and then calls
+    :func:`tracker.services.schedule.run_due`. The jobs themselves decide from the service
+    clock (real or fast) what is due.
+
+    Between runs it remembers each job's mark (the last instant it ran for) and asks
+    :func:`~tracker.services.schedule.due_instants` — pure calendar arithmetic — whether
+    any instant has come since, so an idle second costs no database round (issue 16 goal
+    8); ``run_due`` reads the marks again from the database and claims what it runs, so
+    a mark another process moved meanwhile only makes a round find nothing to do."""
 
     def __init__(self, svc: Services, tick: float = 1.0) -> None:
         self.svc, self.tick = svc, tick
@@ -32,20 +40,39 @@ class Scheduler:
         self._thread.join(30)
 
     def _loop(self) -> None:
+        marks: dict[str, datetime] | None = None  # None: look in the database
         while not self._stop.is_set():
             try:
-                for report in run_due(self.svc):
-                    self.reports.append(report)
-                    if report.raised or report.reminded or report.declassified or report.reports:
-                        logger.info(
-                            "%s at %s: %d raised, %d reminded, %d declassified, %d reports",
-                            report.job,
-                            report.at.isoformat(),
-                            report.raised,
-                            report.reminded,
-                            len(report.declassified),
-                            report.reports,
-                        )
+                now = self.svc.now()
+                if marks is None or self._due(marks, now):
+                    marks = None
+                    self._round(now)
+                    marks = self._marks()
             except Exception:  # a failing round (database blip) must not stop the scheduler
                 logger.exception("scheduled run failed")
             self._stop.wait(self.tick)
+
+    def _round(self, now: datetime) -> None:
+        for report in run_due(self.svc, now):
+            self.reports.append(report)
+            if report.raised or report.reminded or report.declassified or report.reports:
+                logger.info(
+                    "%s at %s: %d raised, %d reminded, %d declassified, %d reports",
+                    report.job,
+                    report.at.isoformat(),
+                    report.raised,
+                    report.reminded,
+                    len(report.declassified),
+                    report.reports,
+                )
+
+    def _marks(self) -> dict[str, datetime] | None:
+        """Every job's mark, or None while a job has none yet (run_due sets it)."""
+        with self.svc.read() as uow:
+            texts = {job: uow.settings.get(_mark(job)) for job in JOBS}
+        if not all(texts.values()):
+            return None
+        return {job: datetime.fromisoformat(text) for job, text in texts.items() if text}
+
+    def _due(self, marks: dict[str, datetime], now: datetime) -> bool:
+        return any(due_instants(self.svc, job, marks[job], now) for job in JOBS)

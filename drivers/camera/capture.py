@@ -56,6 +56,11 @@ class CameraStatus:
     reconnects: int
 
 
+#: The longest a live loop waits for the grabber's next frame before it looks at its
+#: stop event again (a new frame wakes it at once).
+FRAME_WAIT = 0.25
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Capped exponential backoff between reopen attempts of a live source (seconds)."""
@@ -183,7 +188,12 @@ class CaptureLoop:
                     return
                 with self._lock:
                     if self._seq == seen:
-                        self._lock.wait(0.05)
+                        # Woken by every new frame; the timeout only bounds how late
+                        # ``stop`` or the deadline is seen while no frame comes.
+                        wait = FRAME_WAIT
+                        if deadline is not None:
+                            wait = min(wait, max(0.0, deadline - time.monotonic()))
+                        self._lock.wait(wait)
                     latest = self._latest
                 if latest is None or latest[0] == seen:
                     continue

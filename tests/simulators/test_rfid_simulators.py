@@ -129,6 +129,33 @@ def test_multi_poll_count_runs_out(m100: tuple[M100Simulator, Host]) -> None:
     assert not sim.polling
 
 
+def test_multi_poll_over_an_empty_field_still_counts_its_rounds(
+    m100: tuple[M100Simulator, Host],
+) -> None:
+    # The simulator sleeps through rounds that find nothing (issue 16 goal 8); they run
+    # out all the same.
+    sim, host = m100
+    host.send(bytes.fromhex("BB 00 27 00 03 22 00 03 4F 7E"))  # 3 rounds
+    assert host.read_for(0.5) == b""
+    assert not sim.polling
+
+
+def test_tags_coming_into_a_quiet_field_are_reported(m100: tuple[M100Simulator, Host]) -> None:
+    sim, host = m100
+    other = "E2000000000000000000BADE"
+    host.send(MULTI_POLL)
+    assert host.read_for(0.3) == b""  # nothing in the field: nothing said
+    sim.add_tag(EPC, -55)
+    notes = M100Framer().feed(host.read_for(0.3))
+    assert notes and all(isinstance(n, TagNotification) and n.epc_hex == EPC for n in notes)
+    sim.remove_tag(EPC)
+    host.read_for(0.1)  # a round under way when it left
+    sim.pass_tag(other, 0.3, delay=0.4)  # carried past a little later
+    notes = M100Framer().feed(host.read_for(1.0))
+    assert notes and all(isinstance(n, TagNotification) and n.epc_hex == other for n in notes)
+    assert sim.polling
+
+
 def test_stop_when_idle_still_answers(m100: tuple[M100Simulator, Host]) -> None:
     _, host = m100
     host.send(STOP[:3])

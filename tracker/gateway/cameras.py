@@ -93,6 +93,7 @@ class CameraWorker:
         return f"{self.camera}:{kind}:{uuid.uuid4().hex}"
 
     def _run(self) -> None:
+        last: tuple[Any, Any] = (None, [])  # the image last decoded, and its codes
         for frame in self.capture.frames(self._stop):
             self.last_frame = frame.at
             if self.ring is not None:
@@ -100,7 +101,9 @@ class CameraWorker:
             if self.decoder is None:
                 continue  # kept for stills only
             try:
-                codes = self.decoder.decode(frame.image)
+                if not _same_still(frame.image, last[0]):
+                    last = (frame.image, self.decoder.decode(frame.image))
+                codes = last[1]
                 if self.correlator is None:
                     scans = self.scanner.feed(codes, frame.at, known=self.known)
                     self.submit([self._safe(s) for s in scans])
@@ -133,6 +136,15 @@ class CameraWorker:
             door=suspect.door,
             source=MovementSource.CAMERA,
         )
+
+
+def _same_still(image: Any, before: Any) -> bool:
+    """Whether ``image`` is the very read-only array decoded last: a still source (a
+    simulated camera whose scene stands still) hands out one image again and again, and
+    decoding it again would find the same codes — at the cost of a whole decode per
+    frame while nothing happens. A fresh or writable array is always decoded."""
+    flags = getattr(image, "flags", None)
+    return image is before and flags is not None and not flags.writeable
 
 
 def camera_health(statuses: Iterable[Any], to_time: Callable[[float], Any]) -> list[Observation]:

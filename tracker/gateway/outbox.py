@@ -167,6 +167,7 @@ class Spool:
     def stop(self) -> None:
         """Write what is queued and stop."""
         self._stop.set()
+        self._queue.put([])  # wakes the thread's wait for work
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
@@ -179,10 +180,7 @@ class Spool:
         batch: list[Observation] = []
         while not self._stop.is_set():
             if not batch:
-                try:
-                    batch = self._queue.get(timeout=0.2)
-                except queue.Empty:
-                    continue
+                batch = self._queue.get()  # stop() puts an empty batch to end the wait
             try:
                 self._write(batch)
                 batch = []

@@ -449,7 +449,9 @@ class Gateway:
         while not self._stop.is_set():
             pending = self.outbox.peek(self.options.batch)
             if not pending:
-                self._wake.wait(0.5)
+                # The spool wakes it after every write and stop() does; the timeout is
+                # only a safety net.
+                self._wake.wait(10.0)
                 self._wake.clear()
                 continue
             try:
