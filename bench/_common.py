@@ -82,6 +82,11 @@ def postgres_url(database: str = PG_DATABASE) -> str:
     return _pg_server().set(database=database).render_as_string(hide_password=False)
 
 
+def postgres_at(database: str) -> str:
+    """The URL of an existing PostgreSQL database ``database`` (left as it is)."""
+    return _pg_server().set(database=database).render_as_string(hide_password=False)
+
+
 def drop_postgres(database: str = PG_DATABASE) -> None:
     """Drop the bench database."""
     _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

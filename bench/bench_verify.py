@@ -15,7 +15,10 @@ Timed, per database, interleaved with the baseline:
     runs), with resident memory sampled every 50 ms (growth over the start);
   * ``tracker audit verify --json`` as a user runs it, a fresh process: wall time and the
     process's peak resident memory (``wait4``);
-  * with ``--before REV``: the same command by the code of git revision ``REV``.
+  * with ``--before REV``: the same command by the code of git revision ``REV``, and
+    ``SqlLedger.verify()`` in process with REV's ``tracker/store/ledger_verify.py`` put in
+    place of this one's, interleaved with this one's (REV, this, REV, this: the load
+    changes by the minute on the shared machine; the median of each is reported).
 Baseline, same run: the chain check alone over the same entries' canonical bytes held in
 memory (``--sample`` of them, 3 times before and 3 after each database's runs; the
 median is used): for each entry SHA-256 of its bytes compared with the stored hash, the
@@ -26,7 +29,9 @@ with the stored MAC - nothing else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -40,9 +45,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import OUT, ROOT, drop_postgres, environment, load, postgres_url, sqlite_url, table
+from _common import (
+    OUT,
+    ROOT,
+    drop_postgres,
+    environment,
+    load,
+    postgres_at,
+    postgres_url,
+    sqlite_url,
+    table,
+)
 from bench_store import RssWatch, draft
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from tracker.domain.ledger import GENESIS, canonical, head_mac, seal
 from tracker.store.db import make_engine
@@ -86,6 +101,27 @@ def seed(engines: list[Engine], key: bytes, n: int, sample: int) -> tuple[list[A
     return kept, time.perf_counter() - t0
 
 
+def sample_items(key: bytes, sample: int) -> list[Any]:
+    """The baseline's items for entries seeded earlier (``--reuse``): the same drafts
+    sealed again in memory, nothing stored."""
+    prev, kept = GENESIS, []
+    for i in range(1, sample + 1):
+        e = seal(draft(i), i, prev, key)
+        body = canonical(
+            e.action, e.at, e.actor, e.carrier, e.approver, e.from_place, e.to_place,
+            e.reason, e.data, e.prev_hash,
+        )  # fmt: skip
+        kept.append((body, e.prev_hash, e.hash, e.mac))
+        prev = e.hash
+    return kept
+
+
+def stored_count(engine: Engine) -> int:
+    """The head's entry count."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(HEAD.c.count).where(HEAD.c.id == 1)).scalar_one())
+
+
 def baseline(items: list[Any], key: bytes) -> tuple[float, float]:
     """Entries/s (wall) and CPU µs an entry of the bare chain check over ``items`` (see
     the module docstring)."""
@@ -124,6 +160,45 @@ def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
         "cpu_us_per_entry": round(cpu * 1e6 / result.entries, 2),
         "rss_growth_mib": round(rss.growth_mib, 1),
     }
+
+
+@contextlib.contextmanager
+def walk_of(tree: Path | None) -> Any:
+    """Inside: ``SqlLedger.verify`` walks with ``tree``'s ledger_verify (None: this one)."""
+    import tracker.store.ledger as store_ledger
+
+    if tree is None:
+        yield
+        return
+    spec = importlib.util.spec_from_file_location(
+        "ledger_verify_before", tree / "tracker" / "store" / "ledger_verify.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    own = store_ledger.walk_chain
+    store_ledger.walk_chain = module.walk_chain  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        store_ledger.walk_chain = own  # type: ignore[assignment]
+
+
+def interleaved(engine: Engine, key: bytes, old: Path, rounds: int = 2) -> dict[str, Any]:
+    """In-process verify by REV's walk and by this one's, alternately; medians."""
+    runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for name, tree in (("before", old), ("after", None)):
+            with walk_of(tree):
+                runs[name].append(in_process(engine, key))
+    out: dict[str, Any] = {}
+    for name, rs in runs.items():
+        out[name] = {
+            "s_per_million": statistics.median(r["s_per_million"] for r in rs),
+            "cpu_us_per_entry": statistics.median(r["cpu_us_per_entry"] for r in rs),
+            "runs": rs,
+        }
+    return out
 
 
 def command(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -173,17 +248,39 @@ def main() -> None:
     p.add_argument("--before", help="also time `tracker audit verify` of this git revision")
     p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     p.add_argument("--key", help="the ledger key as hex (default: a fresh random key)")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the entries a run with the same --key, --entries and --keep stored",
+    )
     p.add_argument("--json", type=Path, default=OUT / "bench_verify.json")
     args = p.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     key = bytes.fromhex(args.key) if args.key else secrets.token_bytes(32)
-    urls = {k: sqlite_url("bench_verify") if k == "sqlite" else postgres_url(PG_DB) for k in kinds}
+    if args.reuse:
+        if not args.key:
+            p.error("--reuse needs the --key the entries were sealed with")
+        urls = {
+            k: f"sqlite:///{OUT / 'bench_verify.db'}" if k == "sqlite" else postgres_at(PG_DB)
+            for k in kinds
+        }
+    else:
+        urls = {
+            k: sqlite_url("bench_verify") if k == "sqlite" else postgres_url(PG_DB) for k in kinds
+        }
     engines = {}
     for kind, url in urls.items():
         upgrade(url)
         engines[kind] = make_engine(url)
     report: dict[str, Any] = {"environment": environment(), "args": vars(args) | {"json": ""}}
-    items, seed_s = seed(list(engines.values()), key, args.entries, args.sample)
+    if args.reuse:
+        t0 = time.perf_counter()
+        for kind, engine in engines.items():
+            if stored_count(engine) != args.entries:
+                sys.exit(f"{kind} holds {stored_count(engine)} entries, not {args.entries}")
+        items, seed_s = sample_items(key, args.sample), time.perf_counter() - t0
+    else:
+        items, seed_s = seed(list(engines.values()), key, args.entries, args.sample)
     report["seed_s"] = round(seed_s, 1)
     print(f"sealed and stored {args.entries} entries in {seed_s:.0f} s", flush=True)
     old = before_tree(args.before) if args.before else None
@@ -202,6 +299,9 @@ def main() -> None:
                 cmd = [sys.executable, "-m", "tracker.cli", "audit", "verify", "--json"]
                 run["before"] = command(cmd, {**env, "PYTHONPATH": str(old)})
                 print(f"[{kind}] before ({args.before}): {run['before']}", flush=True)
+                run["ab"] = interleaved(engines[kind], key, old)
+                ab = {k: (v["s_per_million"], v["cpu_us_per_entry"]) for k, v in run["ab"].items()}
+                print(f"[{kind}] in process, s/million and CPU µs/entry: {ab}", flush=True)
             base += [baseline(items, key) for _ in range(3)]
             run["baseline_entries_per_s"] = round(statistics.median(b[0] for b in base))
             run["baseline_cpu_us_per_entry"] = round(statistics.median(b[1] for b in base), 2)

@@ -43,3 +43,24 @@ def test_every_listed_command_loads_with_the_help_the_list_shows() -> None:
         assert cmd.name == name
         text = " ".join((cmd.help or "").split())
         assert text.startswith(summary.rstrip(".")), (name, summary, text)
+
+
+@pytest.mark.parametrize("command", ["audit", "carrier"])
+def test_commands_on_sqlite_load_no_postgresql_driver(command: str) -> None:
+    """psycopg and SQLAlchemy's PostgreSQL dialect are imported where a PostgreSQL
+    database is used, not by loading a command (a quarter of a second of every start)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from tracker.cli.main import load_command\nload_command({command!r})\n"
+            "import sys\nprint(' '.join(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    loaded = set(done.stdout.split())
+    assert not {m for m in loaded if m.split(".")[0] == "psycopg"}
+    assert "sqlalchemy.dialects.postgresql" not in loaded
