@@ -275,6 +275,14 @@ class IngestLog(Protocol):
         """Remember ``event_id`` from ``source``, its answer and its content digest."""
         ...
 
+    def get_many(self, source: str, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """:meth:`get` for many event ids of one device in one statement, by event id."""
+        ...
+
+    def put_many(self, source: str, items: Sequence[tuple[str, str, str]]) -> None:
+        """:meth:`put` for many ``(event_id, answer, digest)`` of one device at once."""
+        ...
+
 
 class LoginThrottle(Protocol):
     """Failed-login counts kept in the database, shared by every server on it."""
