@@ -14,14 +14,13 @@ meetings, hand-outs, badges and people are never changed by ingest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain.meetings import HandoutState, MeetingState
 from tracker.domain.model import (
     Alert,
     AlertState,
     ApprovalState,
-    BorrowState,
     Carrier,
     CirculationState,
     Person,
@@ -141,7 +140,7 @@ class BatchLookups:
 
     def _authorizations(self, serials: list[str]) -> dict[str, Authorizations]:
         uow = self.uow
-        borrows = uow.borrows.find(carrier=serials, state=BorrowState.OUT)
+        borrows = uow.borrows.out_for(serials)
         circs = uow.circulations.find(carrier=serials, state=CirculationState.ACTIVE)
         carry = uow.carry_outs.find(state=ApprovalState.APPROVED)
         meetings = uow.meetings.find(state=MeetingState.SCHEDULED)
@@ -149,16 +148,17 @@ class BatchLookups:
         handouts = (
             uow.handouts.find(carrier=material, state=HandoutState.OUT) if material else []
         )
+        by_carrier: dict[str, tuple[list[Any], ...]] = {s: ([], [], [], [], []) for s in serials}
+        for rows, at in ((borrows, 0), (circs, 1), (handouts, 4)):
+            for r in rows:  # in id order, as a per-carrier query gives them
+                by_carrier[r.carrier][at].append(r)
+        for rows, at in ((carry, 2), (meetings, 3)):
+            for r in rows:
+                for s in set(r.carriers if at == 2 else r.materials) & by_carrier.keys():
+                    by_carrier[s][at].append(r)
         out = {}
-        for s in serials:
-            ms = tuple(m for m in meetings if s in m.materials)
-            out[s] = Authorizations(
-                tuple(b for b in borrows if b.carrier == s),
-                tuple(c for c in circs if c.carrier == s),
-                tuple(co for co in carry if s in co.carriers),
-                ms,
-                tuple(h for h in handouts if h.carrier == s) if ms else (),
-            )
+        for s, (b, c, co, m, h) in by_carrier.items():
+            out[s] = Authorizations(tuple(b), tuple(c), tuple(co), tuple(m), tuple(h) if m else ())
         return out
 
     def authorizations(self, serial: str) -> Authorizations:

@@ -122,6 +122,10 @@ class BorrowRepository(Repository[Borrow], Protocol):
         """Checked-out borrows whose due time has passed, oldest due first."""
         ...
 
+    def out_for(self, carriers: Sequence[str]) -> list[Borrow]:
+        """The checked-out borrows of ``carriers``, in one statement, by id."""
+        ...
+
     def count_overdue(self, now: datetime) -> int:
         """How many checked-out borrows are past their due time."""
         ...
