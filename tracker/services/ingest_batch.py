@@ -45,14 +45,24 @@ class OpenAlerts:
 
     def __init__(self, uow: UnitOfWork, subjects: Iterable[str]) -> None:
         self.subjects = frozenset(subjects)
-        self._by_cause: dict[str, Alert] = {}
-        if self.subjects:
-            found = uow.alerts.find(subject=sorted(self.subjects), state=list(_OPEN))
-            for a in found:
-                known = self._by_cause.get(a.cause)
-                # Like open_for_cause: the one seen last when a cause has two.
-                if known is None or a.last_seen > known.last_seen:
-                    self._by_cause[a.cause] = a
+        self._uow = uow
+        self._found: dict[str, Alert] | None = None  # read when first needed
+
+    def _by_cause(self) -> dict[str, Alert]:
+        # Read at the first question, not up front: a batch that raises and resolves
+        # nothing (the usual one) sends no query at all. Alerts the transaction added
+        # before are written first by the query and come back as the same objects.
+        if self._found is None:
+            found: dict[str, Alert] = {}
+            if self.subjects:
+                rows = self._uow.alerts.find(subject=sorted(self.subjects), state=list(_OPEN))
+                for a in rows:
+                    known = found.get(a.cause)
+                    # Like open_for_cause: the one seen last when a cause has two.
+                    if known is None or a.last_seen > known.last_seen:
+                        found[a.cause] = a
+            self._found = found
+        return self._found
 
     def covers(self, subject: str) -> bool:
         """True when every open alert about ``subject`` is known here."""
@@ -60,18 +70,18 @@ class OpenAlerts:
 
     def get(self, cause: str) -> Alert | None:
         """The open alert for ``cause`` (a cause about a covered subject)."""
-        a = self._by_cause.get(cause)
+        a = self._by_cause().get(cause)
         return a if a is not None and a.state in _OPEN else None
 
     def opened(self, alert: Alert) -> None:
         """An alert raised in this transaction."""
         if alert.subject in self.subjects:
-            self._by_cause[alert.cause] = alert
+            self._by_cause()[alert.cause] = alert
 
     def closed(self, alert: Alert) -> None:
         """An alert resolved in this transaction."""
-        if self._by_cause.get(alert.cause) is alert:
-            del self._by_cause[alert.cause]
+        if self._found is not None and self._found.get(alert.cause) is alert:
+            del self._found[alert.cause]
 
 
 class BatchLookups:
