@@ -41,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     CAST,
     EXAMPLE_SITE,
     OUT,
@@ -51,18 +51,18 @@ from _common import (  # noqa: E402
     table,
     use_random_ledger_key,
 )
-from bench_api import ALICE_BADGE, seed, serial  # noqa: E402
-from sqlalchemy import Engine, insert, select, update  # noqa: E402
+from bench_api import ALICE_BADGE, seed, serial
+from sqlalchemy import Engine, insert, select, update
 
-from tracker.bootstrap import build  # noqa: E402
-from tracker.domain.epc import giai96  # noqa: E402
-from tracker.domain.ledger import Action, EntryDraft, head_mac, seal  # noqa: E402
-from tracker.domain.model import BadgeKind, MovementSource  # noqa: E402
-from tracker.services import people  # noqa: E402
-from tracker.services.base import Services  # noqa: E402
-from tracker.services.ingest import digest  # noqa: E402
-from tracker.services.movement import Observation, apply_batch  # noqa: E402
-from tracker.store.tables import (  # noqa: E402
+from tracker.bootstrap import build
+from tracker.domain.epc import giai96
+from tracker.domain.ledger import Action, EntryDraft, head_mac, seal
+from tracker.domain.model import BadgeKind, MovementSource
+from tracker.services import people
+from tracker.services.base import Services
+from tracker.services.ingest import digest
+from tracker.services.movement import Observation, apply_batch
+from tracker.store.tables import (
     IngestRow,
     LedgerEntryRow,
     LedgerHeadRow,
@@ -224,6 +224,50 @@ def seal_round(key: bytes, events: list[Observation]) -> float:
     return time.perf_counter() - t0
 
 
+PHASES: dict[str, float] = {}
+
+
+def _time_phases() -> None:
+    """Wrap the parts of a batch with timers (``--phases``): where the time goes, as
+    wall time per event. Nested parts are inside their parents (seal inside apply)."""
+    from sqlalchemy.orm import Session
+
+    from tracker.services import ingest_batch, movement
+    from tracker.store import counters, ledger, uow
+
+    def wrap(owner: Any, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                PHASES[label] = PHASES.get(label, 0.0) + time.perf_counter() - t
+
+        setattr(owner, name, timed)
+
+    wrap(uow.SqlUnitOfWork, "__enter__", "begin (BEGIN IMMEDIATE / snapshot)")
+    wrap(ingest_batch.BatchLookups, "__init__", "batch reads (all)")
+    wrap(ingest_batch.BatchLookups, "_carriers", "  carriers by EPC")
+    wrap(
+        ingest_batch.BatchLookups,
+        "_authorizations",
+        "  borrows, circulations, carry-outs, meetings",
+    )
+    wrap(ingest_batch.BatchLookups, "_people", "  badges and people")
+    wrap(counters.SqlIngestLog, "get_many", "  ingest log: event ids seen")
+    wrap(movement, "digest", "event digest (idempotency)")
+    wrap(movement, "_apply_one", "apply events (all)")
+    wrap(movement, "evaluate_crossing", "  crossing rules")
+    wrap(ledger, "seal_text", "  seal ledger entry (SHA-256 + HMAC)")
+    wrap(movement.Outcome, "to_json", "  answer JSON")
+    wrap(uow.SqlUnitOfWork, "commit", "commit (all)")
+    wrap(counters.SqlIngestLog, "put_many", "  ingest-log rows (executemany)")
+    wrap(ledger.SqlLedger, "flush", "  ledger rows + head (executemany)")
+    wrap(Session, "commit", "  database COMMIT")
+
+
 def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     """Seed a fresh database of ``kind`` and run the interleaved rounds on it."""
     result: dict[str, Any] = {"db": kind, "rounds": []}
@@ -236,8 +280,11 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             people.add_badge(svc, "cli:bench", pid, badge, BadgeKind.EM4100)
         seed(engine, key, args.carriers, 0, args.borrows)
         # Warm-up: imports, statement caches, the site's places.
-        ingest_round(svc, crossings(args.batch, args.borrows, datetime.now(UTC), "warm"), args.batch)
+        ingest_round(
+            svc, crossings(args.batch, args.borrows, datetime.now(UTC), "warm"), args.batch
+        )
         profiler = cProfile.Profile() if args.profile else None
+        PHASES.clear()
         for r in range(args.rounds):
             now = datetime.now(UTC)
             evs = crossings(args.events, args.borrows, now, f"r{r}")
@@ -272,6 +319,18 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         result["seal_per_s"] = round(total / ts, 1)
         result["ratio"] = round(tr / ti, 3)
         result["ratios"] = sorted(x["ratio"] for x in result["rounds"])
+        if PHASES:
+            result["phases_us_per_event"] = {
+                k: round(1e6 * v / total, 1) for k, v in PHASES.items()
+            }
+            result["ingest_us_per_event"] = round(1e6 * ti / total, 1)
+            result["raw_us_per_event"] = round(1e6 * tr / total, 1)
+            print(
+                f"[{kind}] where a batch's time goes (µs per event, ingest {1e6 * ti / total:.0f}"
+                f", raw insert {1e6 * tr / total:.0f}):"
+            )
+            for k, v in result["phases_us_per_event"].items():
+                print(f"    {v:8.1f}  {k}")
         with svc.read() as uow:
             result["verify_ok"] = uow.ledger.verify().ok  # the chain is still whole
         if profiler is not None:
@@ -295,8 +354,11 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=100, help="events per batch (transaction)")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--profile", action="store_true", help="cProfile the ingest rounds")
+    p.add_argument("--phases", action="store_true", help="time the parts of a batch")
     args = p.parse_args()
     use_random_ledger_key()
+    if args.phases:
+        _time_phases()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     env = environment()
     results = [run_one(k, args) for k in kinds]

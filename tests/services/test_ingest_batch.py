@@ -92,7 +92,11 @@ def test_an_alert_raised_twice_in_one_batch_is_one_alert_counted_twice(svc: Serv
     wrong = [
         Observation("r1", "crossing", T0, code=c.serial, door="door-office-b", direction="in"),
         Observation(
-            "r2", "crossing", T0 + timedelta(seconds=9), code=c.serial, door="door-office-b",
+            "r2",
+            "crossing",
+            T0 + timedelta(seconds=9),
+            code=c.serial,
+            door="door-office-b",
             direction="in",
         ),
     ]
@@ -104,8 +108,12 @@ def test_an_alert_raised_twice_in_one_batch_is_one_alert_counted_twice(svc: Serv
         "gw1",
         [
             Observation(
-                "r3", "crossing", T0 + timedelta(seconds=20), code=c.serial,
-                door="door-office-b", direction="in",
+                "r3",
+                "crossing",
+                T0 + timedelta(seconds=20),
+                code=c.serial,
+                door="door-office-b",
+                direction="in",
             )
         ],
     )

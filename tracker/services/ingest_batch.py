@@ -14,7 +14,7 @@ meetings, hand-outs, badges and people are never changed by ingest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tracker.domain.meetings import HandoutState, MeetingState
 from tracker.domain.model import (
@@ -32,6 +32,23 @@ if TYPE_CHECKING:
     from tracker.services.movement import Observation
 
 _CARRIER_KINDS = ("crossing", "safe", "shielded")
+
+
+class _OfCarrier(Protocol):
+    @property
+    def carrier(self) -> str: ...
+
+
+R = TypeVar("R", bound=_OfCarrier)
+
+
+def _by_carrier(rows: Iterable[R]) -> dict[str, list[R]]:
+    out: dict[str, list[R]] = {}
+    for r in rows:
+        out.setdefault(r.carrier, []).append(r)
+    return out
+
+
 _OPEN = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 
 
@@ -133,9 +150,10 @@ class BatchLookups:
         uow = self.uow
         if not codes:
             return {}
-        badges = {b.code: b for b in uow.badges.find(code=sorted(codes)) if b.active}
-        persons = {p.id: p for p in uow.people.find(id=sorted({b.person for b in badges.values()}))}
-        return {code: persons.get(badges[code].person) if code in badges else None for code in codes}
+        badges = {b.code: b.person for b in uow.badges.find(code=sorted(codes)) if b.active}
+        holders = sorted(set(badges.values()))
+        persons = {p.id: p for p in uow.people.find(id=holders)} if holders else {}
+        return {code: persons.get(badges[code]) if code in badges else None for code in codes}
 
     def people(self, badges: Sequence[str]) -> list[Person]:
         """The people whose active badges were read, each once, in the order read."""
@@ -155,20 +173,21 @@ class BatchLookups:
         carry = uow.carry_outs.find(state=ApprovalState.APPROVED)
         meetings = uow.meetings.find(state=MeetingState.SCHEDULED)
         material = sorted({s for m in meetings for s in m.materials} & set(serials))
-        handouts = (
-            uow.handouts.find(carrier=material, state=HandoutState.OUT) if material else []
-        )
-        by_carrier: dict[str, tuple[list[Any], ...]] = {s: ([], [], [], [], []) for s in serials}
-        for rows, at in ((borrows, 0), (circs, 1), (handouts, 4)):
-            for r in rows:  # in id order, as a per-carrier query gives them
-                by_carrier[r.carrier][at].append(r)
-        for rows, at in ((carry, 2), (meetings, 3)):
-            for r in rows:
-                for s in set(r.carriers if at == 2 else r.materials) & by_carrier.keys():
-                    by_carrier[s][at].append(r)
+        handouts = uow.handouts.find(carrier=material, state=HandoutState.OUT) if material else []
+        by_borrow = _by_carrier(borrows)
+        by_circ = _by_carrier(circs)
+        by_handout = _by_carrier(handouts)
         out = {}
-        for s, (b, c, co, m, h) in by_carrier.items():
-            out[s] = Authorizations(tuple(b), tuple(c), tuple(co), tuple(m), tuple(h) if m else ())
+        for s in serials:
+            # Grouped here as a per-carrier query each would give them (in id order).
+            ms = tuple(m for m in meetings if s in m.materials)
+            out[s] = Authorizations(
+                tuple(by_borrow.get(s, ())),
+                tuple(by_circ.get(s, ())),
+                tuple(co for co in carry if s in co.carriers),
+                ms,
+                tuple(by_handout.get(s, ())) if ms else (),
+            )
         return out
 
     def authorizations(self, serial: str) -> Authorizations:

@@ -213,9 +213,7 @@ class BatchRejected(InvalidInput):
         self.problems = problems
 
 
-def _apply_one(
-    tx: Tx, source: str, obs: Observation, content: str, look: BatchLookups
-) -> Outcome:
+def _apply_one(tx: Tx, source: str, obs: Observation, content: str, look: BatchLookups) -> Outcome:
     if obs.kind == "heartbeat":
         # Heartbeats are idempotent by nature (the latest time wins): no ingest-log row.
         assert obs.reader is not None
