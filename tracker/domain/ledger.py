@@ -179,6 +179,10 @@ def iso(at: datetime) -> str:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # already plain (not subclasses)
+# Made once: ``isinstance(v, list | tuple)`` builds the union on every call.
+_SEQUENCES = (list, tuple, set, frozenset)
+_SETS = (set, frozenset)
+_SCALAR_TYPES = (str, int, float, bool)
 
 
 def _plain(value: Any) -> Any:
@@ -190,10 +194,10 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, _SEQUENCES):
         items = [_plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    if value is None or isinstance(value, str | int | float | bool):
+        return sorted(items, key=str) if isinstance(value, _SETS) else items
+    if value is None or isinstance(value, _SCALAR_TYPES):
         return value
     return str(value)
 
@@ -281,8 +285,15 @@ def plain_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
     """Seal ``draft`` as entry number ``seq`` following ``prev_hash``."""
+    return seal_text(draft, seq, prev_hash, key)[0]
+
+
+def seal_text(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> tuple[Entry, str]:
+    """:func:`seal`, and the canonical text of the entry's data it hashed — the text the
+    store keeps, so a store need not encode the data a second time."""
     data = plain_data(draft.data)
     at = draft.at.astimezone(UTC)
+    text = canonical_data(data)
     body = canonical_text(
         draft.action.value,
         iso(at),
@@ -292,11 +303,11 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
         draft.from_place,
         draft.to_place,
         draft.reason,
-        canonical_data(data),
+        text,
         prev_hash,
     )
     digest = hashlib.sha256(body.encode()).hexdigest()
-    return Entry(
+    entry = Entry(
         seq=seq,
         action=draft.action.value,
         at=at,
@@ -311,6 +322,7 @@ def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
         hash=digest,
         mac=mac_of(key, digest),
     )
+    return entry, text
 
 
 def mac_of(key: bytes, digest: str) -> str:

@@ -29,10 +29,12 @@ def raise_alert(
 
     A run that raises many alerts passes ``open_alerts`` (from :func:`open_by_cause`), the
     open alerts it may repeat, instead of one query per alert; new ones are added to it."""
-    if open_alerts is None:
-        existing = tx.uow.alerts.open_for_cause(cause)
-    else:
+    if open_alerts is not None:
         existing = open_alerts.get(cause)
+    elif tx.open_alerts is not None and tx.open_alerts.covers(subject):
+        existing = tx.open_alerts.get(cause)  # read with the batch (ingest)
+    else:
+        existing = tx.uow.alerts.open_for_cause(cause)
     if existing is not None:
         existing.count += 1
         existing.last_seen = max(existing.last_seen, tx.now)
@@ -54,6 +56,8 @@ def raise_alert(
     tx.uow.alerts.add(alert)
     if open_alerts is not None:
         open_alerts[cause] = alert
+    if tx.open_alerts is not None:
+        tx.open_alerts.opened(alert)
     tx.notices.append(
         notice_for(tx, alert, NoticeKind.RAISED, borrower=(details or {}).get("borrower"))
     )
@@ -189,6 +193,8 @@ def resolve(svc: Services, actor: str, alert_id: str, note: str) -> Alert:
 
 def _close(tx: Tx, a: Alert, actor: str, note: str) -> None:
     a.state, a.resolved_by, a.resolved_at, a.note = AlertState.RESOLVED, actor, tx.now, note
+    if tx.open_alerts is not None:
+        tx.open_alerts.closed(a)
     tx.record(Action.ALERT_RESOLVE, actor, reason=note, data={"alert": a.id, "cause": a.cause})
     tx.emit(
         "alert",
@@ -201,10 +207,17 @@ def _close(tx: Tx, a: Alert, actor: str, note: str) -> None:
     )
 
 
-def resolve_cause(tx: Tx, cause: str, actor: str, note: str) -> Alert | None:
+def resolve_cause(
+    tx: Tx, cause: str, actor: str, note: str, subject: str | None = None
+) -> Alert | None:
     """Inside a transaction: resolve the open alert for ``cause``, if there is one (the
-    condition went away: the reader came back, the carrier was returned)."""
-    a = tx.uow.alerts.open_for_cause(cause)
+    condition went away: the reader came back, the carrier was returned). ``subject``,
+    when given, is the cause's subject (lets a batch answer from what it read)."""
+    idx = tx.open_alerts
+    if subject is not None and idx is not None and idx.covers(subject):
+        a = idx.get(cause)
+    else:
+        a = tx.uow.alerts.open_for_cause(cause)
     if a is not None:
         _close(tx, a, actor, note)
     return a

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain.alerts import Notice
 from tracker.domain.clock import Clock
@@ -20,6 +20,9 @@ from tracker.domain.rules import r14_require_register_entry
 from tracker.domain.site import Site
 from tracker.services.bus import Bus, Event
 from tracker.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from tracker.services.ingest_batch import OpenAlerts
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,8 @@ class Tx:
         self.events: list[Event] = []
         self.notices: list[Notice] = []
         self.run = ""  # set by a scheduled run: its notices form one digest per recipient
+        # Set while a gateway batch is applied: the open alerts it read, kept current.
+        self.open_alerts: OpenAlerts | None = None
         self.now = svc.now()
 
     def record(self, action: Action, actor: str, **kw: Any) -> None:

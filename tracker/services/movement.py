@@ -43,6 +43,7 @@ from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
 from tracker.services.heartbeat import heard
 from tracker.services.ingest import EventIdReused, TimeLimits, check_time, digest
+from tracker.services.ingest_batch import BatchLookups
 from tracker.services.meetings import authorizations as meeting_authorizations
 
 
@@ -184,17 +185,22 @@ def apply_batch(
     if problems:
         raise BatchRejected(problems)
     seen: dict[str, str] = {}
+    digests = ["" if obs.kind == "heartbeat" else digest(obs) for obs in batch]
     for i, obs in enumerate(batch):
-        if obs.kind != "heartbeat" and seen.setdefault(obs.event_id, digest(obs)) != digest(obs):
+        if obs.kind != "heartbeat" and seen.setdefault(obs.event_id, digests[i]) != digests[i]:
             raise EventIdReused(obs.event_id, f"events[{i}].event_id")
     with svc.transaction() as tx:
+        # One read per kind of record for the whole batch, not one per event.
+        look = BatchLookups(tx.uow, source, batch)
+        tx.open_alerts = look.alerts
         results: dict[int, Outcome] = {}
         for i in sorted(range(len(batch)), key=lambda k: batch[k].at):
             try:
-                results[i] = _apply_one(tx, source, batch[i])
+                results[i] = _apply_one(tx, source, batch[i], digests[i], look)
             except EventIdReused as exc:
                 exc.field = f"events[{i}].event_id"  # which item of the batch
                 raise
+        look.write()
         return [results[i] for i in range(len(batch))]
 
 
@@ -207,14 +213,13 @@ class BatchRejected(InvalidInput):
         self.problems = problems
 
 
-def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
+def _apply_one(tx: Tx, source: str, obs: Observation, content: str, look: BatchLookups) -> Outcome:
     if obs.kind == "heartbeat":
         # Heartbeats are idempotent by nature (the latest time wins): no ingest-log row.
         assert obs.reader is not None
         heard(tx, obs.reader, obs.at)
         return Outcome(obs.event_id, "recorded", note="heartbeat")
-    content = digest(obs)
-    stored = tx.uow.ingest.get(obs.event_id, source)
+    stored = look.stored(obs.event_id)
     if stored is not None:
         answer, known = stored
         if known and known != content:
@@ -228,18 +233,18 @@ def _apply_one(tx: Tx, source: str, obs: Observation) -> Outcome:
 
         alarms.apply(tx, source, obs, out)
     elif obs.kind == "desk":
-        _desk(tx, source, obs, out)
+        _desk(tx, source, obs, out, look)
     else:
-        carrier = _carrier_for(tx, obs.code)
+        carrier = look.carrier(obs.code)
         if carrier is None:
             _unknown(tx, obs, out)
         elif obs.kind == "crossing":
-            _crossing(tx, source, obs, carrier, out)
+            _crossing(tx, source, obs, carrier, out, look)
         elif obs.kind == "safe":
             _safe(tx, source, obs, carrier, out)
         else:
             _shielded(tx, obs, carrier, out)
-    tx.uow.ingest.put(obs.event_id, source, out.to_json(), content)
+    look.record(obs.event_id, out.to_json(), content)
     return out
 
 
@@ -287,12 +292,14 @@ def _people(tx: Tx, badges: Sequence[str]) -> list[Person]:
     return out
 
 
-def _crossing(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> None:
+def _crossing(
+    tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome, look: BatchLookups
+) -> None:
     door = next(d.door for d in tx.svc.site.doors if d.door.id == obs.door)
     inner, outer = tx.place(door.inner), tx.place(door.outer)
     from_room, to_room = (outer, inner) if obs.direction == "in" else (inner, outer)
-    people = _people(tx, obs.badges)
-    auth = _authorizations(tx, c)
+    people = look.people(obs.badges)
+    auth = look.authorizations(c.serial)
     findings = evaluate_crossing(
         c,
         from_room,
@@ -375,7 +382,9 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
             out.alerts.append(raise_finding(tx, c.serial, below).id)
         if current:
             if lifecycle.observe(c, Step.SEEN_IN_SAFE, holder=None):
-                resolve_cause(tx, f"not_locked_away:{c.serial}", source, f"seen in {safe.id}")
+                resolve_cause(
+                    tx, f"not_locked_away:{c.serial}", source, f"seen in {safe.id}", c.serial
+                )
             lifecycle.seen_at(c, safe.id, obs.at)
         frm, to = room.id, safe.id
     else:
@@ -426,15 +435,15 @@ def _safe(tx: Tx, source: str, obs: Observation, c: Carrier, out: Outcome) -> No
     )
 
 
-def _desk(tx: Tx, source: str, obs: Observation, out: Outcome) -> None:
+def _desk(tx: Tx, source: str, obs: Observation, out: Outcome, look: BatchLookups) -> None:
     """R16: a badge at a reading desk opens (or closes) reading sessions."""
     assert obs.desk is not None
     desk = next(d for d in tx.svc.site.desks if d.id == obs.desk)
-    (reader,) = _people(tx, obs.badges) or (None,)
+    (reader,) = look.people(obs.badges) or (None,)
     if reader is None:
         out.note = "unknown badge"
         return
-    carriers = [c for code in obs.codes if (c := _carrier_for(tx, code)) is not None]
+    carriers = [c for code in obs.codes if (c := look.carrier(code)) is not None]
     opened, closed, findings = disclosure.badge_at_desk(tx, source, desk, reader, carriers)
     touched = opened or closed
     if touched:

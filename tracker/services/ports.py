@@ -126,6 +126,10 @@ class BorrowRepository(Repository[Borrow], Protocol):
         """Checked-out borrows whose due time has passed, oldest due first."""
         ...
 
+    def out_for(self, carriers: Sequence[str]) -> list[Borrow]:
+        """The checked-out borrows of ``carriers``, in one statement, by id."""
+        ...
+
     def count_overdue(self, now: datetime) -> int:
         """How many checked-out borrows are past their due time."""
         ...
@@ -281,6 +285,14 @@ class IngestLog(Protocol):
 
     def put(self, event_id: str, source: str, answer: str, digest: str = "") -> None:
         """Remember ``event_id`` from ``source``, its answer and its content digest."""
+        ...
+
+    def get_many(self, source: str, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """:meth:`get` for many event ids of one device in one statement, by event id."""
+        ...
+
+    def put_many(self, source: str, items: Sequence[tuple[str, str, str]]) -> None:
+        """:meth:`put` for many ``(event_id, answer, digest)`` of one device at once."""
         ...
 
 

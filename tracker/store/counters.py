@@ -225,3 +225,39 @@ class SqlIngestLog:
                 f"gateway event {event_id!r} was already recorded",
                 zh=f"网关事件 {event_id!r} 已记录",
             )
+
+    @translated
+    def get_many(self, source: str, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """:meth:`get` for many event ids from ``source`` in one statement: ``{event_id:
+        (answer, digest)}`` for those stored."""
+        if not event_ids:
+            return {}
+        conn = self._session.connection()
+        rows = conn.execute(
+            select(_INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest).where(
+                _INGEST.c.source == source, _INGEST.c.event_id.in_(sorted(set(event_ids)))
+            )
+        )
+        return {str(r.event_id): (str(r.answer), str(r.digest)) for r in rows}
+
+    @translated
+    def put_many(self, source: str, items: Sequence[tuple[str, str, str]]) -> None:
+        """:meth:`put` for many ``(event_id, answer, digest)`` from ``source`` with one
+        ``executemany``; a Conflict (rolling the whole batch back) if any was recorded
+        meanwhile by a concurrent transaction."""
+        if not items:
+            return
+        conn = self._session.connection()
+        now = datetime.now(UTC)
+        rows = [
+            {"event_id": e, "source": source, "answer": a, "at": now, "digest": d}
+            for e, a, d in items
+        ]
+        stmt = dialect_insert(conn, _INGEST).on_conflict_do_nothing().returning(_INGEST.c.event_id)
+        inserted = set(conn.execute(stmt, rows).scalars())
+        missing = [e for e, _a, _d in items if e not in inserted]
+        if missing:
+            raise Conflict(
+                f"gateway event {missing[0]!r} was already recorded",
+                zh=f"网关事件 {missing[0]!r} 已记录",
+            )

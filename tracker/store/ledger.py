@@ -37,7 +37,7 @@ from tracker.domain.ledger import (
     Problem,
     Verification,
     head_mac,
-    seal,
+    seal_text,
 )
 from tracker.store.errors import translated, translating
 from tracker.store.ledger_verify import entry_from_row, select_entries, walk_chain
@@ -76,9 +76,11 @@ HEAD: Table = LEDGER.head
 _COLUMNS = tuple(f.name for f in dataclasses.fields(Entry))
 
 
-def _row_values(e: Entry) -> dict[str, Any]:
+def _row_values(e: Entry, data: str) -> dict[str, Any]:
     d = e.__dict__
-    return {name: d[name] for name in _COLUMNS}
+    row = {name: d[name] for name in _COLUMNS}
+    row["data"] = data  # the canonical text sealing made (ChainData writes it as is)
+    return row
 
 
 def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
@@ -104,6 +106,7 @@ class SqlLedger:
         self._head_table = tables.head
         self._head: tuple[int, str] | None = None  # locked and current, once appending
         self._pending: list[Entry] = []
+        self._texts: list[str] = []  # each pending entry's canonical data text
         self._appended = 0  # entries appended in this transaction (R14), flushed or not
         self._recorded: set[str] = set()  # the carriers they name
 
@@ -144,8 +147,9 @@ class SqlLedger:
                 )
             self._head = (count, last)
         count, last = self._head
-        entry = seal(draft, seq=count + 1, prev_hash=last, key=self._key)
+        entry, text = seal_text(draft, count + 1, last, self._key)
         self._pending.append(entry)
+        self._texts.append(text)
         self._appended += 1
         if draft.carrier is not None:
             self._recorded.add(draft.carrier)
@@ -158,7 +162,8 @@ class SqlLedger:
         if not self._pending:
             return
         conn = self._conn()
-        conn.execute(insert(self._entries), [_row_values(e) for e in self._pending])
+        rows = [_row_values(e, t) for e, t in zip(self._pending, self._texts, strict=True)]
+        conn.execute(insert(self._entries), rows)
         last = self._pending[-1]
         conn.execute(
             update(self._head_table)
@@ -168,10 +173,12 @@ class SqlLedger:
             )
         )
         self._pending.clear()
+        self._texts.clear()
 
     def reset(self) -> None:
         """Forget unwritten entries and the cached head (after rollback or commit)."""
         self._pending.clear()
+        self._texts.clear()
         self._head = None
         self._appended = 0
         self._recorded.clear()

@@ -569,6 +569,19 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
         return self._run(stmt, ["due_at"], limit, 0)
 
     @translated
+    def out_for(self, carriers: Sequence[str]) -> list[Borrow]:
+        """The checked-out borrows of ``carriers`` (one statement), by id."""
+        if not carriers:
+            return []
+        out: ColumnElement[bool] = BorrowRow.state == BorrowState.OUT
+        if self._session.get_bind().dialect.name == "sqlite":
+            # Without statistics SQLite takes the state index (every open borrow) over
+            # the carrier index (a few rows each); "likely" keeps it on the carrier's.
+            out = func.likely(out)
+        stmt = select(*self._shape.columns).where(BorrowRow.carrier.in_(list(carriers)), out)
+        return self._run(stmt, None, None, 0)
+
+    @translated
     def count_overdue(self, now: datetime) -> int:
         """How many checked-out borrows are past their due time."""
         self._uow.flush(self)

@@ -153,7 +153,9 @@ class ChainData(TypeDecorator[dict[str, Any]]):
     def bind_processor(self, dialect: Dialect) -> Any:
         """Write the canonical text itself, not the driver's JSON encoding of the dict."""
 
-        def process(value: dict[str, Any] | None) -> str:
+        def process(value: dict[str, Any] | str | None) -> str:
+            if isinstance(value, str):
+                return value  # already the canonical text (the ledger's sealing made it)
             return canonical_data(dict(value or {}))
 
         return process
