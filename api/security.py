@@ -153,4 +153,6 @@ class TokenIssuer:
         sub, gen, exp = claims.get("sub"), claims.get("gen"), claims.get("exp")
         if not isinstance(sub, str) or not isinstance(gen, int) or isinstance(gen, bool):
             return None
+        if not isinstance(exp, int | float):
+            return None
         return sub, gen, float(exp) - time.time()

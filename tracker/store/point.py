@@ -3,7 +3,7 @@ carrier's where-is): the repository's own statement, compiled once per entity, r
 the driver's connection - no Session, no unit of work, none of SQLAlchemy's per-call
 execution machinery - with the columns' types applied as SQLAlchemy applies them
 (:meth:`TypeEngine.result_processor`), so the object is the one a repository returns
-(checked by ``tests/store/test_point.py``). One statement is one snapshot: SQLite runs
+(checked by ``tests/services/test_point_reads.py``). One statement is one snapshot: SQLite runs
 it in a transaction of its own (the connection is in autocommit mode, ``db.py``),
 PostgreSQL in autocommit too.
 
@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import PoolProxiedConnection
 
+from tracker.store.db import unavailable
 from tracker.store.errors import translate
 from tracker.store.repositories import _shape
 from tracker.store.tables import ENTITY_ROWS
@@ -92,7 +93,7 @@ class PointReads:
     def _on_own(self, plan: _Plan, key: str) -> Any:
         conn = self._own
         if conn is None:
-            conn = self.engine.raw_connection()
+            conn = self._connect()
             conn.detach()  # kept out of the pool: this reader's alone
             self._own = conn
         try:
@@ -103,10 +104,7 @@ class PointReads:
             raise
 
     def _on_pooled(self, plan: _Plan, key: str) -> Any:
-        try:
-            conn = self.engine.raw_connection()
-        except sa_exc.SQLAlchemyError as exc:
-            raise translate(exc, "reading") from exc
+        conn = self._connect()
         try:
             driver: Any = conn.driver_connection
             if self.engine.dialect.name == "postgresql":
@@ -118,6 +116,13 @@ class PointReads:
             return self._run(conn, plan, key)
         finally:
             conn.close()  # back to the pool
+
+    def _connect(self) -> PoolProxiedConnection:
+        # As a unit of work says it (tracker.store.db.unavailable): naming the database.
+        try:
+            return self.engine.raw_connection()
+        except (sa_exc.SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as exc:
+            raise unavailable(self.engine, exc) from exc
 
     def _run(self, conn: PoolProxiedConnection, plan: _Plan, key: str) -> Any:
         dbapi_error = self.engine.dialect.loaded_dbapi.Error
