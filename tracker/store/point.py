@@ -106,16 +106,9 @@ class PointReads:
     def _on_pooled(self, plan: _Plan, key: str) -> Any:
         conn = self._connect()
         try:
-            driver: Any = conn.driver_connection
-            if self.engine.dialect.name == "postgresql":
-                driver.autocommit = True  # one statement, no BEGIN/ROLLBACK round trips
-                try:
-                    return self._run(conn, plan, key)
-                finally:
-                    driver.autocommit = False
-            return self._run(conn, plan, key)
+            return self._run(conn, plan, key, autocommit=self.engine.dialect.name == "postgresql")
         finally:
-            conn.close()  # back to the pool
+            conn.close()  # back to the pool (or away, when it was lost)
 
     def _connect(self) -> PoolProxiedConnection:
         # As a unit of work says it (tracker.store.db.unavailable): naming the database.
@@ -124,18 +117,34 @@ class PointReads:
         except (sa_exc.SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as exc:
             raise unavailable(self.engine, exc) from exc
 
-    def _run(self, conn: PoolProxiedConnection, plan: _Plan, key: str) -> Any:
-        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+    def _run(
+        self, conn: PoolProxiedConnection, plan: _Plan, key: str, *, autocommit: bool = False
+    ) -> Any:
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        driver: Any = conn.driver_connection
+        cursor = None
         try:
+            if autocommit:
+                driver.autocommit = True  # one statement, no BEGIN/ROLLBACK round trips
             cursor = conn.cursor()
-            try:
-                cursor.execute(plan.sql, plan.params(key))
-                return cursor.fetchone()
-            finally:
-                cursor.close()
+            cursor.execute(plan.sql, plan.params(key))
+            row = cursor.fetchone()
+            if autocommit:
+                driver.autocommit = False
+            return row
         except dbapi_error as exc:
-            wrapped = sa_exc.DBAPIError.instance(plan.sql, None, exc, dbapi_error)
+            # What a Connection would do: a lost connection is not given back to the pool.
+            lost = dialect.is_disconnect(exc, conn.dbapi_connection, cursor) or autocommit
+            if lost:  # (or left in autocommit: not to be used again either)
+                conn.invalidate(exc)
+            wrapped = sa_exc.DBAPIError.instance(
+                plan.sql, None, exc, dbapi_error, connection_invalidated=lost
+            )
             raise translate(wrapped, "reading") from exc
+        finally:
+            if cursor is not None and conn.is_valid:
+                cursor.close()
 
     def close(self) -> None:
         """Close the event loop's own connection, if one was opened."""
