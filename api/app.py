@@ -23,7 +23,9 @@ from starlette.routing import BaseRoute
 from api import console, errors
 from api.auth import RoleGuard
 from api.context import ApiContext
+from api.health import Health
 from api.metrics import Metrics, RequestContext
+from api.principals import PrincipalCache
 from api.protect import BodyLimit
 from api.routers import (
     alerts,
@@ -192,6 +194,8 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
         issuer=TokenIssuer(load_secret(settings), settings.token_minutes),
         metrics=metrics,
         hub=hub,
+        principals=PrincipalCache(settings.principal_cache_seconds),
+        health=Health(settings.health_cache_seconds),
     )
 
     @asynccontextmanager

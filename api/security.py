@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -132,6 +133,12 @@ class TokenIssuer:
     def subject(self, token: str) -> tuple[str, int] | None:
         """The username a valid, unexpired token was issued to and its login
         generation; None otherwise."""
+        found = self.check(token)
+        return None if found is None else (found[0], found[1])
+
+    def check(self, token: str) -> tuple[str, int, float] | None:
+        """The username a valid, unexpired token was issued to, its login generation and
+        the seconds it has left; None otherwise."""
         try:
             claims = jwt.decode(
                 token,
@@ -143,7 +150,9 @@ class TokenIssuer:
             )
         except jwt.PyJWTError:
             return None
-        sub, gen = claims.get("sub"), claims.get("gen")
+        sub, gen, exp = claims.get("sub"), claims.get("gen"), claims.get("exp")
         if not isinstance(sub, str) or not isinstance(gen, int) or isinstance(gen, bool):
             return None
-        return sub, gen
+        if not isinstance(exp, int | float):
+            return None
+        return sub, gen, float(exp) - time.time()

@@ -28,6 +28,12 @@ class ApiSettings(BaseSettings):
     # Gateway events dated further ahead of the server clock, or older, are refused.
     event_max_ahead_seconds: float = Field(default=300.0, ge=0)
     event_max_age_hours: float = Field(default=7 * 24.0, gt=0)
+    # How long a process may go on accepting a bearer token after it last checked it
+    # (api/principals.py): a revocation made by another process takes effect within
+    # this; one made by this process at once. 0 checks every request. At most 5 s.
+    principal_cache_seconds: float = Field(default=1.0, ge=0, le=5)
+    # How long /healthz answers from its last look at the database.
+    health_cache_seconds: float = Field(default=1.0, ge=0, le=10)
     # Request bodies larger than this are refused (413) before they are read whole.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Gateway batches over MQTT (api/mqtt.py): the broker (mqtt://host:1883), this

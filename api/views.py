@@ -4,6 +4,11 @@ caller's language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
 from api.auth import Principal
 from api.schemas.alerts import AlertOut
 from api.schemas.carriers import CarrierOut, carrier_view
@@ -11,6 +16,18 @@ from tracker.domain.model import Alert, Carrier
 from tracker.services import knowledge
 from tracker.services.base import Services
 from tracker.services.knowledge import CarrierView
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def quick_read(svc: Services, fn: Callable[P, R], *args: P.args, **kw: P.kwargs) -> R:
+    """``fn(*args)``, a read of single records by key: in the event loop when the
+    store says such reads are cheap enough for it (SQLite: no network, no waiting for
+    writers), otherwise in a worker thread. Saves a thread hop per request."""
+    if svc.reads is not None and svc.reads.in_loop:
+        return fn(*args, **kw)
+    return await run_in_threadpool(fn, *args, **kw)
 
 
 def place_names(svc: Services) -> dict[str, str]:

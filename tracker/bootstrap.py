@@ -29,6 +29,7 @@ from tracker.store.db import database_url, make_engine, safe_url
 from tracker.store.keys import ledger_key
 from tracker.store.locks import exclusive
 from tracker.store.migrate import ensure_schema
+from tracker.store.point import PointReads
 from tracker.store.uow import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -92,14 +93,26 @@ def build(
         path = Path(site_file)
         site = load_site(path)
         services = Services(
-            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+            write,
+            clock or SystemClock(),
+            site,
+            bus_for(engine),
+            read,
+            exclusive(engine),
+            reads=PointReads(engine),
         )
         if load:
             apply_site(services, "system", site, path.read_text(encoding="utf-8"))
     else:
         site = _stored_site(read)
         services = Services(
-            write, clock or SystemClock(), site, bus_for(engine), read, exclusive(engine)
+            write,
+            clock or SystemClock(),
+            site,
+            bus_for(engine),
+            read,
+            exclusive(engine),
+            reads=PointReads(engine),
         )
     return App(engine, services, url, site)
 

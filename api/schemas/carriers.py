@@ -3,6 +3,7 @@ everyone else gets serial, level, marking and state, and ``restricted: true``.""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -147,6 +148,7 @@ class CarrierOut(Out):
     notes: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the EPC, asked on every show
 def epc_uri(hex_epc: str | None) -> str | None:
     """The pure-identity URI of an EPC, or None when absent or not a GIAI."""
     if not hex_epc:

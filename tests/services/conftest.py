@@ -21,6 +21,7 @@ from tracker.domain.period import SecrecyPeriod
 from tracker.services import people, site
 from tracker.services.base import Services
 from tracker.services.receive import ReceiveBatch, ReceiveItem, receive
+from tracker.store.point import PointReads
 from tracker.store.tables import Base
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "site.toml"
@@ -52,10 +53,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def svc(uow_factory: Callable[[], Any], clock: ManualClock) -> Services:
+def svc(uow_factory: Callable[[], Any], clock: ManualClock, engine: Engine) -> Services:
     s = load_site(EXAMPLE)
     services = Services(
-        uow_factory=uow_factory, clock=clock, site=s, read_factory=lambda: uow_factory(write=False)
+        uow_factory=uow_factory,
+        clock=clock,
+        site=s,
+        read_factory=lambda: uow_factory(write=False),
+        reads=PointReads(engine),  # as tracker.bootstrap.build wires it
     )
     site.apply_site(services, "cli:test", s, EXAMPLE.read_text(encoding="utf-8"))
     for pid, name, dept, clr, role, badge in CAST:

@@ -203,3 +203,45 @@ def test_a_connection_lost_mid_transaction_is_store_unavailable(
             uow.settings.get("x")
     with uow_factory(write=False) as uow:  # the pool recovers; nothing was committed
         assert uow.settings.get("x") is None
+
+
+@only_postgres
+def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Connections lying unused in the pool longer than PING_AFTER_IDLE_S are checked
+    # when taken out (0 here: every one); a dead one is replaced and nobody sees it.
+    from tracker.store import db
+
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with make_engine(db_url).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        engine.dispose()
+
+
+@only_postgres
+def test_a_point_read_on_a_lost_connection_is_unavailable_once(engine: Engine) -> None:
+    # A connection in steady use is not pinged: if it dies, the read on it fails as
+    # StoreUnavailable, the connection is not given back, and the next read works.
+    from tracker.domain.model import Carrier
+    from tracker.store.point import PointReads
+
+    reads = PointReads(engine)
+    assert reads.get(Carrier, "none") is None  # one connection, now in the pool
+    with make_engine(engine.url).connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    with pytest.raises(StoreUnavailable):
+        reads.get(Carrier, "none")
+    assert reads.get(Carrier, "none") is None

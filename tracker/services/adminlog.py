@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tracker.domain.adminlog import USER_ACTIVITY, AdminAction
+from tracker.domain.adminlog import LOGIN_ACTIONS, USER_ACTIVITY, AdminAction
 from tracker.domain.ledger import Entry, EntryDraft, EntryFilter, Verification
 from tracker.domain.model import ADMIN_ROLES
 from tracker.services.base import Services, Tx
@@ -24,7 +24,11 @@ from tracker.services.base import Services, Tx
 def record(tx: Tx, action: AdminAction, actor: str, **fields: Any) -> Entry:
     """Append an entry to the administration log in ``tx`` (sealed at commit with the
     transaction's changes; rolled back with them). ``actor`` is a person id, a device
-    id, ``cli:<os user>`` or ``system``; ``fields`` say what changed, by id."""
+    id, ``cli:<os user>`` or ``system``; ``fields`` say what changed, by id. Anything
+    but a login or an export marks the transaction as a change of accounts
+    (:attr:`Services.admin_changes <tracker.services.base.Services.admin_changes>`)."""
+    if action not in LOGIN_ACTIONS and action is not AdminAction.EXPORT:
+        tx.admin_changed = True
     return tx.uow.admin_log.append(EntryDraft(action=action, at=tx.now, actor=actor, data=fields))
 
 

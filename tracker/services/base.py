@@ -19,7 +19,7 @@ from tracker.domain.model import Carrier, Person, Place, Role
 from tracker.domain.rules import r14_require_register_entry
 from tracker.domain.site import Site
 from tracker.services.bus import Bus, Event
-from tracker.services.ports import UnitOfWork
+from tracker.services.ports import KeyReads, UnitOfWork
 
 if TYPE_CHECKING:
     from tracker.services.ingest_batch import OpenAlerts
@@ -48,6 +48,13 @@ class Services:
     bus: Bus = field(default_factory=Bus)
     read_factory: Callable[[], UnitOfWork] | None = None
     exclusive: Callable[[str], AbstractContextManager[bool]] = alone
+    # Transactions of this process that changed who may do what (logins, people, roles,
+    # devices, the site: everything the administration log records but logins and
+    # exports). Caches of "who is this token" (api.principals) drop what they cached
+    # under an older count.
+    admin_changes: int = 0
+    # Single records by key without a unit of work (None: read through a unit of work).
+    reads: KeyReads | None = None
 
     def read(self) -> UnitOfWork:
         """A unit of work for reading only (never committed); a snapshot where the
@@ -74,6 +81,8 @@ class Services:
             r14_require_register_entry(uow.custody_changes())
             self.bus.stage(uow, tx.events)
             uow.commit()
+        if tx.admin_changed:
+            self.admin_changes += 1
         self.bus.publish(tx.events)
 
 
@@ -88,6 +97,7 @@ class Tx:
         self.run = ""  # set by a scheduled run: its notices form one digest per recipient
         # Set while a gateway batch is applied: the open alerts it read, kept current.
         self.open_alerts: OpenAlerts | None = None
+        self.admin_changed = False  # set by adminlog.record for a change of accounts
         self.now = svc.now()
 
     def record(self, action: Action, actor: str, **kw: Any) -> None:

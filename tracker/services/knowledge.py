@@ -84,6 +84,20 @@ def view(person: Person | None, carrier: Carrier) -> CarrierView:
     return CarrierView(carrier, may_know(person, carrier))
 
 
+def where_is(svc: Services, person: Person | None, serial: str) -> CarrierView:
+    """The carrier ``serial`` as stored now, as ``person`` may see it: one statement
+    (:attr:`Services.reads <tracker.services.base.Services.reads>`) where the store
+    offers it, else one read transaction. NotFound when there is none."""
+    if svc.reads is not None:
+        found = svc.reads.get(Carrier, serial)
+    else:
+        with svc.read() as uow:
+            found = uow.carriers.get(serial)
+    if found is None:
+        raise NotFound(f"no carrier with serial {serial!r}", zh=f"没有编号为 {serial!r} 的载体")
+    return view(person, found)
+
+
 # --- searching -----------------------------------------------------------------------
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from tracker.domain.errors import ConfigError, StoreUnavailable
@@ -31,6 +32,8 @@ ENV_URL = "TRACKER_DATABASE_URL"
 SQLITE_BEGIN = "tracker_sqlite_begin"
 BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 5
+# A PostgreSQL connection unused in the pool for longer is checked before use.
+PING_AFTER_IDLE_S = 5.0
 
 
 def database_url() -> str:
@@ -91,7 +94,8 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     else:
         connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
         connect_args.update(kwargs.pop("connect_args", {}))
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+        engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+        _ping_when_idle(engine, PING_AFTER_IDLE_S)
     logger.debug("engine for %s", safe_url(parsed))
     return engine
 
@@ -144,6 +148,41 @@ def _setup_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
+
+
+_IDLE_SINCE = "tracker_idle_since"
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """``pool_pre_ping``, but only for a PostgreSQL connection that lay unused in the
+    pool longer than ``after`` seconds: a round trip on every checkout doubled the time
+    of a short read, and a connection in steady use is known to be alive. A connection
+    that fails the ping is replaced before anyone uses it; one that died within the
+    last ``after`` seconds (the server restarted) fails its next statement, which
+    SQLAlchemy then recognises as a disconnect and replaces the pool's connections."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < after:
+            return
+        try:
+            dbapi_connection.autocommit = True  # the ping opens no transaction
+            try:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute("SELECT 1")
+                finally:
+                    cursor.close()
+            finally:
+                dbapi_connection.autocommit = False
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool replaces the connection and tries again.
+            raise DisconnectionError(f"stale connection: {exc}") from exc
 
 
 def _derived(engine: Engine, name: str, **options: Any) -> Engine:

@@ -1,0 +1,53 @@
+"""Point reads (tracker/store/point.py): one record by key in one statement on the
+driver's connection give the very object a repository reads, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.services.conftest import receive_one
+from tracker.domain.errors import StoreUnavailable
+from tracker.domain.levels import Level
+from tracker.domain.model import Carrier, Person
+from tracker.services import receive
+from tracker.services.base import Services
+from tracker.store.db import make_engine
+from tracker.store.point import PointReads
+
+
+def test_a_point_read_is_what_the_repository_reads(svc: Services, engine: Engine) -> None:
+    reads = PointReads(engine)
+    top = receive_one(svc, Level.TOP_SECRET)
+    plain = receive_one(svc, Level.SECRET)
+    receive.store_in_safe(svc, "carol", plain.serial, None)
+    for serial in (top.serial, plain.serial):
+        with svc.read() as uow:
+            stored = uow.carriers.get(serial)
+        assert stored is not None
+        assert reads.get(Carrier, serial) == stored
+    with svc.read() as uow:
+        carol = uow.people.get("carol")
+    assert reads.get(Person, "carol") == carol
+    assert reads.get(Carrier, "no-such-serial") is None
+    reads.close()
+
+
+def test_a_point_read_sees_a_change_committed_after_the_last_one(svc: Services) -> None:
+    assert svc.reads is not None
+    c = receive_one(svc, Level.SECRET)
+    before = svc.reads.get(Carrier, c.serial)
+    assert before is not None
+    receive.store_in_safe(svc, "carol", c.serial, None)
+    after = svc.reads.get(Carrier, c.serial)
+    assert after is not None and after != before
+    with svc.read() as uow:
+        assert uow.carriers.get(c.serial) == after
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_unreachable_database_is_store_unavailable(db_url: str) -> None:
+    gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(StoreUnavailable):
+        PointReads(gone).get(Carrier, "JM-2026-000001")
+    gone.dispose()
