@@ -308,6 +308,10 @@ class SerialTransport:
                 if _retime(port.timeout, wait):
                     port.timeout = wait  # None: until bytes come (or close() cancels)
             data = port.read(port.in_waiting or 1)
+            if len(data) == 1 and port.in_waiting:
+                # Woken by the first byte of a burst: take the rest with it, so a
+                # frame (or a round of them) is handed on in one piece, one loop.
+                data += port.read(port.in_waiting)
             now = time.monotonic()
             if data:
                 self._last_byte_at = now
