@@ -262,3 +262,24 @@ def test_r1_a_carrier_left_in_the_corridor_is_out_of_place(
             if a.cause.endswith(":passage")
         ]
     assert bool(found) == (minutes * 60 > svc.site.policy.transit_seconds)
+
+
+def test_each_digest_goes_to_its_borrowers_address_and_greets_them_by_name(
+    svc: Services, clock: ManualClock
+) -> None:
+    """The people of a run's digests are read together (one query, not one a digest):
+    each digest still carries its own recipient's address and name."""
+    from tracker.services import people
+
+    people.update_person(svc, "cli:test", "alice", email="alice@example.org")
+    borrowed(svc, "alice")
+    borrowed(svc, "erin")
+    run_at(svc, clock, at(24, 17, 35))
+    with svc.read() as uow:
+        notes = {n.recipient: n for n in uow.notifications.find() if n.run.startswith("overdue")}
+        names = {p.id: p.name for p in uow.people.find(id=["alice", "erin"])}
+    assert set(notes) == {"person:alice", "person:erin"}
+    assert notes["person:alice"].target == "alice@example.org"
+    assert notes["person:erin"].target == ""
+    for pid in ("alice", "erin"):
+        assert notes[f"person:{pid}"].body.startswith(f"{names[pid]}："), pid

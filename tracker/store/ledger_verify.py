@@ -95,9 +95,9 @@ def _body(dialect: str, checked: bool) -> str:
     it the caller looks for one in the whole window's text (cheaper: one search in
     Python instead of one per row in SQL) and reads the window again checked if any.
 
-    The text is made by one ``format()`` call: a chain of ``||`` copies the growing text
-    at every step (SQLite's CPU for the window: 3.9 µs an entry with the chain and the
-    check, 2.3 µs so, see bench/RESULTS.md)."""
+    The text is made by one ``format()`` call, not a chain of ``||`` that copies the
+    growing text at every step. SQLite's CPU for a window's text: 3.6 µs an entry with
+    the chain and the check in every row, 2.4 µs so (``bench/profile_verify.py``)."""
     sqlite = dialect == "sqlite"
     # SQLite: the dialect's text with its one space (checked below) made the "T"; the
     # canonical text has no other space and one "T", so only that form gives it.
