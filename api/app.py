@@ -71,9 +71,9 @@ logger = logging.getLogger(__name__)
 PUBLIC = frozenset({"/healthz", "/api/v1/auth/token"})
 
 ROUTERS = (
+    carriers.router,  # first: where-is is the busiest route, and matching goes in order
     system.router,
     auth.router,
-    carriers.router,
     classification.router,
     level_changes.router,
     loss.router,
