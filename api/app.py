@@ -71,7 +71,9 @@ logger = logging.getLogger(__name__)
 PUBLIC = frozenset({"/healthz", "/api/v1/auth/token"})
 
 ROUTERS = (
-    carriers.router,  # first: where-is is the busiest route, and matching goes in order
+    # Routes are matched in order, each at a cost: the two busiest come first.
+    system.health,  # /healthz: load balancers and monitors poll it
+    carriers.router,  # where-is
     system.router,
     auth.router,
     classification.router,
