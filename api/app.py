@@ -71,9 +71,11 @@ logger = logging.getLogger(__name__)
 PUBLIC = frozenset({"/healthz", "/api/v1/auth/token"})
 
 ROUTERS = (
+    # Routes are matched in order, each at a cost: the two busiest come first.
+    system.health,  # /healthz: load balancers and monitors poll it
+    carriers.router,  # where-is
     system.router,
     auth.router,
-    carriers.router,
     classification.router,
     level_changes.router,
     loss.router,

@@ -63,6 +63,21 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered request and its time (the labelled children are looked up
+        once per method, route and status, not on every request)."""
+        key = (method, route, status)
+        found = self._children.get(key)
+        if found is None:
+            found = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = found
+        found[0].inc()
+        found[1].observe(seconds)
 
     def exposition(self) -> bytes:
         """The current values in the Prometheus text format."""
@@ -112,8 +127,7 @@ class RequestContext:
         finally:
             template = _template(scope)
             seconds = time.perf_counter() - t0
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], template).observe(seconds)
+            self.metrics.observe(scope["method"], template, status, seconds)
             access.info(
                 "%s %s %d %.1f ms (request id %s)",
                 scope["method"],

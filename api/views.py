@@ -30,9 +30,16 @@ async def quick_read(svc: Services, fn: Callable[P, R], *args: P.args, **kw: P.k
     return await run_in_threadpool(fn, *args, **kw)
 
 
+_last_names: dict[str, tuple[object, dict[str, str]]] = {}  # the site and its names
+
+
 def place_names(svc: Services) -> dict[str, str]:
-    """Place id to name, from the site."""
-    return {p.id: p.name for p in svc.site.places}
+    """Place id to name, from the site (made again only when the site is another)."""
+    site, names = _last_names.get("", (None, {}))
+    if site is not svc.site:
+        names = {p.id: p.name for p in svc.site.places}
+        _last_names[""] = (svc.site, names)
+    return names
 
 
 def shaped(v: CarrierView, lang: str, names: dict[str, str]) -> CarrierOut:

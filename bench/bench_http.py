@@ -16,7 +16,10 @@ Timed with wrk (Debian's ``wrk``, a second process; ``--threads`` threads,
 /api/v1/carriers/{serial}`` with the custodian's bearer token and a random serial per
 request (a Lua script), and ``GET /healthz``; each against the service and the bare app
 in turn, ``--rounds`` times, the order swapped every round; the ratio is the median
-service rate over the median bare rate. Then one client (``-c 1``): p50 and p99.
+service rate over the median bare rate, and beside it the median of each round's
+service rate over the bare rate of the same round, and each server's CPU time per
+request (from /proc: the load of other processes moves it less than it moves rates).
+Then one client (``-c 1``): p50 and p99.
 """
 
 from __future__ import annotations
@@ -111,24 +114,38 @@ class Bare:
         self.proc.wait(15)
 
 
-def wrk(base: str, path: str, args: argparse.Namespace, *, one: bool = False, **env: str) -> Any:
-    """One wrk run; requests/s, latency percentiles (ms) and non-2xx answers."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    base: str, path: str, args: argparse.Namespace, *, one: bool = False, pid: int = 0, **env: str
+) -> Any:
+    """One wrk run; requests/s, latency percentiles (ms), non-2xx answers, and the CPU
+    time the server (process ``pid``) spent per request."""
     threads, conns = (1, 1) if one else (args.threads, args.connections)
     cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{args.seconds}s", "--latency"]
     if "BENCH_TOKEN" in env:
         cmd += ["-H", f"Authorization: Bearer {env['BENCH_TOKEN']}"]
     if "BENCH_PATHS" in env:
         cmd += ["-s", str(OUT / "bench_http.lua")]
+    cpu = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         [*cmd, base + path], capture_output=True, text=True, check=True, env={**os.environ, **env}
     ).stdout
+    cpu = cpu_seconds(pid) - cpu if pid else 0.0
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if found is None:
         raise RuntimeError(f"wrk said:\n{out}")
     lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)$", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    count = int(total.group(1)) if total else 0
     return {
         "req_per_s": float(found.group(1)),
+        "cpu_us_per_req": round(cpu / count * 1e6, 1) if count and pid else None,
         "p50_ms": _ms(lat.get("50", "nan")),
         "p99_ms": _ms(lat.get("99", "nan")),
         "errors": int(bad.group(1)) if bad else 0,
@@ -142,7 +159,9 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
 
-def measure(service: str, bare: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
+def measure(
+    service: str, bare: str, token: str, args: argparse.Namespace, pids: dict[str, int]
+) -> dict[str, Any]:
     """Both endpoints against both apps, interleaved, and one client on each."""
     where = {"BENCH_TOKEN": token, "BENCH_PATHS": str(OUT / "bench_http_paths.txt")}
     cases = {"where-is": ("/api/v1/carriers/x", where), "healthz": ("/healthz", {})}
@@ -152,7 +171,7 @@ def measure(service: str, bare: str, token: str, args: argparse.Namespace) -> di
         for r in range(args.rounds):
             order = [("service", service), ("bare", bare)]
             for who, base in order if r % 2 == 0 else order[::-1]:
-                runs[who].append(wrk(base, path, args, **env))
+                runs[who].append(wrk(base, path, args, pid=pids[who], **env))
                 print(f"  {name} {who}: {runs[who][-1]}", flush=True)
         one = {who: wrk(base, path, args, one=True, **env) for who, base in order}
         svc = statistics.median(x["req_per_s"] for x in runs["service"])
@@ -163,8 +182,21 @@ def measure(service: str, bare: str, token: str, args: argparse.Namespace) -> di
             "service_req_per_s": round(svc, 1),
             "bare_req_per_s": round(base_rate, 1),
             "ratio": round(svc / base_rate, 3),
+            # Each round's service run over the bare run beside it (the load on a shared
+            # machine drifts between rounds more than within one).
+            "paired_ratio": round(
+                statistics.median(
+                    s["req_per_s"] / b["req_per_s"]
+                    for s, b in zip(runs["service"], runs["bare"], strict=True)
+                ),
+                3,
+            ),
             "one_client": one,
             "errors": sum(x["errors"] for x in runs["service"] + runs["bare"]),
+            # The server's own CPU time per request: less moved by the load of others.
+            "cpu_us_per_req": {
+                who: statistics.median(x["cpu_us_per_req"] for x in runs[who]) for who in runs
+            },
         }
     return out
 
@@ -214,7 +246,8 @@ def main() -> None:
         body.write_text(answer.text, encoding="utf-8")
         bare = Bare(body)
         report["load_start"] = load()
-        report["results"] = measure(server.base, bare.base, tok, args)
+        pids = {"service": server.proc.pid, "bare": bare.proc.pid}
+        report["results"] = measure(server.base, bare.base, tok, args, pids)
         report["load_end"] = load()
     finally:
         server.stop()
@@ -232,8 +265,10 @@ def main() -> None:
                 r["service_req_per_s"],
                 r["bare_req_per_s"],
                 r["ratio"],
-                f"{one['service']['p50_ms']} / {one['service']['p99_ms']}",
-                f"{one['bare']['p50_ms']} / {one['bare']['p99_ms']}",
+                r["paired_ratio"],
+                f"{r['cpu_us_per_req']['service']:.0f} / {r['cpu_us_per_req']['bare']:.0f}",
+                f"{one['service']['p50_ms']:.2f} / {one['service']['p99_ms']:.1f}",
+                f"{one['bare']['p50_ms']:.2f} / {one['bare']['p99_ms']:.1f}",
                 r["errors"],
             ]
         )
@@ -245,6 +280,8 @@ def main() -> None:
                 f"service req/s ({args.connections} conns)",
                 "bare FastAPI req/s",
                 "ratio",
+                "median of paired ratios",
+                "server CPU µs a request (service / bare)",
                 "one client p50 / p99 ms",
                 "bare one client p50 / p99 ms",
                 "errors",

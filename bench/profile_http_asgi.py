@@ -25,9 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import drop_postgres
 from bare_app import make
 from bench_api import PASSWORD, serial
-from bench_http import prepare
+from bench_http import PG_DB, prepare
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -108,6 +109,7 @@ def main() -> None:
             prof.enable()
             await run(app, paths, auth)
             prof.disable()
+            prof.dump_stats(str(Path("bench/out/profile_http_asgi.prof")))
             pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
             pstats.Stats(prof).sort_stats("tottime").print_stats(30)
             return
@@ -121,8 +123,12 @@ def main() -> None:
         )
         print(f"ratio (bare / service) {b / s:.3f}")
 
-    asyncio.run(go())
-    built.engine.dispose()
+    try:
+        asyncio.run(go())
+    finally:
+        built.engine.dispose()
+        if args.db == "postgres":
+            drop_postgres(PG_DB)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,10 @@ DEFAULT_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 
 
 router = APIRouter(tags=["system"])
+health = APIRouter(tags=["system"])  # /healthz alone, to be matched first (api.app)
 
 
-@router.get(
+@health.get(
     "/healthz",
     response_model=HealthOut,
     summary="Liveness and database reachability",

@@ -37,7 +37,7 @@ T = TypeVar("T")
 class _Plan:
     sql: str
     params: Callable[[str], Any]
-    convert: tuple[Callable[[Any], Any] | None, ...]
+    convert: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its type's processor)
     fields: int
 
 
@@ -69,9 +69,11 @@ class PointReads:
                 def params(key: str) -> Any:
                     return {"key": key}
 
-            convert = tuple(
-                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in shape.columns
-            )
+            processors = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None)
+                for c in shape.columns[: len(shape.fields)]
+            ]
+            convert = tuple((i, f) for i, f in enumerate(processors) if f is not None)
             found = self._plans[entity] = _Plan(compiled.string, params, convert, len(shape.fields))
         return found
 
@@ -87,8 +89,10 @@ class PointReads:
             row = self._on_pooled(plan, key)
         if row is None:
             return None
-        values = [v if f is None else f(v) for f, v in zip(plan.convert, row, strict=False)]
-        return entity(*values[: plan.fields])
+        values = list(row[: plan.fields])
+        for i, convert in plan.convert:
+            values[i] = convert(values[i])
+        return entity(*values)
 
     def _on_own(self, plan: _Plan, key: str) -> Any:
         conn = self._own
