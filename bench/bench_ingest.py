@@ -130,28 +130,7 @@ def _rows(events: list[Observation], key: bytes, head: tuple[int, str], now: dat
             }
         )
         seq += 1
-        e = seal(
-            EntryDraft(
-                Action.MOVE,
-                now,
-                DEVICE,
-                carrier=s,
-                from_place=frm,
-                to_place=to,
-                data={
-                    "door": obs.door,
-                    "direction": obs.direction,
-                    "people": ["alice"],
-                    "event": obs.event_id,
-                    "observed_at": obs.at,
-                    "source": "rfid",
-                    "current": True,
-                },
-            ),
-            seq,
-            prev,
-            key,
-        )
+        e = seal(move_draft(obs, s, frm, to, now), seq, prev, key)
         prev = e.hash
         entries.append({c: getattr(e, c) for c in _COLS})
         answer = json.dumps(
@@ -194,28 +173,32 @@ def raw_round(engine: Engine, key: bytes, events: list[Observation]) -> float:
     return time.perf_counter() - t0
 
 
+def move_draft(obs: Observation, carrier: str, frm: str, to: str, now: datetime) -> EntryDraft:
+    """The ledger draft ingest makes for a crossing by ``obs`` (alice carrying)."""
+    return EntryDraft(
+        Action.MOVE,
+        now,
+        DEVICE,
+        carrier=carrier,
+        from_place=frm,
+        to_place=to,
+        data={
+            "door": obs.door,
+            "direction": obs.direction,
+            "people": ["alice"],
+            "event": obs.event_id,
+            "observed_at": obs.at,
+            "source": "rfid",
+            "current": True,
+        },
+    )
+
+
 def seal_round(key: bytes, events: list[Observation]) -> float:
     """Seconds to seal one ledger entry per event (the draft as ingest makes it)."""
     now = datetime.now(UTC)
     drafts = [
-        EntryDraft(
-            Action.MOVE,
-            now,
-            DEVICE,
-            carrier=serial(1 + k),
-            from_place="secure",
-            to_place="corridor",
-            data={
-                "door": obs.door,
-                "direction": obs.direction,
-                "people": ["alice"],
-                "event": obs.event_id,
-                "observed_at": obs.at,
-                "source": "rfid",
-                "current": True,
-            },
-        )
-        for k, obs in enumerate(events)
+        move_draft(obs, serial(1 + k), "secure", "corridor", now) for k, obs in enumerate(events)
     ]
     t0 = time.perf_counter()
     prev = "0" * 64

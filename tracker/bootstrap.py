@@ -89,31 +89,19 @@ def build(
     def read() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, key, write=False)
 
-    if site_file is not None:
-        path = Path(site_file)
-        site = load_site(path)
-        services = Services(
-            write,
-            clock or SystemClock(),
-            site,
-            bus_for(engine),
-            read,
-            exclusive(engine),
-            reads=PointReads(engine),
-        )
-        if load:
-            apply_site(services, "system", site, path.read_text(encoding="utf-8"))
-    else:
-        site = _stored_site(read)
-        services = Services(
-            write,
-            clock or SystemClock(),
-            site,
-            bus_for(engine),
-            read,
-            exclusive(engine),
-            reads=PointReads(engine),
-        )
+    path = Path(site_file) if site_file is not None else None
+    site = load_site(path) if path is not None else _stored_site(read)
+    services = Services(
+        write,
+        clock or SystemClock(),
+        site,
+        bus_for(engine),
+        read,
+        exclusive(engine),
+        reads=PointReads(engine),
+    )
+    if path is not None and load:
+        apply_site(services, "system", site, path.read_text(encoding="utf-8"))
     return App(engine, services, url, site)
 
 
