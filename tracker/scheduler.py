@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 
 from tracker.services.base import Services
-from tracker.services.schedule import JOBS, RunReport, _mark, due_instants, run_due
+from tracker.services.schedule import JOBS, RunReport, due_instants, job_marks, run_due
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Scheduler:
                 if marks is None or self._due(marks, now):
                     marks = None
                     self._round(now)
-                    marks = self._marks()
+                    marks = job_marks(self.svc)
             except Exception:  # a failing round (database blip) must not stop the scheduler
                 logger.exception("scheduled run failed")
             self._stop.wait(self.tick)
@@ -65,14 +65,6 @@ class Scheduler:
                     len(report.declassified),
                     report.reports,
                 )
-
-    def _marks(self) -> dict[str, datetime] | None:
-        """Every job's mark, or None while a job has none yet (run_due sets it)."""
-        with self.svc.read() as uow:
-            texts = {job: uow.settings.get(_mark(job)) for job in JOBS}
-        if not all(texts.values()):
-            return None
-        return {job: datetime.fromisoformat(text) for job, text in texts.items() if text}
 
     def _due(self, marks: dict[str, datetime], now: datetime) -> bool:
         return any(due_instants(self.svc, job, marks[job], now) for job in JOBS)

@@ -99,6 +99,16 @@ def _mark(job: str) -> str:
     return f"schedule.{job}"
 
 
+def job_marks(svc: Services) -> dict[str, datetime] | None:
+    """Every job's mark (the last instant it ran for), read at once; None while a job
+    has none yet (its first :func:`run_due` sets it)."""
+    with svc.read() as uow:
+        texts = uow.settings.get_many(_mark(job) for job in JOBS)
+    if len(texts) < len(JOBS):
+        return None
+    return {job: datetime.fromisoformat(texts[_mark(job)]) for job in JOBS}
+
+
 def _floor(at: datetime, every: timedelta) -> datetime:
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     steps = (at - epoch) // every
