@@ -82,10 +82,12 @@ class Heard:
         self._lock = threading.Lock()
 
     def __call__(self, msg: FeedMessage) -> None:
-        with self._lock:
-            self.items.append(msg)
+        # The store first, as the gateway does: a test that sees the message may then
+        # rely on the table being in use (seen the other way round, the age was stale).
         if isinstance(msg, AuthorizationTable):
             self.store.replace(msg)
+        with self._lock:
+            self.items.append(msg)
 
     def tables(self) -> list[AuthorizationTable]:
         with self._lock:
