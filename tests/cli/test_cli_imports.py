@@ -64,3 +64,32 @@ def test_commands_on_sqlite_load_no_postgresql_driver(command: str) -> None:
     loaded = set(done.stdout.split())
     assert not {m for m in loaded if m.split(".")[0] == "psycopg"}
     assert "sqlalchemy.dialects.postgresql" not in loaded
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["audit", "head", "--log", "admin"], ["carrier", "show", "JM-X", "--as", "alice"]],
+)
+def test_reading_commands_parse_their_options_without_pydantic(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Parsing a command's options and reading the database import no pydantic: typer
+    0.29 coerces every option through it, a tenth of a second of every start (the
+    dependency is pinned below that; this fails if a bump brings the cost back)."""
+    code = (
+        "import os, sys\n"
+        f"os.environ['TRACKER_DATABASE_URL'] = 'sqlite:///{tmp_path / 'empty.db'}'\n"
+        "from tracker.cli.main import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    # It ran as far as the database (which has no tables yet), so the options were parsed.
+    assert "tracker db upgrade" in done.stderr, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("MODULES ")]
+    loaded = {name.split(".")[0] for name in line.split()[1:]}
+    assert "pydantic" not in loaded
+    assert "tracker.bootstrap" not in line.split()  # a reading command wires no services

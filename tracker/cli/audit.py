@@ -19,10 +19,9 @@ from typing import Annotated
 
 import typer
 
+from tracker.cli.common import reading
 from tracker.domain.errors import InvalidInput, TrackerError
 from tracker.domain.ledger import Verification
-from tracker.store.db import database_url, make_engine
-from tracker.store.keys import ledger_key
 from tracker.store.ledger import SqlLedger
 from tracker.store.uow import SqlUnitOfWork
 
@@ -106,12 +105,8 @@ def verify(
             )
         if expect_count is not None and expect_count < 0:
             raise InvalidInput("--expect-count", "must be 0 or more", zh="不能为负数")
-        engine = make_engine(database_url())
-        try:
-            with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
-                result = _chain(uow, log).verify(expect_count=expect_count, expect_hash=expect_hash)
-        finally:
-            engine.dispose()
+        with reading() as uow:
+            result = _chain(uow, log).verify(expect_count=expect_count, expect_hash=expect_hash)
     except TrackerError as exc:
         raise _fail(exc) from exc
     report = _report(result)
@@ -148,14 +143,10 @@ def head(as_json: JsonOpt = False, log: LogOpt = Log.LEDGER) -> None:
     """Print the ledger's (or administration log's) head - entry count, last hash, time
     of the last entry - to record."""
     try:
-        engine = make_engine(database_url())
-        try:
-            with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
-                chain = _chain(uow, log)
-                count, last = chain.head()
-                entry = chain.entry(count) if count else None
-        finally:
-            engine.dispose()
+        with reading() as uow:
+            chain = _chain(uow, log)
+            count, last = chain.head()
+            entry = chain.entry(count) if count else None
     except TrackerError as exc:
         raise _fail(exc) from exc
     now = datetime.now(UTC)

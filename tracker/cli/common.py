@@ -5,15 +5,19 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from tracker.bootstrap import App, build
+if TYPE_CHECKING:
+    from tracker.bootstrap import App
+    from tracker.store.uow import SqlUnitOfWork
 
 ActorOption = typer.Option(..., "--as", help="Person id of whoever does this (signs the register).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of text.")
@@ -30,7 +34,26 @@ def cli_actor() -> str:
 
 def app(site_file: Path | None = None, *, load: bool = False) -> App:
     """The wired services, from the database's loaded site unless a file is given."""
+    from tracker.bootstrap import build  # the whole service: only for commands that use it
+
     return build(site_file=site_file, load=load)
+
+
+@contextmanager
+def reading() -> Iterator[SqlUnitOfWork]:
+    """A read-only unit of work on the configured database, without wiring the services
+    (site, bus, migrations): what a command that only reads needs, and quick to start
+    (issue 16: ``tracker audit head`` and ``tracker carrier show`` within 0.5 s)."""
+    from tracker.store.db import database_url, make_engine
+    from tracker.store.keys import ledger_key
+    from tracker.store.uow import SqlUnitOfWork
+
+    engine = make_engine(database_url())
+    try:
+        with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
+            yield uow
+    finally:
+        engine.dispose()
 
 
 def plain(value: Any) -> Any:
