@@ -204,6 +204,8 @@ def create_app(services: Services, settings: ApiSettings | None = None) -> FastA
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _log_settings(services, settings)
         yield
+        if services.reads is not None:
+            await services.reads.aclose()  # this loop's connections for point reads
         hub.close()
 
     app = FastAPI(

@@ -4,30 +4,24 @@ caller's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
-
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.schemas.alerts import AlertOut
 from api.schemas.carriers import CarrierOut, carrier_view
-from tracker.domain.model import Alert, Carrier
+from tracker.domain.model import Alert, Carrier, Person
 from tracker.services import knowledge
 from tracker.services.base import Services
 from tracker.services.knowledge import CarrierView
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
-
-async def quick_read(svc: Services, fn: Callable[P, R], *args: P.args, **kw: P.kwargs) -> R:
-    """``fn(*args)``, a read of single records by key: in the event loop when the
-    store says such reads are cheap enough for it (SQLite: no network, no waiting for
-    writers), otherwise in a worker thread. Saves a thread hop per request."""
-    if svc.reads is not None and svc.reads.in_loop:
-        return fn(*args, **kw)
-    return await run_in_threadpool(fn, *args, **kw)
+async def where_is(svc: Services, person: Person | None, serial: str) -> CarrierView:
+    """:func:`knowledge.where_is` without a worker thread where the store can: awaited
+    on an asynchronous connection (PostgreSQL), read at once (SQLite: no network, no
+    waiting for writers); otherwise in a worker thread. Saves a thread hop per request."""
+    if svc.reads is not None:
+        return knowledge.located(person, serial, await svc.reads.aget(Carrier, serial))
+    return await run_in_threadpool(knowledge.where_is, svc, person, serial)
 
 
 _last_names: dict[str, tuple[object, dict[str, str]]] = {}  # the site and its names

@@ -22,7 +22,7 @@ from api.schemas.carriers import (
     history_view,
 )
 from api.schemas.common import ERROR_RESPONSES, Limit, Offset, Page, SerialPath, ShortText
-from api.views import place_names, quick_read, shaped, show
+from api.views import place_names, shaped, show, where_is
 from labels.station import LabelStation
 from tracker.config import printer_for
 from tracker.domain.errors import InvalidInput
@@ -119,7 +119,7 @@ async def show_carrier(serial: SerialPath, me: AnyUser, request: Request) -> Res
     # to solve on the busiest read of the API. The answer is built as a CarrierOut (so
     # validated) and sent as its JSON, not validated and converted a second time.
     svc = ctx_of(request).services
-    found = await quick_read(svc, knowledge.where_is, svc, me.person, serial)
+    found = await where_is(svc, me.person, serial)
     out = shaped(found, pick_language(request.headers.get("accept-language")), place_names(svc))
     return Response(out.model_dump_json(), media_type="application/json")
 

@@ -3,6 +3,8 @@ driver's connection give the very object a repository reads, on SQLite and Postg
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import Engine
 
@@ -50,4 +52,61 @@ def test_an_unreachable_database_is_store_unavailable(db_url: str) -> None:
     gone = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreUnavailable):
         PointReads(gone).get(Carrier, "JM-2026-000001")
+    with pytest.raises(StoreUnavailable):  # awaited, as the API reads it
+        asyncio.run(PointReads(gone).aget(Carrier, "JM-2026-000001"))
     gone.dispose()
+
+
+def test_an_awaited_point_read_is_what_the_repository_reads(
+    svc: Services, engine: Engine
+) -> None:
+    """The API awaits where-is in its event loop (an asynchronous connection on
+    PostgreSQL): the same object as the repository's, None for no such key."""
+    reads = PointReads(engine)
+    top = receive_one(svc, Level.TOP_SECRET)
+    with svc.read() as uow:
+        stored = uow.carriers.get(top.serial)
+        carol = uow.people.get("carol")
+
+    async def read() -> tuple[object, ...]:
+        try:
+            return (
+                await reads.aget(Carrier, top.serial),
+                await reads.aget(Person, "carol"),
+                await reads.aget(Carrier, "no-such-serial"),
+                await reads.aget(Carrier, top.serial),  # again, on the kept connection
+            )
+        finally:
+            await reads.aclose()
+
+    assert asyncio.run(read()) == (stored, carol, None, stored)
+    reads.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_an_awaited_read_replaces_a_connection_the_server_dropped(
+    svc: Services, engine: Engine
+) -> None:
+    """A kept connection whose backend was terminated (a server restart) is replaced
+    once, and the read answers: as the engine's pool pings a connection that lay idle."""
+    reads = PointReads(engine)
+    c = receive_one(svc, Level.SECRET)
+
+    async def read_kill_read() -> tuple[object, object, int, int]:
+        try:
+            first = await reads.aget(Carrier, c.serial)
+            (conns,) = reads._loops.values()
+            (conn,) = conns._idle
+            pid = conn.info.backend_pid
+            with engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            second = await reads.aget(Carrier, c.serial)
+            (again,) = conns._idle
+            return first, second, pid, again.info.backend_pid
+        finally:
+            await reads.aclose()
+
+    first, second, pid, new_pid = asyncio.run(read_kill_read())
+    assert first == second is not None
+    assert new_pid != pid
+    reads.close()

@@ -93,6 +93,12 @@ def where_is(svc: Services, person: Person | None, serial: str) -> CarrierView:
     else:
         with svc.read() as uow:
             found = uow.carriers.get(serial)
+    return located(person, serial, found)
+
+
+def located(person: Person | None, serial: str, found: Carrier | None) -> CarrierView:
+    """The answer to where-is from the carrier read by ``serial`` (by :func:`where_is`,
+    or awaited by the API): as ``person`` may see it; NotFound when there is none."""
     if found is None:
         raise NotFound(f"no carrier with serial {serial!r}", zh=f"没有编号为 {serial!r} 的载体")
     return view(person, found)

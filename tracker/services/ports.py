@@ -373,6 +373,14 @@ class KeyReads(Protocol):
         """The stored ``entity`` with ``key``, or None."""
         ...
 
+    async def aget(self, entity: type[T], key: str) -> T | None:
+        """:meth:`get` awaited in the event loop (without a worker thread)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close what :meth:`aget` opened for the running event loop."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: all of a use case's changes and ledger entries, or none.

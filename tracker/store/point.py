@@ -10,12 +10,14 @@ PostgreSQL in autocommit too.
 On SQLite a read takes some tens of microseconds and never waits for writers (WAL), so
 it is cheap enough to run in the API's event loop (:attr:`PointReads.in_loop`); it uses
 a connection of its own there, so a pool emptied by worker threads never stalls the
-loop. On PostgreSQL the read crosses the network and is run in a worker thread on a
-pooled connection.
+loop. On PostgreSQL the read crosses the network: the event loop awaits it on an
+asynchronous connection (:meth:`PointReads.aget`, :mod:`tracker.store.point_pg`), and a
+synchronous caller runs it on a pooled connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from tracker.store.db import unavailable
 from tracker.store.errors import translate
+from tracker.store.point_pg import LoopConnections
 from tracker.store.repositories import _shape
 from tracker.store.tables import ENTITY_ROWS
 
@@ -50,6 +53,9 @@ class PointReads:
         self._plans: dict[type[Any], _Plan] = {}
         self._own: PoolProxiedConnection | None = None  # SQLite: the event loop's own
         self._own_lock = threading.Lock()
+        # PostgreSQL: each event loop's asynchronous connections (one loop in a server;
+        # tests open several).
+        self._loops: dict[asyncio.AbstractEventLoop, LoopConnections] = {}
 
     def _plan(self, entity: type[Any]) -> _Plan:
         found = self._plans.get(entity)
@@ -87,6 +93,24 @@ class PointReads:
                 self._own_lock.release()
         else:
             row = self._on_pooled(plan, key)
+        return self._made(entity, plan, row)
+
+    async def aget(self, entity: type[T], key: str) -> T | None:
+        """:meth:`get` for the event loop: awaited on an asynchronous connection on
+        PostgreSQL, read at once on SQLite (:attr:`in_loop`)."""
+        if self.engine.dialect.name != "postgresql":
+            return self.get(entity, key)
+        plan = self._plan(entity)
+        loop = asyncio.get_running_loop()
+        conns = self._loops.get(loop)
+        if conns is None:
+            for old in [other for other in self._loops if other.is_closed()]:
+                del self._loops[old]  # a finished loop's connections went with it
+            conns = self._loops[loop] = LoopConnections(self.engine)
+        return self._made(entity, plan, await conns.fetchone(plan.sql, plan.params(key)))
+
+    @staticmethod
+    def _made(entity: type[T], plan: _Plan, row: Any) -> T | None:
         if row is None:
             return None
         values = list(row[: plan.fields])
@@ -149,6 +173,12 @@ class PointReads:
         finally:
             if cursor is not None and conn.is_valid:
                 cursor.close()
+
+    async def aclose(self) -> None:
+        """Close the running event loop's asynchronous connections (at its end)."""
+        conns = self._loops.pop(asyncio.get_running_loop(), None)
+        if conns is not None:
+            await conns.close()
 
     def close(self) -> None:
         """Close the event loop's own connection, if one was opened."""

@@ -1,0 +1,94 @@
+"""PostgreSQL point reads awaited in the API's event loop (psycopg's asynchronous
+driver), for :meth:`tracker.store.point.PointReads.aget`.
+
+A where-is on PostgreSQL is one indexed statement and a network round trip. Run through
+the synchronous driver it needs a worker thread per request, and the hop there and back
+(plus the GIL convoy between the loop and 40 threads) cost more than the read itself
+(bench/RESULTS.md, "HTTP"). Awaited here, the loop sends the statement and serves other
+requests until the row comes.
+
+Connections belong to the event loop that opened them (psycopg's asynchronous
+connections cannot be shared across loops): at most ``size`` per loop, kept open,
+autocommit (one statement is one snapshot: no BEGIN, no ROLLBACK round trips), made with
+the same connection arguments as the engine's (SQLAlchemy's psycopg dialect gives its
+type adapters, so a row's values are the ones the synchronous reads get).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
+
+from tracker.store.db import PG_CONNECT_TIMEOUT_S, unavailable
+from tracker.store.errors import translate
+
+
+class LoopConnections:
+    """Up to ``size`` asynchronous connections of one event loop, reused."""
+
+    def __init__(self, engine: Engine, size: int = 8) -> None:
+        self.engine = engine
+        self._idle: list[Any] = []
+        self._slots = asyncio.Semaphore(size)
+        self._cargs, self._cparams = engine.dialect.create_connect_args(engine.url)
+        self._cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+
+    async def fetchone(self, sql: str, params: Any) -> Any:
+        """The first row of ``sql`` (None when there is none). A reused connection that
+        fails is replaced once — as the engine's pool pings one that lay idle; the read
+        is idempotent — and a fresh one that fails is StoreUnavailable."""
+        import psycopg
+
+        async with self._slots:
+            if self._idle:
+                conn = self._idle.pop()
+                try:
+                    row = await self._fetch(conn, sql, params)
+                except psycopg.OperationalError:
+                    await conn.close()  # the server restarted since it was last used
+                else:
+                    self._idle.append(conn)
+                    return row
+            conn = await self._connect()
+            try:
+                row = await self._fetch(conn, sql, params)
+            except psycopg.OperationalError as exc:
+                await conn.close()
+                raise unavailable(self.engine, exc) from exc
+            self._idle.append(conn)
+            return row
+
+    async def _fetch(self, conn: Any, sql: str, params: Any) -> Any:
+        import psycopg
+
+        try:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchone()
+        except psycopg.OperationalError:
+            raise  # the caller decides: replace the connection, or unavailable
+        except psycopg.Error as exc:
+            await conn.close()
+            raise self._translated(sql, exc) from exc
+
+    async def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return await psycopg.AsyncConnection.connect(
+                *self._cargs, autocommit=True, **self._cparams
+            )
+        except psycopg.Error as exc:
+            raise unavailable(self.engine, exc) from exc
+
+    def _translated(self, sql: str, exc: Exception) -> Exception:
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        wrapped = sa_exc.DBAPIError.instance(sql, None, exc, dbapi_error)
+        return translate(wrapped, "reading")
+
+    async def close(self) -> None:
+        """Close the idle connections (those in use close when their read ends)."""
+        while self._idle:
+            await self._idle.pop().close()
