@@ -148,7 +148,14 @@ def test_top_secret_at_the_outer_zone_energises_the_relay_before_the_crossing_is
     assert on is not None and buzz is not None
     assert wait_for(lambda: crossing(r.gateway, c.epc) is not None)
     decided = crossing(r.gateway, c.epc)
-    assert decided is not None and on.at < decided.decided_at
+    assert decided is not None
+    # Sounded by the first outer-zone read, not by the crossing decided later: the
+    # controller was told at that read's time, which the portal decided on. (How soon
+    # the relay follows is bench_alarm's to measure; comparing the relay simulator's
+    # clock with the decision's made this test fail on a loaded machine.)
+    (sounded,) = [h for h in r.gateway.alarm.history if h[1] == "door-secure" and h[2] == "on"]
+    first_reads = [d[0] for d in r.gateway.portal.decisions if d[2] == c.epc and d[3] != "allowed"]
+    assert sounded[0] == first_reads[0] < decided.decided_at
     # The buzzer stops after its second; the light stays on.
     assert r.modbus.log.wait_for(2, False, after=buzz.at, timeout=5) is not None
     assert r.modbus.state()[1] is True
