@@ -254,6 +254,9 @@ def main() -> None:
         help="use the entries a run with the same --key, --entries and --keep stored",
     )
     p.add_argument("--json", type=Path, default=OUT / "bench_verify.json")
+    p.add_argument(
+        "--seed-only", action="store_true", help="seal and store (use with --keep), time nothing"
+    )
     args = p.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     key = bytes.fromhex(args.key) if args.key else secrets.token_bytes(32)
@@ -283,6 +286,10 @@ def main() -> None:
         items, seed_s = seed(list(engines.values()), key, args.entries, args.sample)
     report["seed_s"] = round(seed_s, 1)
     print(f"sealed and stored {args.entries} entries in {seed_s:.0f} s", flush=True)
+    if args.seed_only:
+        for engine in engines.values():
+            engine.dispose()
+        return
     old = before_tree(args.before) if args.before else None
     rows = []
     try:
