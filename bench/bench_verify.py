@@ -12,7 +12,9 @@ PostgreSQL database (``tracker_bench_verify``), with the head set to match.
 
 Timed, per database, interleaved with the baseline:
   * ``SqlLedger.verify()`` in a read-only unit of work (what ``tracker audit verify``
-    runs), with resident memory sampled every 50 ms (growth over the start);
+    runs), with resident memory sampled every 50 ms (growth over the start), the CPU
+    of this process and, on PostgreSQL, of its server process (from /proc: the server
+    is on this machine) - on a shared machine the CPU is steadier than the wall time;
   * ``tracker audit verify --json`` as a user runs it, a fresh process: wall time and the
     process's peak resident memory (``wait4``);
   * with ``--before REV``: the same command by the code of git revision ``REV``, and
@@ -145,12 +147,27 @@ def baseline(items: list[Any], key: bytes) -> tuple[float, float]:
     return len(items) / (time.perf_counter() - t0), cpu * 1e6 / len(items)
 
 
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend on this machine has used; 0 for
+    none (SQLite works in this process)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
-    """``SqlLedger.verify()`` in a read-only unit of work, timed, memory watched."""
+    """``SqlLedger.verify()`` in a read-only unit of work, timed, memory watched; on
+    PostgreSQL also the CPU its server process spent (the text is put together there)."""
     with RssWatch() as rss, SqlUnitOfWork(engine, key, write=False) as uow:
-        t0, c0 = time.perf_counter(), time.process_time()
+        backend = None
+        if engine.dialect.name == "postgresql":
+            conn = uow.session.connection()
+            backend = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu(backend)
         result = uow.ledger.verify()
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        server = server_cpu(backend) - s0
     assert result.ok, result.problem
     return {
         "entries": result.entries,
@@ -158,6 +175,7 @@ def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
         "entries_per_s": round(result.entries / seconds),
         "s_per_million": round(seconds * 1_000_000 / result.entries, 2),
         "cpu_us_per_entry": round(cpu * 1e6 / result.entries, 2),
+        "server_cpu_us_per_entry": round(server * 1e6 / result.entries, 2),
         "rss_growth_mib": round(rss.growth_mib, 1),
     }
 
@@ -329,6 +347,7 @@ def main() -> None:
                     f"{run['baseline_entries_per_s']:,}",
                     run["ratio"],
                     f"{run['baseline_cpu_us_per_entry']} / {v['cpu_us_per_entry']}",
+                    v["server_cpu_us_per_entry"] or "-",
                     run["cpu_ratio"],
                     v["rss_growth_mib"],
                     c["seconds"],
@@ -355,6 +374,7 @@ def main() -> None:
                 "baseline entries/s",
                 "ratio",
                 "CPU µs an entry: baseline / verify",
+                "server CPU µs an entry",
                 "CPU ratio",
                 "RSS growth MiB",
                 "command s",

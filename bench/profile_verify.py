@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
-import os
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import OUT, ROOT, load, postgres_at, table
+from bench_verify import server_cpu
 
 import tracker.store.ledger_verify as current
 from tracker.domain.ledger import GENESIS
@@ -60,14 +60,6 @@ def module_at(rev: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def server_cpu(pid: int | None) -> float:
-    """CPU seconds a PostgreSQL backend (a process on this machine) has used; 0 without."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def best(
