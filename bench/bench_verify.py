@@ -188,12 +188,24 @@ def walk_of(tree: Path | None) -> Any:
     if tree is None:
         yield
         return
-    spec = importlib.util.spec_from_file_location(
-        "ledger_verify_before", tree / "tracker" / "store" / "ledger_verify.py"
+
+    def load_from(name: str, path: Path) -> Any:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    # REV's ledger_verify with REV's walk (the walk's interface changed with it).
+    walk_module = "tracker.domain.ledger_walk"
+    own_walk = sys.modules[walk_module]
+    sys.modules[walk_module] = load_from(
+        "ledger_walk_before", tree / "tracker" / "domain" / "ledger_walk.py"
     )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        module = load_from("ledger_verify_before", tree / "tracker" / "store" / "ledger_verify.py")
+    finally:
+        sys.modules[walk_module] = own_walk
     own = store_ledger.walk_chain
     store_ledger.walk_chain = module.walk_chain  # type: ignore[assignment]
     try:
