@@ -99,9 +99,10 @@ def _body(dialect: str, checked: bool) -> str:
     Python instead of one per row in SQL) and reads the window again checked if any.
 
     The text is made by one ``format()`` call, hashes included: not a chain of ``||``
-    (which copies the growing text at every step), nor a second text of the hashes
-    (``prev_hash || hash || mac`` cost PostgreSQL about as much as the text itself;
-    ``bench/profile_verify.py``, bench/RESULTS.md goal 3)."""
+    (which copies the growing text at every step; SQLite's CPU 3.6 -> 2.4 µs an entry),
+    nor a second text of the hashes in a second aggregate (``bench/profile_verify.py``,
+    bench/RESULTS.md goal 3). On PostgreSQL this expression is most of the server's
+    time (≈ 3 µs an entry however it is written)."""
     sqlite = dialect == "sqlite"
     # SQLite: the dialect's text with its one space (checked below) made the "T"; the
     # canonical text has no other space and one "T", so only that form gives it.
@@ -147,9 +148,9 @@ def _window_sql(dialect: str, table: str, checked: bool) -> str:
     :data:`SEPARATOR` (read as bytes: a SQLite blob; PostgreSQL's text with a loader
     that keeps the bytes - a bytea would travel as hex, twice the size).
 
-    PostgreSQL's ``string_agg`` is not told the order (sorting a window again inside
-    the aggregate cost a third of its time): it gets the sub-select's, and were it ever
-    another, the links would not hold and the window would be read in parts."""
+    PostgreSQL's ``string_agg`` is not told the order (that sorts the window a second
+    time): it gets the sub-select's, and were it ever another, the links would not hold
+    and the window would be read in parts."""
     if dialect == "sqlite":  # the sub-select's order is the order group_concat sees
         return (
             "SELECT count(*), min(seq), max(seq), CAST(group_concat(b, char(30)) AS BLOB) "
@@ -350,7 +351,7 @@ def walk_chain(
         for r in result:
             values = list(r)
             data = _stored_data(values[at_data])
-            if data is None:  # not the data of any sealed entry: no hash matches it
+            if data is None:  # never sealed so: an empty hash, and verify_chain says edited
                 data, values[at_hash] = {}, ""
             values[at_data] = data
             e = Entry(*values)
