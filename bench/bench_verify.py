@@ -12,7 +12,9 @@ PostgreSQL database (``tracker_bench_verify``), with the head set to match.
 
 Timed, per database, interleaved with the baseline:
   * ``SqlLedger.verify()`` in a read-only unit of work (what ``tracker audit verify``
-    runs), with resident memory sampled every 50 ms (growth over the start);
+    runs), with resident memory sampled every 50 ms (growth over the start), the CPU
+    of this process and, on PostgreSQL, of its server process (from /proc: the server
+    is on this machine) - on a shared machine the CPU is steadier than the wall time;
   * ``tracker audit verify --json`` as a user runs it, a fresh process: wall time and the
     process's peak resident memory (``wait4``);
   * with ``--before REV``: the same command by the code of git revision ``REV``, and
@@ -145,12 +147,27 @@ def baseline(items: list[Any], key: bytes) -> tuple[float, float]:
     return len(items) / (time.perf_counter() - t0), cpu * 1e6 / len(items)
 
 
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend on this machine has used; 0 for
+    none (SQLite works in this process)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
-    """``SqlLedger.verify()`` in a read-only unit of work, timed, memory watched."""
+    """``SqlLedger.verify()`` in a read-only unit of work, timed, memory watched; on
+    PostgreSQL also the CPU its server process spent (the text is put together there)."""
     with RssWatch() as rss, SqlUnitOfWork(engine, key, write=False) as uow:
-        t0, c0 = time.perf_counter(), time.process_time()
+        backend = None
+        if engine.dialect.name == "postgresql":
+            conn = uow.session.connection()
+            backend = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu(backend)
         result = uow.ledger.verify()
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        server = server_cpu(backend) - s0
     assert result.ok, result.problem
     return {
         "entries": result.entries,
@@ -158,6 +175,7 @@ def in_process(engine: Engine, key: bytes) -> dict[str, Any]:
         "entries_per_s": round(result.entries / seconds),
         "s_per_million": round(seconds * 1_000_000 / result.entries, 2),
         "cpu_us_per_entry": round(cpu * 1e6 / result.entries, 2),
+        "server_cpu_us_per_entry": round(server * 1e6 / result.entries, 2),
         "rss_growth_mib": round(rss.growth_mib, 1),
     }
 
@@ -170,12 +188,24 @@ def walk_of(tree: Path | None) -> Any:
     if tree is None:
         yield
         return
-    spec = importlib.util.spec_from_file_location(
-        "ledger_verify_before", tree / "tracker" / "store" / "ledger_verify.py"
+
+    def load_from(name: str, path: Path) -> Any:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    # REV's ledger_verify with REV's walk (the walk's interface changed with it).
+    walk_module = "tracker.domain.ledger_walk"
+    own_walk = sys.modules[walk_module]
+    sys.modules[walk_module] = load_from(
+        "ledger_walk_before", tree / "tracker" / "domain" / "ledger_walk.py"
     )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        module = load_from("ledger_verify_before", tree / "tracker" / "store" / "ledger_verify.py")
+    finally:
+        sys.modules[walk_module] = own_walk
     own = store_ledger.walk_chain
     store_ledger.walk_chain = module.walk_chain  # type: ignore[assignment]
     try:
@@ -254,6 +284,9 @@ def main() -> None:
         help="use the entries a run with the same --key, --entries and --keep stored",
     )
     p.add_argument("--json", type=Path, default=OUT / "bench_verify.json")
+    p.add_argument(
+        "--seed-only", action="store_true", help="seal and store (use with --keep), time nothing"
+    )
     args = p.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     key = bytes.fromhex(args.key) if args.key else secrets.token_bytes(32)
@@ -283,6 +316,10 @@ def main() -> None:
         items, seed_s = seed(list(engines.values()), key, args.entries, args.sample)
     report["seed_s"] = round(seed_s, 1)
     print(f"sealed and stored {args.entries} entries in {seed_s:.0f} s", flush=True)
+    if args.seed_only:
+        for engine in engines.values():
+            engine.dispose()
+        return
     old = before_tree(args.before) if args.before else None
     rows = []
     try:
@@ -322,6 +359,7 @@ def main() -> None:
                     f"{run['baseline_entries_per_s']:,}",
                     run["ratio"],
                     f"{run['baseline_cpu_us_per_entry']} / {v['cpu_us_per_entry']}",
+                    v["server_cpu_us_per_entry"] or "-",
                     run["cpu_ratio"],
                     v["rss_growth_mib"],
                     c["seconds"],
@@ -348,6 +386,7 @@ def main() -> None:
                 "baseline entries/s",
                 "ratio",
                 "CPU µs an entry: baseline / verify",
+                "server CPU µs an entry",
                 "CPU ratio",
                 "RSS growth MiB",
                 "command s",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.domain.test_ledger_chain import KEY, build
 from tracker.domain.ledger import GENESIS, Entry, canonical_data, canonical_text, iso
-from tracker.domain.ledger_walk import HmacSha256, StoredWalk
+from tracker.domain.ledger_walk import HmacSha256, StoredWalk, packed
 
 texts = st.text(max_size=40)  # any characters: quotes, backslashes, controls, CJK
 maybe = st.none() | texts
@@ -110,3 +110,40 @@ def test_a_row_the_walk_stops_at_can_be_accepted_after_checking_it_otherwise() -
     assert not walk.accept(e.seq, rows[2][1], e.prev_hash, e.hash, "f" * 64)  # a wrong seal
     assert walk.accept(*rows[2])  # its bytes put together again, the right way
     assert walk.feed(rows, 3) == 5 and walk.count == 5
+
+
+def body(e: Entry) -> bytes:
+    """An entry's canonical bytes."""
+    text = stored(e)[1]
+    assert isinstance(text, bytes)
+    return text
+
+
+def packed_rows(chain: list[Entry]) -> list[bytes]:
+    """The entries as the store's window query puts them together."""
+    return [packed(e.prev_hash, e.hash, e.mac, body(e)) for e in chain]
+
+
+def test_a_window_of_packed_entries_is_accepted_up_to_the_first_it_cannot_accept() -> None:
+    chain = build(9)
+    texts = packed_rows(chain)
+    assert texts[0][:192].decode() == GENESIS + chain[0].hash + chain[0].mac
+    walk = StoredWalk(KEY, expect_seq=6)
+    assert walk.feed_packed(1, texts[:4]) == 4
+    assert walk.feed_packed(6, texts[4:]) == 0  # not the next number: nothing accepted
+    assert walk.feed_packed(5, texts[4:]) == 5
+    assert (walk.count, walk.last_seq, walk.last_hash) == (9, 9, chain[-1].hash)
+    assert walk.seen == chain[5].hash
+    e = chain[4]
+    for bad in (
+        packed_rows([dataclasses.replace(e, reason="edited")])[0],
+        packed(e.prev_hash, e.hash, "0" * 64, body(e)),
+        packed(GENESIS, e.hash, e.mac, body(e)),
+        packed(e.prev_hash, e.hash[:-1], e.mac + "0", body(e)),
+        texts[4][:191],
+        b"",
+    ):
+        walk = StoredWalk(KEY)
+        assert walk.feed_packed(1, [*texts[:4], bad, *texts[5:]]) == 4
+        assert (walk.count, walk.last_seq, walk.last_hash) == (4, 4, chain[3].hash)
+        assert walk.feed_packed(5, texts[4:]) == 5  # the right bytes go on from there

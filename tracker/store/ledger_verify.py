@@ -28,9 +28,10 @@ import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, select
+from sqlalchemy import Connection, Row, Select, Table, Text, cast, select
 
 from tracker.domain.ledger import (
     Entry,
@@ -76,17 +77,19 @@ def _quoted(column: str, dialect: str) -> str:
     return f"{'ifnull' if dialect == 'sqlite' else 'coalesce'}('\"' || {column} || '\"', 'null')"
 
 
-# The canonical text with a place for every part (keys in sorted order, see
-# canonical_text); SQLite's and PostgreSQL's format() both fill %s from their arguments.
+# An entry's prev_hash, hash and mac, then its canonical text with a place for every
+# part (keys in sorted order, see canonical_text): what StoredWalk.feed_packed reads.
+# SQLite's and PostgreSQL's format() both fill %s from their arguments.
 _TEMPLATE = (
-    '{"action":"%s","actor":"%s","approver":%s,"at":"%s","carrier":%s,"data":%s,'
+    '%s%s%s{"action":"%s","actor":"%s","approver":%s,"at":"%s","carrier":%s,"data":%s,'
     '"from":%s,"prev":"%s","reason":"%s","to":%s}'
 )
 
 
 def _body(dialect: str, checked: bool) -> str:
-    """SQL for an entry's canonical text (:func:`canonical_text`) from its columns, or
-    empty text where it cannot be put together that way.
+    """SQL for an entry's :func:`~tracker.domain.ledger_walk.packed` text - its three
+    hashes and its canonical text (:func:`canonical_text`) from its columns - or empty
+    text where it cannot be put together that way.
 
     Strings go in between quotes as they are. That is the canonical quoting exactly when
     a string needs no escape; a string with a quote or a control character then gives
@@ -95,15 +98,20 @@ def _body(dialect: str, checked: bool) -> str:
     it the caller looks for one in the whole window's text (cheaper: one search in
     Python instead of one per row in SQL) and reads the window again checked if any.
 
-    The text is made by one ``format()`` call, not a chain of ``||`` that copies the
-    growing text at every step. SQLite's CPU for a window's text: 3.6 µs an entry with
-    the chain and the check in every row, 2.4 µs so (``bench/profile_verify.py``)."""
+    The text is made by one ``format()`` call, hashes included: not a chain of ``||``
+    (which copies the growing text at every step; SQLite's CPU 3.6 -> 2.4 µs an entry),
+    nor a second text of the hashes in a second aggregate (``bench/profile_verify.py``,
+    bench/RESULTS.md goal 3). On PostgreSQL this expression is most of the server's
+    time (≈ 3 µs an entry however it is written)."""
     sqlite = dialect == "sqlite"
     # SQLite: the dialect's text with its one space (checked below) made the "T"; the
     # canonical text has no other space and one "T", so only that form gives it.
     at = "replace(at, ' ', 'T') || 'Z'" if sqlite else _PG_AT
     args = ", ".join(
         (
+            "prev_hash",
+            "hash",
+            "mac",
             "action",
             "actor",
             _quoted("approver", dialect),
@@ -122,7 +130,13 @@ def _body(dialect: str, checked: bool) -> str:
     find = "instr" if sqlite else "strpos"
     ok = [f"{find}({strings}, '\\') = 0"] if checked else []
     if sqlite:
-        ok.insert(0, "substr(at, 11, 1) = ' '")
+        # SQLite keeps any text in a column: data that is not JSON, or a hash one
+        # character too long with the MAC one short, could give the sealed bytes from
+        # columns that do not hold the sealed values (the end of the data moved into the
+        # place after it; PostgreSQL refuses both, its data being json and its hashes
+        # varchar(64)). With JSON data and a hash of 64 characters the bytes can only
+        # be split into columns one way (tests/store/test_ledger_verify.py).
+        ok[:0] = ["substr(at, 11, 1) = ' '", "json_valid(data)", "length(hash) = 64"]
     if not ok:
         return text
     return f"CASE WHEN {' AND '.join(ok)} THEN {text} ELSE '' END"
@@ -130,21 +144,38 @@ def _body(dialect: str, checked: bool) -> str:
 
 def _window_sql(dialect: str, table: str, checked: bool) -> str:
     """One row for a window of entries after a seq: how many, the first and last seq,
-    their canonical texts joined by :data:`SEPARATOR` (as bytes on SQLite, as text on
-    PostgreSQL - a bytea would travel as hex, twice the size), and their prev_hash,
-    hash and mac as one hex text."""
+    and their :func:`~tracker.domain.ledger_walk.packed` texts joined by
+    :data:`SEPARATOR` (read as bytes: a SQLite blob; PostgreSQL's text with a loader
+    that keeps the bytes - a bytea would travel as hex, twice the size).
+
+    PostgreSQL's ``string_agg`` is not told the order (that sorts the window a second
+    time): it gets the sub-select's, and were it ever another, the links would not hold
+    and the window would be read in parts."""
     if dialect == "sqlite":  # the sub-select's order is the order group_concat sees
         return (
-            "SELECT count(*), min(seq), max(seq), CAST(group_concat(b, char(30)) AS BLOB), "
-            f"group_concat(c, '') FROM (SELECT seq, {_body(dialect, checked)} AS b, "
-            f"prev_hash || hash || mac AS c FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?)"
+            "SELECT count(*), min(seq), max(seq), CAST(group_concat(b, char(30)) AS BLOB) "
+            f"FROM (SELECT seq, {_body(dialect, checked)} AS b "
+            f"FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?)"
         )
     body = _body(dialect, checked).replace("%", "%%")  # psycopg's placeholders are %s
     return (
-        "SELECT count(*), min(seq), max(seq), string_agg(b, chr(30) ORDER BY seq), "
-        f"string_agg(c, '' ORDER BY seq) FROM (SELECT seq, {body} AS b, "
-        f"prev_hash || hash || mac AS c FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s) w"
+        "SELECT count(*), min(seq), max(seq), string_agg(b, chr(30)) "
+        f"FROM (SELECT seq, {body} AS b FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s) w"
     )
+
+
+@cache
+def _bytes_loader() -> type:
+    """A psycopg loader that reads a PostgreSQL text as its bytes (the window's text is
+    hashed as bytes: no decoding and encoding again). Made on first use: the commands
+    that never verify on PostgreSQL do not import psycopg (CLI start, issue 16 goal 5)."""
+    from psycopg.adapt import Loader
+
+    class BytesLoader(Loader):
+        def load(self, data: Any) -> bytes:
+            return bytes(data)
+
+    return BytesLoader
 
 
 class _Rows:
@@ -154,6 +185,7 @@ class _Rows:
     def __init__(self, conn: Connection, table: Table) -> None:
         dialect = conn.dialect.name
         self._raw: Any = conn.connection.driver_connection
+        self._postgres = dialect == "postgresql"
         p = "?" if dialect == "sqlite" else "%s"
         parts = _PARTS.format(
             at=_PARTS_AT[dialect], data="data" if dialect == "sqlite" else "data::text"
@@ -165,30 +197,30 @@ class _Rows:
             f"WHERE seq >= {p} ORDER BY seq LIMIT {p}"
         )
 
-    def fetch(self, sql: str, seq: int, limit: int) -> list[Any]:
-        """The rows of ``sql`` for (``seq``, ``limit``)."""
+    def fetch(self, sql: str, seq: int, limit: int, as_bytes: bool = False) -> list[Any]:
+        """The rows of ``sql`` for (``seq``, ``limit``); ``as_bytes``: texts as bytes."""
         cursor = self._raw.cursor()
         try:
+            if as_bytes and self._postgres:
+                cursor.adapters.register_loader("text", _bytes_loader())
             cursor.execute(sql, (seq, limit))
             return list(cursor.fetchall())
         finally:
             cursor.close()
 
-    def window(self, after: int) -> tuple[int, int, list[bytes], str] | None:
-        """The next window after seq ``after`` as (count, first seq, bytes, hex), or None
-        at the end. A window that does not split into ``count`` entries of 192 hex
-        characters each comes back with no bytes (it is read in parts instead)."""
-        count, first, last, blob, chain = self.fetch(self.windows, after, BATCH)[0]
+    def window(self, after: int) -> tuple[int, int, list[bytes]] | None:
+        """The next window after seq ``after`` as (count, first seq, packed texts), or
+        None at the end. A window whose texts are not ``count`` consecutive entries comes
+        back with no texts (it is read in parts instead)."""
+        count, first, last, joined = self.fetch(self.windows, after, BATCH, as_bytes=True)[0]
         if not count:
             return None
-        joined = blob.encode() if isinstance(blob, str) else bytes(blob or b"")
-        if b"\\" in joined:  # an escape in the data, or a string not to be put together
-            count, first, last, blob, chain = self.fetch(self.checked, after, BATCH)[0]
-            joined = blob.encode() if isinstance(blob, str) else bytes(blob or b"")
-        bodies = joined.split(SEPARATOR)
-        if len(bodies) != count or last - first + 1 != count or len(chain or "") != 192 * count:
-            return count, first, [], ""
-        return count, first, bodies, chain
+        if b"\\" in (joined or b""):  # an escape in the data, or a string not to be put together
+            count, first, last, joined = self.fetch(self.checked, after, BATCH, as_bytes=True)[0]
+        texts = bytes(joined or b"").split(SEPARATOR)
+        if len(texts) != count or last - first + 1 != count:
+            return count, first, []
+        return count, first, texts
 
 
 class _Prefetch:
@@ -209,7 +241,7 @@ class _Prefetch:
         self.cancel()
         self._pool.shutdown()
 
-    def window(self, after: int) -> tuple[int, int, list[bytes], str] | None:
+    def window(self, after: int) -> tuple[int, int, list[bytes]] | None:
         """The window after ``after``; the one after it starts being read."""
         found = None
         if self._next is not None and self._next[0] == after:
@@ -247,6 +279,15 @@ def _accept_parts(walk: StoredWalk, row: Any) -> tuple[bool, bool]:
         return False, False
 
 
+def _stored_data(stored: str | None) -> dict[str, Any] | None:
+    """An entry's data from its stored text; None when the text is not a JSON object."""
+    try:
+        data = json.loads(stored or "{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def walk_chain(
     conn: Connection,
     table: Table,
@@ -274,8 +315,8 @@ def walk_chain(
                 window = ahead.window(after)
                 if window is None:
                     break
-                count, first, bodies, chain = window
-                done = walk.feed_window(first, bodies, chain) if bodies else 0
+                count, first, texts = window
+                done = walk.feed_packed(first, texts) if texts else 0
                 if done == count:
                     after = first + count - 1
                     continue
@@ -301,10 +342,19 @@ def walk_chain(
         # From the first row not accepted on, every entry the way the store reads it.
         if stopped is None:
             return
-        stmt = select_entries(table).where(table.c.seq >= stopped).order_by(table.c.seq)
+        # The data as its stored text, parsed here: a column that is not JSON (SQLite
+        # keeps any text) is an edit to report, not an error reading the row.
+        columns = [cast(table.c.data, Text) if n == "data" else table.c[n] for n in _COLUMNS]
+        stmt = select(*columns).where(table.c.seq >= stopped).order_by(table.c.seq)
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+        at_data, at_hash = _COLUMNS.index("data"), _COLUMNS.index("hash")
         for r in result:
-            e = entry_from_row(r)
+            values = list(r)
+            data = _stored_data(values[at_data])
+            if data is None:  # never sealed so: an empty hash, and verify_chain says edited
+                data, values[at_hash] = {}, ""
+            values[at_data] = data
+            e = Entry(*values)
             if e.seq == expect_count:
                 seen["hash"] = e.hash
             yield e
