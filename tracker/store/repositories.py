@@ -31,7 +31,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -44,6 +43,7 @@ from sqlalchemy.orm import Session
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
 from tracker.domain.rules import CUSTODY_FIELDS
+from tracker.store.bulk import insert_rows
 from tracker.store.errors import ConcurrentUpdate, translated, translating
 from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
@@ -229,18 +229,21 @@ class SqlRepository(Generic[T]):
         if not self._new:
             return 0
         fields, versioned = self._fields, self._shape.versioned
+        names = (*fields, VERSION) if versioned else fields
         rows = []
         for key, obj in self._new.items():
             d = obj.__dict__
-            values = {n: d[n] for n in fields}
+            values = tuple([d[n] for n in fields])
             if versioned:
-                values[VERSION] = 1
+                values += (1,)
                 self._version[key] = 1
             rows.append(values)
             self._seen[key] = _snapshot(obj)
         new, self._new = self._new, {}
         try:
-            self._conn().execute(insert(self._table), rows)
+            # Tuples straight to the driver (tracker.store.bulk): a run's 100,000 alerts
+            # cost SQLAlchemy ~10 µs a row as dicts through ``insert()``.
+            insert_rows(self._conn(), self._table, names, rows)
         except Exception:
             self._new = new  # not written: the unit of work rolls back and forgets them
             raise
