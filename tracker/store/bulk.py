@@ -25,6 +25,7 @@ from sqlalchemy.exc import StatementError
 
 PG_ROWS = 500  # rows in one multi-row INSERT on PostgreSQL (parameters stay < 65,535)
 
+_NOTHING = object()  # no value seen yet
 _PYFORMAT = re.compile(r"%\(([^)]+)\)s")
 
 
@@ -82,12 +83,22 @@ def insert_rows(
     dialect = conn.dialect
     plan = _plan(table, tuple(names), dialect)
     procs, perm = plan.procs, plan.perm
+    # Each column's last value and what it became: a run's rows share most of their
+    # values (the transaction's time, the alert type, the state), so each is converted
+    # once. Equal by identity only, and nothing changes the rows while they are written.
+    last_in: list[Any] = [_NOTHING] * len(procs)
+    last_out: list[Any] = [None] * len(procs)
     converted = []
     for r in rows:
         values = list(r) if perm is None else [r[i] for i in perm]
         try:
-            for i, proc in procs:  # None too, as SQLAlchemy does (JSON's null)
-                values[i] = proc(values[i])
+            for j, (i, proc) in enumerate(procs):  # None too, as SQLAlchemy does
+                v = values[i]
+                if v is last_in[j]:
+                    values[i] = last_out[j]
+                else:
+                    last_in[j], values[i] = v, proc(v)
+                    last_out[j] = values[i]
         except Exception as exc:
             # What SQLAlchemy raises for a value its column type refuses (a naive time).
             raise StatementError(str(exc), plan.sql, tuple(r), exc) from exc
