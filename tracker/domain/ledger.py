@@ -279,7 +279,10 @@ def canonical(
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` reduced to JSON types exactly as it is hashed (store this form)."""
     scalars = _SCALARS
-    if all(type(k) is str and type(v) in scalars for k, v in data.items()):
+    for k, v in data.items():
+        if type(k) is not str or type(v) not in scalars:
+            break
+    else:
         return dict(data)  # the common case (an alert's ids and names): already plain
     out = _plain(data)
     assert isinstance(out, dict)

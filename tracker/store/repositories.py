@@ -111,13 +111,16 @@ def _shape(entity: type[Any], row: type[Base]) -> _Shape:
 def _snapshot(obj: Any) -> dict[str, Any]:
     # Mutable values are copied so that changing them in place still shows as a change.
     snap: dict[str, Any] = obj.__dict__.copy()
+    immutable = _IMMUTABLE
     for k, v in snap.items():
-        if isinstance(v, _MUTABLE):
+        if type(v) not in immutable and isinstance(v, _MUTABLE):
             snap[k] = v.copy()
     return snap
 
 
 _MUTABLE = (dict, list, set)
+# Most fields hold these: one set lookup tells them apart before the isinstance check.
+_IMMUTABLE = frozenset({str, int, bool, float, type(None), datetime, tuple, frozenset})
 
 
 class SqlRepository(Generic[T]):
