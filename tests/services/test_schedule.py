@@ -300,15 +300,12 @@ def test_r7_sweep_alert_says_where_the_carrier_was_last_and_who_holds_it(
     assert alert.cause == f"not_locked_away:{out}"
     assert (alert.details["location"], alert.details["holder"]) == (where, "alice")
     assert alert.details["message"] == (
-        f"after close of business carrier {out} is not in a safe (last at {where}, "
-        "held by alice)"
+        f"after close of business carrier {out} is not in a safe (last at {where}, held by alice)"
     )
     assert alert.details["zh"] == f"下班后载体 {out} 未入柜上锁（最后位置：{where}，持有人：alice）"
 
 
-def test_a_run_leaves_the_cycle_collector_as_it_found_it(
-    svc: Services, clock: ManualClock
-) -> None:
+def test_a_run_leaves_the_cycle_collector_as_it_found_it(svc: Services, clock: ManualClock) -> None:
     borrowed(svc)
     assert gc.isenabled()
     run_at(svc, clock, at(24, 17, 31))  # a sweep: the collector is held off during it

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, cast, insert, select
 from sqlalchemy import String as SqlString
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from tracker.domain.model import AlertState, AlertType, Severity, SubjectKind
 from tracker.store import bulk
@@ -53,7 +53,7 @@ def _stored(engine: Engine, ids: list[str]) -> list[tuple[object, ...]]:
 
 
 def test_bulk_rows_are_the_rows_sqlalchemy_writes(engine: Engine) -> None:
-    n = bulk.PG_ROWS + 3  # more than one multi-row statement on PostgreSQL
+    n = 1200
     theirs = [_alert(i) for i in range(n)]
     mine = [_alert(i + n) for i in range(n)]
     # the same values again under the other ids, so the stored rows can be compared
@@ -72,5 +72,15 @@ def test_bulk_rows_are_the_rows_sqlalchemy_writes(engine: Engine) -> None:
 def test_a_value_its_column_refuses_fails_as_with_sqlalchemy(engine: Engine) -> None:
     naive = _alert(1, first_seen=datetime(2026, 11, 24, 9, 30))
     names = list(naive)
-    with engine.begin() as conn, pytest.raises(StatementError, match="naive datetime"):
+    with pytest.raises(StatementError, match="naive datetime"), engine.begin() as conn:
         bulk.insert_rows(conn, T, names, [tuple(naive.values())])
+
+
+def test_a_duplicate_key_fails_as_sqlalchemy_reports_it(engine: Engine) -> None:
+    row = _alert(7)
+    names = list(row)
+    with engine.begin() as conn:
+        conn.execute(insert(T), [row])
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        bulk.insert_rows(conn, T, names, [tuple(_alert(8).values()), tuple(row.values())])
+    assert _stored(engine, ["a0008"]) == []  # nothing of the failed statement stays

@@ -4,36 +4,33 @@
 driver sees it (building each row's parameters from its dict, then each value through its
 column type); a scheduled run writes 100,000 alerts and as many ledger entries in one
 commit, so that alone was about a second. :func:`insert_rows` takes rows as tuples in a
-fixed column order and runs the statement SQLAlchemy compiles for the table (the same
-SQL, with PostgreSQL's casts) with only the columns' own bind processors applied — the
-same conversions SQLAlchemy applies, so the rows stored are the same:
+fixed column order, applies the columns' own bind processors to them — the conversions
+SQLAlchemy applies, so the rows stored are the same — and hands them to the driver:
 
 * SQLite: one ``executemany`` (sqlite3 loops in C);
-* PostgreSQL: multi-row ``INSERT … VALUES (…), (…)`` of up to :data:`PG_ROWS` rows a
-  statement (one round trip each), as SQLAlchemy's own "insertmanyvalues" does.
+* PostgreSQL: ``COPY … FROM STDIN`` through psycopg (in a scratch run of 20,000 alert
+  rows at load ~5: 0.6-0.8 s, against 0.9-1.4 s for ``executemany`` and 1.1-1.3 s for
+  SQLAlchemy's own multi-row ``INSERT``; 500-row ``VALUES`` lists of our own took 4 s).
+  COPY fires the table's triggers and checks its constraints as ``INSERT`` does;
+* any other driver: SQLAlchemy's ``insert()`` with the rows as dicts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, insert
-from sqlalchemy.exc import StatementError
-
-PG_ROWS = 500  # rows in one multi-row INSERT on PostgreSQL (parameters stay < 65,535)
+from sqlalchemy.exc import DBAPIError, StatementError
 
 _NOTHING = object()  # no value seen yet
-_PYFORMAT = re.compile(r"%\(([^)]+)\)s")
 
 
 @dataclass(frozen=True)
 class _Plan:
-    sql: str  # one row's statement (SQLite: executemany runs it for every row)
-    head: str  # PostgreSQL: "INSERT INTO t (…) VALUES "
-    row: str  # PostgreSQL: one row's "(%s, %s::JSON, …)"
+    sql: str  # SQLite: one row's statement (executemany runs it for every row);
+    # PostgreSQL: the COPY statement
     perm: tuple[int, ...] | None  # the statement's n-th value is the row's perm[n]-th
     procs: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
 
@@ -48,19 +45,16 @@ def _plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> _Plan:
         return found
     stmt = insert(table).values({n: None for n in names})
     compiled = stmt.compile(dialect=dialect)
-    sql = compiled.string
-    head, row = sql, ""
-    if dialect.paramstyle == "pyformat":
-        # Named placeholders (in the table's column order) become positional ones, with
-        # their casts kept.
-        order = tuple(_PYFORMAT.findall(sql))
-        sql = _PYFORMAT.sub("%s", sql)
-        at = sql.index(" VALUES ") + len(" VALUES ")
-        head, row = sql[:at], sql[at:]
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        order = names
+        quote = dialect.identifier_preparer
+        columns = ", ".join(quote.quote(n) for n in order)
+        sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
     elif dialect.paramstyle == "qmark":
         order = tuple(compiled.positiontup or ())
+        sql = compiled.string
     else:
-        raise ValueError(f"bulk insert does not know the paramstyle {dialect.paramstyle!r}")
+        order, sql = names, ""  # no fast path: insert() (see insert_rows)
     if sorted(order) != sorted(names):
         raise ValueError(f"unexpected parameters inserting into {table.name}: {order}")
     procs = []
@@ -69,7 +63,7 @@ def _plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> _Plan:
         if proc is not None:
             procs.append((i, proc))
     perm = None if order == names else tuple(names.index(n) for n in order)
-    found = _PLANS[key] = _Plan(sql=sql, head=head, row=row, perm=perm, procs=tuple(procs))
+    found = _PLANS[key] = _Plan(sql=sql, perm=perm, procs=tuple(procs))
     return found
 
 
@@ -82,6 +76,9 @@ def insert_rows(
         return
     dialect = conn.dialect
     plan = _plan(table, tuple(names), dialect)
+    if not plan.sql:
+        conn.execute(insert(table), [dict(zip(names, r, strict=True)) for r in rows])
+        return
     procs, perm = plan.procs, plan.perm
     # Each column's last value and what it became: a run's rows share most of their
     # values (the transaction's time, the alert type, the state), so each is converted
@@ -103,10 +100,18 @@ def insert_rows(
             # What SQLAlchemy raises for a value its column type refuses (a naive time).
             raise StatementError(str(exc), plan.sql, tuple(r), exc) from exc
         converted.append(tuple(values))
-    if dialect.paramstyle == "qmark":
+    if dialect.name == "sqlite":
         conn.exec_driver_sql(plan.sql, converted)
         return
-    for start in range(0, len(converted), PG_ROWS):
-        batch = converted[start : start + PG_ROWS]
-        sql = plan.head + ", ".join([plan.row] * len(batch))
-        conn.exec_driver_sql(sql, tuple(v for r in batch for v in r))
+    # The transaction's own connection: COPY is part of it like any other statement.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cursor, cursor.copy(plan.sql) as copy:
+            for row in converted:
+                copy.write_row(row)
+    except dbapi_error as exc:
+        # As SQLAlchemy would raise it (an IntegrityError for a duplicate key …), so the
+        # store translates it as any other statement's error.
+        raise DBAPIError.instance(plan.sql, None, exc, dbapi_error) from exc
