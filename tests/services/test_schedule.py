@@ -4,6 +4,7 @@ silent readers."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -283,3 +284,35 @@ def test_each_digest_goes_to_its_borrowers_address_and_greets_them_by_name(
     assert notes["person:erin"].target == ""
     for pid in ("alice", "erin"):
         assert notes[f"person:{pid}"].body.startswith(f"{names[pid]}："), pid
+
+
+def test_r7_sweep_alert_says_where_the_carrier_was_last_and_who_holds_it(
+    svc: Services, clock: ManualClock
+) -> None:
+    out = borrowed(svc)
+    run_at(svc, clock, at(24, 17, 0))
+    run_at(svc, clock, at(24, 17, 31))
+    with svc.read() as uow:
+        (alert,) = uow.alerts.find(type=AlertType.NOT_LOCKED_AWAY, subject=out)
+        carrier = uow.carriers.get(out)
+    assert carrier is not None and carrier.location and carrier.holder == "alice"
+    where = carrier.location
+    assert alert.cause == f"not_locked_away:{out}"
+    assert (alert.details["location"], alert.details["holder"]) == (where, "alice")
+    assert alert.details["message"] == (
+        f"after close of business carrier {out} is not in a safe (last at {where}, held by alice)"
+    )
+    assert alert.details["zh"] == f"下班后载体 {out} 未入柜上锁（最后位置：{where}，持有人：alice）"
+
+
+def test_a_run_leaves_the_cycle_collector_as_it_found_it(svc: Services, clock: ManualClock) -> None:
+    borrowed(svc)
+    assert gc.isenabled()
+    run_at(svc, clock, at(24, 17, 31))  # a sweep: the collector is held off during it
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_at(svc, clock, at(25, 17, 31))
+        assert not gc.isenabled()  # not switched on behind the caller's back
+    finally:
+        gc.enable()

@@ -63,3 +63,13 @@ def test_ledger_scan_by_action_and_time(uow_factory) -> None:  # type: ignore[no
             )
         )
     assert [e.carrier for e in got] == ["S1", "S3", "S5"]
+
+
+def test_scan_values_reads_only_the_fields_asked_in_scan_order(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    made = _handovers(uow_factory, 11)
+    with uow_factory(write=False) as uow:
+        got = list(uow.handovers.scan_values(("id", "carriers", "at"), "at", page_size=3))
+        assert got == [(h.id, h.carriers, h.at) for h in made]
+        start = T0 + timedelta(minutes=1)
+        later = list(uow.handovers.scan_values(("id",), "at", start=start, to_person="alice"))
+        assert later == [(h.id,) for h in made if h.at >= start]

@@ -278,9 +278,34 @@ def canonical(
 
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` reduced to JSON types exactly as it is hashed (store this form)."""
+    scalars = _SCALARS
+    for k, v in data.items():
+        if type(k) is not str or type(v) not in scalars:
+            break
+    else:
+        return dict(data)  # the common case (an alert's ids and names): already plain
     out = _plain(data)
     assert isinstance(out, dict)
     return out
+
+
+# The last time sealed, in UTC and as ISO text: the entries of one transaction share its
+# time, so a run of 100,000 converts it once. One immutable tuple, replaced whole, so
+# threads sealing at once never see one time's text with another's value.
+_last_time: list[tuple[datetime, datetime, str]] = []
+
+
+def _utc_iso(at: datetime) -> tuple[datetime, str]:
+    cached = _last_time[0] if _last_time else None
+    if cached is not None and cached[0] is at:
+        return cached[1], cached[2]
+    utc = at.astimezone(UTC)
+    text = iso(utc)
+    if _last_time:
+        _last_time[0] = (at, utc, text)
+    else:
+        _last_time.append((at, utc, text))
+    return utc, text
 
 
 def seal(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> Entry:
@@ -292,11 +317,11 @@ def seal_text(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> tuple[
     """:func:`seal`, and the canonical text of the entry's data it hashed — the text the
     store keeps, so a store need not encode the data a second time."""
     data = plain_data(draft.data)
-    at = draft.at.astimezone(UTC)
+    at, at_text = _utc_iso(draft.at)
     text = canonical_data(data)
     body = canonical_text(
         draft.action.value,
-        iso(at),
+        at_text,
         draft.actor,
         draft.carrier,
         draft.approver,

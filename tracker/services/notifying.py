@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from tracker.domain.alerts import BORROWER, CATALOGUE, Notice, NoticeKind
 from tracker.domain.model import DeliveryState, Notification, Person, Role, new_id
@@ -56,9 +57,16 @@ def enqueue(tx: Tx, notices: Sequence[Notice]) -> list[Notification]:
     """Write the notifications for ``notices``: one per recipient per run (a digest)."""
     groups: dict[tuple[str, str], list[Notice]] = defaultdict(list)
     roles: dict[Role, set[str]] = {}
+    # Who is told depends only on these fields of a notice: a run's 100,000 notices
+    # have a handful of combinations, so the routes are matched once for each.
+    told: dict[tuple[Any, ...], list[str]] = {}
     for n in notices:
         run = n.run or f"alert:{n.alert_id}:{n.kind.value}"
-        for r in recipients(tx, n, roles):
+        key = (n.type, n.severity, n.audience, n.borrower)
+        found = told.get(key)
+        if found is None:
+            found = told[key] = sorted(recipients(tx, n, roles))
+        for r in found:
             groups[(run, r)].append(n)
     people = _people(tx, {r.partition(":")[2] for _run, r in groups if r.startswith("person:")})
     out = []

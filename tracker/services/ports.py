@@ -86,6 +86,19 @@ class Repository(Protocol[T]):
         (read-only): registers of any length in constant memory."""
         ...
 
+    def scan_values(
+        self,
+        fields: Sequence[str],
+        order_by: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        page_size: int = 1000,
+        **eq: Any,
+    ) -> Iterator[tuple[Any, ...]]:
+        """:meth:`scan`, but only ``fields`` of each entity, as tuples in that order."""
+        ...
+
     def count_by(self, *fields: str, **eq: Any) -> dict[tuple[Any, ...], int]:
         """How many entities match, per combination of the values of ``fields``."""
         ...

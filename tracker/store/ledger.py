@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, insert, select, update
+from sqlalchemy import Connection, Select, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import LedgerError
@@ -39,6 +39,7 @@ from tracker.domain.ledger import (
     head_mac,
     seal_text,
 )
+from tracker.store.bulk import insert_rows
 from tracker.store.errors import translated, translating
 from tracker.store.ledger_verify import entry_from_row, select_entries, walk_chain
 from tracker.store.tables import AdminLogEntryRow, AdminLogHeadRow, LedgerEntryRow, LedgerHeadRow
@@ -76,11 +77,14 @@ HEAD: Table = LEDGER.head
 _COLUMNS = tuple(f.name for f in dataclasses.fields(Entry))
 
 
-def _row_values(e: Entry, data: str) -> dict[str, Any]:
+_DATA = _COLUMNS.index("data")
+
+
+def _row_values(e: Entry, data: str) -> tuple[Any, ...]:
     d = e.__dict__
-    row = {name: d[name] for name in _COLUMNS}
-    row["data"] = data  # the canonical text sealing made (ChainData writes it as is)
-    return row
+    row = [d[name] for name in _COLUMNS]
+    row[_DATA] = data  # the canonical text sealing made (ChainData writes it as is)
+    return tuple(row)
 
 
 def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
@@ -163,7 +167,7 @@ class SqlLedger:
             return
         conn = self._conn()
         rows = [_row_values(e, t) for e, t in zip(self._pending, self._texts, strict=True)]
-        conn.execute(insert(self._entries), rows)
+        insert_rows(conn, self._entries, _COLUMNS, rows)
         last = self._pending[-1]
         conn.execute(
             update(self._head_table)

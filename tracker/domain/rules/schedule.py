@@ -4,6 +4,7 @@ R11 (declassification at the end of the period)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from tracker.domain.levels import Level
 from tracker.domain.model import AlertType, Carrier, CarrierState, Severity
@@ -12,7 +13,24 @@ from tracker.domain.rules.findings import Finding
 from tracker.domain.rules.places import Authorizations
 
 
-def r7_needs_locking_away(carrier: Carrier, auth: Authorizations, at: datetime) -> bool:
+class Whereabouts(Protocol):
+    """What R7 looks at of a carrier: a :class:`Carrier`, or just these fields of one
+    (the end-of-day sweep reads only them for a site's every carrier out)."""
+
+    @property
+    def serial(self) -> str: ...
+
+    @property
+    def state(self) -> CarrierState: ...
+
+    @property
+    def location(self) -> str | None: ...
+
+    @property
+    def holder(self) -> str | None: ...
+
+
+def r7_needs_locking_away(carrier: Whereabouts, auth: Authorizations, at: datetime) -> bool:
     """R7: after close of business every carrier is in a locked safe. Carriers away under
     a valid carry-out, and those already reported missing or gone, are exempt."""
     if carrier.state in (
@@ -26,7 +44,9 @@ def r7_needs_locking_away(carrier: Carrier, auth: Authorizations, at: datetime) 
     return not (carrier.state is CarrierState.IN_TRANSIT and auth.active_carry_out(at))
 
 
-def r7_not_locked_away(carrier: Carrier, auth: Authorizations, close: datetime) -> Finding | None:
+def r7_not_locked_away(
+    carrier: Whereabouts, auth: Authorizations, close: datetime
+) -> Finding | None:
     """R7: the finding for a carrier not in a safe at close of business ``close``."""
     if not r7_needs_locking_away(carrier, auth, close):
         return None
