@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.store.errors import translated
+from tracker.store.repositories import one_of
 from tracker.store.tables import (
     EpcCounterRow,
     EpcRegistryRow,
@@ -233,9 +234,10 @@ class SqlIngestLog:
         if not event_ids:
             return {}
         conn = self._session.connection()
+        ids = one_of(conn.dialect.name, _INGEST.c.event_id, sorted(set(event_ids)))
         rows = conn.execute(
             select(_INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest).where(
-                _INGEST.c.source == source, _INGEST.c.event_id.in_(sorted(set(event_ids)))
+                _INGEST.c.source == source, ids
             )
         )
         return {str(r.event_id): (str(r.answer), str(r.digest)) for r in rows}

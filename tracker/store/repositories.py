@@ -22,12 +22,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import (
+    VARCHAR,
     ColumnElement,
     Connection,
     Select,
+    String,
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     func,
@@ -39,6 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as text_sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
@@ -118,6 +122,20 @@ def _snapshot(obj: Any) -> dict[str, Any]:
 
 
 _MUTABLE = (dict, list, set)
+
+# Plain text columns (no enum, no conversion): a list of them binds as one text array.
+_PLAIN_TEXT = (String, VARCHAR, Text)
+
+
+def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``values``. On PostgreSQL, for a plain text column, one array
+    parameter (``= ANY(:values)``): the statement's text is the same for any number of
+    values, so psycopg parses it once and prepares it once, where an ``IN`` list is a
+    new statement for every length (and one too long for psycopg's cache of parsed
+    queries at a hundred values). Elsewhere ``IN``."""
+    if dialect == "postgresql" and type(column.type) in _PLAIN_TEXT:
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 class SqlRepository(Generic[T]):
@@ -326,6 +344,42 @@ class SqlRepository(Generic[T]):
         return self._run(stmt, order_by, limit, offset)
 
     @translated
+    def peek(self, **eq: Any) -> list[T]:
+        """Entities matching ``eq`` (as in :meth:`find`), by key, read in one statement
+        and not tracked: for records a use case only judges by and never changes (a
+        gateway batch's borrows, meetings, badges, …) - no snapshot kept per row, and
+        changing one writes nothing. A record this unit of work tracks already comes
+        back as the tracked object. A list value is the batch's keys: the selective
+        filter (:func:`one_of`); SQLite is told the other filters are likely true, so it
+        keeps to that column's index without statistics."""
+        self._uow.flush(self)
+        dialect = self._dialect
+        keyed = {n: v for n, v in eq.items() if isinstance(v, list | tuple | set | frozenset)}
+        if any(n in self._json_fields for n in keyed):
+            raise StoreError(f"peek cannot match a list of {self._table.name} JSON values")
+        if keyed and any(not v for v in keyed.values()):
+            return []  # one of nothing: no row
+        others = self._filters({n: v for n, v in eq.items() if n not in keyed})
+        if keyed and dialect == "sqlite":
+            others = [func.likely(f) for f in others]
+        lists = [one_of(dialect, self._column(n), v) for n, v in keyed.items()]
+        stmt = (
+            select(*self._shape.columns)
+            .where(*lists, *others)
+            .order_by(getattr(self._row, self._key).asc())
+        )
+        n, at, entity, tracked = len(self._fields), self._shape.key_index, self._entity, self._tracked
+        out = []
+        for r in self._conn().execute(stmt):
+            known = tracked.get(r[at])
+            out.append(entity(*r[:n]) if known is None else known)
+        return out
+
+    @property
+    def _dialect(self) -> str:
+        return str(self._session.get_bind().dialect.name)
+
+    @translated
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
         self._uow.flush(self)
@@ -473,6 +527,15 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         """The carrier whose tag carries ``epc`` (upper-case hex)."""
         found = self.find(epc=epc.upper(), limit=1)
         return found[0] if found else None
+
+    @translated
+    def by_epcs(self, epcs: Sequence[str]) -> list[Carrier]:
+        """The carriers whose tags carry one of ``epcs`` (upper-case hex), in one
+        statement, by serial (tracked, as :meth:`find` gives them)."""
+        if not epcs:
+            return []
+        stmt = select(*self._shape.columns).where(one_of(self._dialect, CarrierRow.epc, epcs))
+        return self._run(stmt, "serial", None, 0)
 
     @translated
     def search(
