@@ -133,9 +133,12 @@ def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bo
     values, so psycopg parses it once and prepares it once, where an ``IN`` list is a
     new statement for every length (and one too long for psycopg's cache of parsed
     queries at a hundred values). Elsewhere ``IN``."""
+    out: ColumnElement[bool]
     if dialect == "postgresql" and type(column.type) in _PLAIN_TEXT:
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))
+        out = column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    else:
+        out = column.in_(list(values))
+    return out
 
 
 class SqlRepository(Generic[T]):
@@ -368,8 +371,9 @@ class SqlRepository(Generic[T]):
             .where(*lists, *others)
             .order_by(getattr(self._row, self._key).asc())
         )
-        n, at, entity, tracked = len(self._fields), self._shape.key_index, self._entity, self._tracked
-        out = []
+        n, at = len(self._fields), self._shape.key_index
+        entity, tracked = self._entity, self._tracked
+        out: list[T] = []
         for r in self._conn().execute(stmt):
             known = tracked.get(r[at])
             out.append(entity(*r[:n]) if known is None else known)
