@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, Text, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, InvalidInput
@@ -244,22 +244,56 @@ class SqlIngestLog:
 
     @translated
     def put_many(self, source: str, items: Sequence[tuple[str, str, str]]) -> None:
-        """:meth:`put` for many ``(event_id, answer, digest)`` from ``source`` with one
-        ``executemany``; a Conflict (rolling the whole batch back) if any was recorded
+        """:meth:`put` for many ``(event_id, answer, digest)`` from ``source`` in one
+        statement; a Conflict (rolling the whole batch back) if any was recorded
         meanwhile by a concurrent transaction."""
         if not items:
             return
         conn = self._session.connection()
         now = datetime.now(UTC)
-        rows = [
-            {"event_id": e, "source": source, "answer": a, "at": now, "digest": d}
-            for e, a, d in items
-        ]
-        stmt = dialect_insert(conn, _INGEST).on_conflict_do_nothing().returning(_INGEST.c.event_id)
-        inserted = set(conn.execute(stmt, rows).scalars())
+        if conn.dialect.name == "postgresql":
+            inserted = self._put_arrays(conn, source, items, now)
+        else:
+            rows = [
+                {"event_id": e, "source": source, "answer": a, "at": now, "digest": d}
+                for e, a, d in items
+            ]
+            stmt = (
+                dialect_insert(conn, _INGEST).on_conflict_do_nothing().returning(_INGEST.c.event_id)
+            )
+            inserted = set(conn.execute(stmt, rows).scalars())
         missing = [e for e, _a, _d in items if e not in inserted]
         if missing:
             raise Conflict(
                 f"gateway event {missing[0]!r} was already recorded",
                 zh=f"网关事件 {missing[0]!r} 已记录",
             )
+
+    @staticmethod
+    def _put_arrays(
+        conn: Connection, source: str, items: Sequence[tuple[str, str, str]], now: datetime
+    ) -> set[str]:
+        # PostgreSQL: the batch as three array parameters unnested into rows - one short
+        # statement whatever the batch's size. A multi-row VALUES list of 5 parameters a
+        # row was a new, long text every time, which psycopg parses again per execution
+        # (not cached past 4 KB): ~5 ms per batch of 100 (profiled).
+        from sqlalchemy.dialects.postgresql import ARRAY  # only where PostgreSQL runs
+
+        stmt = text(
+            "INSERT INTO ingest_log (source, event_id, answer, at, digest) "
+            "SELECT :source, e, a, :at, d FROM unnest(:events, :answers, :digests) AS u(e, a, d) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        ).bindparams(
+            bindparam("at", type_=_INGEST.c.at.type),
+            bindparam("events", type_=ARRAY(Text)),
+            bindparam("answers", type_=ARRAY(Text)),
+            bindparam("digests", type_=ARRAY(Text)),
+        )
+        params = {
+            "source": source,
+            "at": now,
+            "events": [e for e, _a, _d in items],
+            "answers": [a for _e, a, _d in items],
+            "digests": [d for _e, _a, d in items],
+        }
+        return {str(r[0]) for r in conn.execute(stmt, params)}

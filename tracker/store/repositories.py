@@ -42,7 +42,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as text_sql
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
@@ -135,6 +134,9 @@ def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bo
     queries at a hundred values). Elsewhere ``IN``."""
     out: ColumnElement[bool]
     if dialect == "postgresql" and type(column.type) in _PLAIN_TEXT:
+        # Imported here: a command on SQLite never loads PostgreSQL's dialect (CLI start).
+        from sqlalchemy.dialects.postgresql import ARRAY
+
         out = column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     else:
         out = column.in_(list(values))
