@@ -250,6 +250,13 @@ def test_peek_reads_without_tracking_and_changes_to_what_it_gives_write_nothing(
         got[0].holder = "mallory"  # an untracked object: nothing to write
         assert cs.peek(serial=[]) == []
         assert serials(cs.peek(state=m.CarrierState.IN_SAFE)) == ["S-1", "S-5"]
+        # The same shape of filters again, with other values, and with "is empty".
+        every = ["S-1", "S-2", "S-3", "S-4", "S-5"]
+        assert serials(cs.peek(serial=every, holder="alice")) == ["S-2"]
+        assert serials(cs.peek(serial=every, holder=None)) == ["S-1", "S-4", "S-5"]
+        assert serials(cs.peek(serial=every, holder="bob")) == []  # S-3 is carol's now
+        with pytest.raises(StoreError, match="no field 'colour'"):
+            cs.peek(serial=every, colour="red")
         uow.commit()
     with uow_factory(write=False) as uow:
         s2, s3 = uow.carriers.get("S-2"), uow.carriers.get("S-3")

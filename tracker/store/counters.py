@@ -36,6 +36,7 @@ _EPC_COUNTER: Table = EpcCounterRow.__table__  # type: ignore[assignment]
 _EPCS: Table = EpcRegistryRow.__table__  # type: ignore[assignment]
 _SETTINGS: Table = SettingRow.__table__  # type: ignore[assignment]
 _INGEST: Table = IngestRow.__table__  # type: ignore[assignment]
+_GET_MANY: dict[str, Any] = {}  # SqlIngestLog.get_many's statement, per database
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:
@@ -234,12 +235,16 @@ class SqlIngestLog:
         if not event_ids:
             return {}
         conn = self._session.connection()
-        ids = one_of(conn.dialect.name, _INGEST.c.event_id, sorted(set(event_ids)))
-        rows = conn.execute(
-            select(_INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest).where(
-                _INGEST.c.source == source, ids
+        dialect = conn.dialect.name
+        stmt = _GET_MANY.get(dialect)
+        if stmt is None:  # built once: a batch's ids are one parameter (one_of)
+            stmt = _GET_MANY[dialect] = select(
+                _INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest
+            ).where(
+                _INGEST.c.source == bindparam("source"),
+                one_of(dialect, _INGEST.c.event_id, "ids"),
             )
-        )
+        rows = conn.execute(stmt, {"source": source, "ids": sorted(set(event_ids))})
         return {str(r.event_id): (str(r.answer), str(r.digest)) for r in rows}
 
     @translated
