@@ -231,6 +231,54 @@ def test_find_on_a_tuple_field_means_equal(uow_factory: Factory) -> None:
         assert uow.inventories.find(places=("secure", "x")) == []
 
 
+def test_peek_reads_without_tracking_and_changes_to_what_it_gives_write_nothing(
+    uow_factory: Factory,
+) -> None:
+    with uow_factory() as uow:
+        _carriers(uow)
+        uow.commit()
+    with uow_factory() as uow:
+        cs = uow.carriers
+        held = cs.get("S-3")
+        assert held is not None
+        held.holder = "carol"  # a change of this unit: peek reads it, as find does
+        got = cs.peek(serial=["S-5", "S-2", "S-3", "S-9"], state=m.CarrierState.OUT)
+        assert serials(got) == ["S-2", "S-3"]  # by key, whatever order they were asked in
+        assert got[1] is held  # an object this unit tracks comes back as itself
+        assert [c.holder for c in got] == ["alice", "carol"]
+        assert cs.tracked == 1  # S-2 was not taken into the unit of work
+        got[0].holder = "mallory"  # an untracked object: nothing to write
+        assert cs.peek(serial=[]) == []
+        assert serials(cs.peek(state=m.CarrierState.IN_SAFE)) == ["S-1", "S-5"]
+        # The same shape of filters again, with other values, and with "is empty".
+        every = ["S-1", "S-2", "S-3", "S-4", "S-5"]
+        assert serials(cs.peek(serial=every, holder="alice")) == ["S-2"]
+        assert serials(cs.peek(serial=every, holder=None)) == ["S-1", "S-4", "S-5"]
+        assert serials(cs.peek(serial=every, holder="bob")) == []  # S-3 is carol's now
+        with pytest.raises(StoreError, match="no field 'colour'"):
+            cs.peek(serial=every, colour="red")
+        uow.commit()
+    with uow_factory(write=False) as uow:
+        s2, s3 = uow.carriers.get("S-2"), uow.carriers.get("S-3")
+        assert s2 is not None and s2.holder == "alice"
+        assert s3 is not None and s3.holder == "carol"
+
+
+def test_carriers_by_many_epcs_are_tracked_and_ordered_by_serial(uow_factory: Factory) -> None:
+    with uow_factory() as uow:
+        uow.carriers.add(samples.carrier("S-2", epc="E2801160600002000000000B"))
+        uow.carriers.add(samples.carrier("S-1", epc="E2801160600002000000000A"))
+        uow.carriers.add(samples.carrier("S-3", epc=None))
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.carriers.by_epcs(
+            ["E2801160600002000000000B", "E2801160600002000000000A", "E28011606000020000000FFF"]
+        )
+        assert serials(found) == ["S-1", "S-2"]
+        assert found[0] is uow.carriers.get("S-1")  # tracked: a change is written back
+        assert uow.carriers.by_epcs([]) == []
+
+
 def test_queries_see_uncommitted_work_of_the_same_unit(uow_factory: Factory) -> None:
     with uow_factory() as uow:
         _carriers(uow)

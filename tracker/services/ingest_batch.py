@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from tracker.domain.meetings import HandoutState, MeetingState
+from tracker.domain.meetings import HandoutState, Meeting, MeetingState
 from tracker.domain.model import (
     Alert,
     AlertState,
     ApprovalState,
+    BorrowState,
     Carrier,
+    CarryOut,
     CirculationState,
     Person,
 )
@@ -134,7 +136,7 @@ class BatchLookups:
         uow = self.uow
         by_epc: dict[str, Carrier] = {}
         if codes:
-            for c in uow.carriers.find(epc=sorted({x.upper() for x in codes}), order_by="serial"):
+            for c in uow.carriers.by_epcs(sorted({x.upper() for x in codes})):
                 if c.epc is not None:
                     by_epc.setdefault(c.epc, c)  # like by_epc: the first by serial
         rest = sorted(x for x in codes if x.upper() not in by_epc)
@@ -150,9 +152,9 @@ class BatchLookups:
         uow = self.uow
         if not codes:
             return {}
-        badges = {b.code: b.person for b in uow.badges.find(code=sorted(codes)) if b.active}
+        badges = {b.code: b.person for b in uow.badges.peek(code=sorted(codes)) if b.active}
         holders = sorted(set(badges.values()))
-        persons = {p.id: p for p in uow.people.find(id=holders)} if holders else {}
+        persons = {p.id: p for p in uow.people.peek(id=holders)}
         return {code: persons.get(badges[code]) if code in badges else None for code in codes}
 
     def people(self, badges: Sequence[str]) -> list[Person]:
@@ -167,24 +169,37 @@ class BatchLookups:
     # --- authorizations ----------------------------------------------------------------
 
     def _authorizations(self, serials: list[str]) -> dict[str, Authorizations]:
+        # Read, not tracked: what a crossing is judged by; ingest never changes these.
         uow = self.uow
-        borrows = uow.borrows.out_for(serials)
-        circs = uow.circulations.find(carrier=serials, state=CirculationState.ACTIVE)
-        carry = uow.carry_outs.find(state=ApprovalState.APPROVED)
-        meetings = uow.meetings.find(state=MeetingState.SCHEDULED)
-        material = sorted({s for m in meetings for s in m.materials} & set(serials))
-        handouts = uow.handouts.find(carrier=material, state=HandoutState.OUT) if material else []
+        borrows = uow.borrows.peek(carrier=serials, state=BorrowState.OUT)
+        circs = uow.circulations.peek(carrier=serials, state=CirculationState.ACTIVE)
+        carry = uow.carry_outs.peek(state=ApprovalState.APPROVED)
+        meetings = uow.meetings.peek(state=MeetingState.SCHEDULED)
+        wanted = set(serials)
+        material = sorted({s for m in meetings for s in m.materials} & wanted)
+        handouts = uow.handouts.peek(carrier=material, state=HandoutState.OUT)
         by_borrow = _by_carrier(borrows)
         by_circ = _by_carrier(circs)
         by_handout = _by_carrier(handouts)
+        # Grouped here as a per-carrier query each would give them (in id order): each
+        # carry-out and meeting is visited once, not once per carrier.
+        by_carry: dict[str, list[CarryOut]] = {}
+        for co in carry:
+            for s in dict.fromkeys(co.carriers):
+                if s in wanted:
+                    by_carry.setdefault(s, []).append(co)
+        by_meeting: dict[str, list[Meeting]] = {}
+        for m in meetings:
+            for s in dict.fromkeys(m.materials):
+                if s in wanted:
+                    by_meeting.setdefault(s, []).append(m)
         out = {}
         for s in serials:
-            # Grouped here as a per-carrier query each would give them (in id order).
-            ms = tuple(m for m in meetings if s in m.materials)
+            ms = tuple(by_meeting.get(s, ()))
             out[s] = Authorizations(
                 tuple(by_borrow.get(s, ())),
                 tuple(by_circ.get(s, ())),
-                tuple(co for co in carry if s in co.carriers),
+                tuple(by_carry.get(s, ())),
                 ms,
                 tuple(by_handout.get(s, ())) if ms else (),
             )

@@ -38,6 +38,7 @@ from tracker.domain.rules import (
     r1_safe_below_level,
     r5_sideways_pass,
 )
+from tracker.domain.site import Site
 from tracker.services import disclosure, sealing
 from tracker.services.alerting import raise_alert, raise_finding, resolve_cause
 from tracker.services.base import Services, Tx
@@ -131,7 +132,7 @@ def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) 
     if obs.at.tzinfo is None:
         raise InvalidInput("at", "the time needs a UTC offset", zh="时间须带时区")
     check_time(obs, svc.now(), limits or TimeLimits())
-    doors = {d.door.id for d in svc.site.doors}
+    known = _known(svc.site)
     if obs.kind in ("alarm", "output", "table"):
         from tracker.services import alarms
 
@@ -141,20 +142,47 @@ def validate(obs: Observation, svc: Services, limits: TimeLimits | None = None) 
         _validate_desk(obs, svc)
         return
     if obs.kind in ("crossing", "shielded"):
-        if obs.door not in doors:
+        if obs.door not in known.doors:
             raise InvalidInput("door", f"unknown door {obs.door!r}", zh=f"未知的门 {obs.door!r}")
         if obs.kind == "crossing" and obs.direction not in ("in", "out"):
             raise InvalidInput("direction", "must be 'in' or 'out'", zh="方向应为 in 或 out")
-    if obs.kind == "safe" and obs.safe not in {s.place.id for s in svc.site.safes}:
+    if obs.kind == "safe" and obs.safe not in known.safes:
         raise InvalidInput("safe", f"unknown safe {obs.safe!r}", zh=f"未知的保险柜 {obs.safe!r}")
     if obs.kind in ("reader", "heartbeat"):
-        known = {r.id for r in svc.site.readers} | {c.id for c in svc.site.cameras}
-        if obs.reader not in known:
+        if obs.reader not in known.readers:
             raise InvalidInput(
                 "reader", f"unknown reader {obs.reader!r}", zh=f"未知的读写器 {obs.reader!r}"
             )
     elif not obs.code.strip():
         raise InvalidInput("code", "the tag or barcode is empty", zh="标签或条码为空")
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The ids of a site's doors, safes and readers (and cameras), as sets."""
+
+    doors: frozenset[str]
+    safes: frozenset[str]
+    readers: frozenset[str]
+
+
+_KNOWN: dict[int, tuple[Site, _Known]] = {}
+
+
+def _known(site: Site) -> _Known:
+    # Made once per site, not once per event (a gateway batch validates every event).
+    # Keyed by identity, holding the site so the id cannot be reused by another object.
+    found = _KNOWN.get(id(site))
+    if found is None or found[0] is not site:
+        known = _Known(
+            frozenset(d.door.id for d in site.doors),
+            frozenset(s.place.id for s in site.safes),
+            frozenset(r.id for r in site.readers) | frozenset(c.id for c in site.cameras),
+        )
+        if len(_KNOWN) >= 8:  # sites are replaced rarely (a reload); keep a few
+            _KNOWN.clear()
+        found = _KNOWN[id(site)] = (site, known)
+    return found[1]
 
 
 def _validate_desk(obs: Observation, svc: Services) -> None:

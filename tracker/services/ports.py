@@ -68,6 +68,12 @@ class Repository(Protocol[T]):
         of"; None means "is empty". ``order_by`` names fields, ``-field`` descending."""
         ...
 
+    def peek(self, **eq: Any) -> list[T]:
+        """Entities matching ``eq`` (as :meth:`find`; a list value is the keys of a
+        batch), by key, not tracked: read-only, for records a use case judges by and
+        never changes."""
+        ...
+
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
         ...
@@ -109,6 +115,10 @@ class CarrierRepository(Repository[Carrier], Protocol):
 
     def by_epc(self, epc: str) -> Carrier | None:
         """The carrier whose tag carries ``epc`` (upper-case hex)."""
+        ...
+
+    def by_epcs(self, epcs: Sequence[str]) -> list[Carrier]:
+        """The carriers whose tags carry one of ``epcs`` (upper-case hex), by serial."""
         ...
 
     def search(

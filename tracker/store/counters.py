@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, Text, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, InvalidInput
 from tracker.store.errors import translated
+from tracker.store.repositories import one_of
 from tracker.store.tables import (
     EpcCounterRow,
     EpcRegistryRow,
@@ -35,6 +36,7 @@ _EPC_COUNTER: Table = EpcCounterRow.__table__  # type: ignore[assignment]
 _EPCS: Table = EpcRegistryRow.__table__  # type: ignore[assignment]
 _SETTINGS: Table = SettingRow.__table__  # type: ignore[assignment]
 _INGEST: Table = IngestRow.__table__  # type: ignore[assignment]
+_GET_MANY: dict[str, Any] = {}  # SqlIngestLog.get_many's statement, per database
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:
@@ -233,31 +235,70 @@ class SqlIngestLog:
         if not event_ids:
             return {}
         conn = self._session.connection()
-        rows = conn.execute(
-            select(_INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest).where(
-                _INGEST.c.source == source, _INGEST.c.event_id.in_(sorted(set(event_ids)))
+        dialect = conn.dialect.name
+        stmt = _GET_MANY.get(dialect)
+        if stmt is None:  # built once: a batch's ids are one parameter (one_of)
+            stmt = _GET_MANY[dialect] = select(
+                _INGEST.c.event_id, _INGEST.c.answer, _INGEST.c.digest
+            ).where(
+                _INGEST.c.source == bindparam("source"),
+                one_of(dialect, _INGEST.c.event_id, "ids"),
             )
-        )
+        rows = conn.execute(stmt, {"source": source, "ids": sorted(set(event_ids))})
         return {str(r.event_id): (str(r.answer), str(r.digest)) for r in rows}
 
     @translated
     def put_many(self, source: str, items: Sequence[tuple[str, str, str]]) -> None:
-        """:meth:`put` for many ``(event_id, answer, digest)`` from ``source`` with one
-        ``executemany``; a Conflict (rolling the whole batch back) if any was recorded
+        """:meth:`put` for many ``(event_id, answer, digest)`` from ``source`` in one
+        statement; a Conflict (rolling the whole batch back) if any was recorded
         meanwhile by a concurrent transaction."""
         if not items:
             return
         conn = self._session.connection()
         now = datetime.now(UTC)
-        rows = [
-            {"event_id": e, "source": source, "answer": a, "at": now, "digest": d}
-            for e, a, d in items
-        ]
-        stmt = dialect_insert(conn, _INGEST).on_conflict_do_nothing().returning(_INGEST.c.event_id)
-        inserted = set(conn.execute(stmt, rows).scalars())
+        if conn.dialect.name == "postgresql":
+            inserted = self._put_arrays(conn, source, items, now)
+        else:
+            rows = [
+                {"event_id": e, "source": source, "answer": a, "at": now, "digest": d}
+                for e, a, d in items
+            ]
+            stmt = (
+                dialect_insert(conn, _INGEST).on_conflict_do_nothing().returning(_INGEST.c.event_id)
+            )
+            inserted = set(conn.execute(stmt, rows).scalars())
         missing = [e for e, _a, _d in items if e not in inserted]
         if missing:
             raise Conflict(
                 f"gateway event {missing[0]!r} was already recorded",
                 zh=f"网关事件 {missing[0]!r} 已记录",
             )
+
+    @staticmethod
+    def _put_arrays(
+        conn: Connection, source: str, items: Sequence[tuple[str, str, str]], now: datetime
+    ) -> set[str]:
+        # PostgreSQL: the batch as three array parameters unnested into rows - one short
+        # statement whatever the batch's size. A multi-row VALUES list of 5 parameters a
+        # row was a new, long text every time, which psycopg parses again per execution
+        # (not cached past 4 KB): ~5 ms per batch of 100 (profiled).
+        from sqlalchemy.dialects.postgresql import ARRAY  # only where PostgreSQL runs
+
+        stmt = text(
+            "INSERT INTO ingest_log (source, event_id, answer, at, digest) "
+            "SELECT :source, e, a, :at, d FROM unnest(:events, :answers, :digests) AS u(e, a, d) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        ).bindparams(
+            bindparam("at", type_=_INGEST.c.at.type),
+            bindparam("events", type_=ARRAY(Text)),
+            bindparam("answers", type_=ARRAY(Text)),
+            bindparam("digests", type_=ARRAY(Text)),
+        )
+        params = {
+            "source": source,
+            "at": now,
+            "events": [e for e, _a, _d in items],
+            "answers": [a for _e, a, _d in items],
+            "digests": [d for _e, _a, d in items],
+        }
+        return {str(r[0]) for r in conn.execute(stmt, params)}
