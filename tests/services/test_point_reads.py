@@ -57,9 +57,7 @@ def test_an_unreachable_database_is_store_unavailable(db_url: str) -> None:
     gone.dispose()
 
 
-def test_an_awaited_point_read_is_what_the_repository_reads(
-    svc: Services, engine: Engine
-) -> None:
+def test_an_awaited_point_read_is_what_the_repository_reads(svc: Services, engine: Engine) -> None:
     """The API awaits where-is in its event loop (an asynchronous connection on
     PostgreSQL): the same object as the repository's, None for no such key."""
     reads = PointReads(engine)
