@@ -27,9 +27,12 @@ from tracker.store.errors import translate
 
 
 class LoopConnections:
-    """Up to ``size`` asynchronous connections of one event loop, reused."""
+    """Up to ``size`` asynchronous connections of one event loop, reused. Few: the loop
+    is one thread, a read holds its connection only for the round trip, and every
+    worker of ``tracker serve --workers N`` has its own beside its engine's pool (5 + 10)
+    and its stream listener, within PostgreSQL's default of 100 connections."""
 
-    def __init__(self, engine: Engine, size: int = 8) -> None:
+    def __init__(self, engine: Engine, size: int = 4) -> None:
         self.engine = engine
         self._idle: list[Any] = []
         self._slots = asyncio.Semaphore(size)
