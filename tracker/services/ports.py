@@ -388,10 +388,6 @@ class KeyReads(Protocol):
     """One stored record by its key in one statement, outside any unit of work: for
     read-only answers that need nothing else (where-is). The object is not tracked."""
 
-    # True when a read is cheap enough to run in the API's event loop (an embedded
-    # database, no network); otherwise callers run it in a worker thread.
-    in_loop: bool
-
     def get(self, entity: type[T], key: str) -> T | None:
         """The stored ``entity`` with ``key``, or None."""
         ...

@@ -8,7 +8,7 @@ it in a transaction of its own (the connection is in autocommit mode, ``db.py``)
 PostgreSQL in autocommit too.
 
 On SQLite a read takes some tens of microseconds and never waits for writers (WAL), so
-it is cheap enough to run in the API's event loop (:attr:`PointReads.in_loop`); it uses
+it is cheap enough to run in the API's event loop (``PointReads.in_loop``); it uses
 a connection of its own there, so a pool emptied by worker threads never stalls the
 loop. On PostgreSQL the read crosses the network: the event loop awaits it on an
 asynchronous connection (:meth:`PointReads.aget`, :mod:`tracker.store.point_pg`), and a
@@ -97,7 +97,7 @@ class PointReads:
 
     async def aget(self, entity: type[T], key: str) -> T | None:
         """:meth:`get` for the event loop: awaited on an asynchronous connection on
-        PostgreSQL, read at once on SQLite (:attr:`in_loop`)."""
+        PostgreSQL, read at once on SQLite (on the loop's own connection)."""
         if self.engine.dialect.name != "postgresql":
             return self.get(entity, key)
         plan = self._plan(entity)
