@@ -79,6 +79,28 @@ def test_the_key_can_come_from_the_environment(
         keys.ledger_key(engine)
 
 
+def test_a_key_at_hand_is_loaded_without_asking_the_database(
+    engine: Engine, key_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the ledger is empty matters only when there is no key to load (then a new
+    key may be made): with one at hand, a command's start sends no statement for it."""
+    monkeypatch.setenv(keys.ENV_KEY, "ab" * 32)
+    sent: list[str] = []
+
+    def seen(*args: Any) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert keys.ledger_key(engine) == bytes.fromhex("ab" * 32)
+        monkeypatch.delenv(keys.ENV_KEY)
+        keys.load_key(create=True)  # the key file made, as a first start does
+        assert keys.ledger_key(engine) == bytes.fromhex(key_env.read_text().strip())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert sent == []
+
+
 def test_the_key_is_never_logged(
     engine: Engine, key_env: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -165,9 +187,10 @@ def test_an_unopenable_sqlite_file_is_store_unavailable(tmp_path: Path) -> None:
         make_engine(f"sqlite:///{blocker}/sub/tracker.db")
 
 
-def test_a_database_without_tables_says_to_upgrade(tmp_path: Path) -> None:
+def test_a_database_without_tables_says_to_upgrade(tmp_path: Path, key_env: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
     try:
+        # No key at hand: whether a new one may be made is asked of the database.
         with pytest.raises(StoreError, match="tracker db upgrade"):
             keys.ledger_key(engine)
         with SqlUnitOfWork(engine, b"k" * 32) as uow, pytest.raises(StoreError, match="upgrade"):

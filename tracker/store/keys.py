@@ -54,27 +54,36 @@ def _decode(text: str, source: str) -> bytes:
     return key
 
 
-def load_key(*, create: bool, path: Path | None = None) -> bytes:
-    """The ledger key; with ``create`` a missing key file is made (only do that while the
-    ledger is empty). ``path`` names the key file to use instead of the environment's
-    (a demo's own database keeps its key beside it). Raises :class:`LedgerError` when
-    there is no usable key."""
+def _existing(path: Path | None) -> bytes | None:
+    """The key from the environment or the key file, or None when there is none."""
     if path is None:
         env = os.environ.get(ENV_KEY, "").strip()
         if env:
             return _decode(env, f"${ENV_KEY}")
         path = key_file()
-    if path.exists():
-        try:
-            text = path.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LedgerError(
-                f"cannot read the ledger key file {path}: {exc}",
-                zh=f"无法读取台账密钥文件 {path}：{exc}",
-            ) from exc
-        if path.stat().st_mode & 0o077:
-            logger.warning("ledger key file %s is readable by others; chmod 600 it", path)
-        return _decode(text, str(path))
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LedgerError(
+            f"cannot read the ledger key file {path}: {exc}",
+            zh=f"无法读取台账密钥文件 {path}：{exc}",
+        ) from exc
+    if path.stat().st_mode & 0o077:
+        logger.warning("ledger key file %s is readable by others; chmod 600 it", path)
+    return _decode(text, str(path))
+
+
+def load_key(*, create: bool, path: Path | None = None) -> bytes:
+    """The ledger key; with ``create`` a missing key file is made (only do that while the
+    ledger is empty). ``path`` names the key file to use instead of the environment's
+    (a demo's own database keeps its key beside it). Raises :class:`LedgerError` when
+    there is no usable key."""
+    found = _existing(path)
+    if found is not None:
+        return found
+    path = path or key_file()
     if not create:
         raise LedgerError(
             f"the ledger has entries but its key is missing: expected in ${ENV_KEY} (hex) "
@@ -118,5 +127,10 @@ def ledger_is_empty(engine: Engine) -> bool:
 
 def ledger_key(engine: Engine, path: Path | None = None) -> bytes:
     """The key for the ledger in ``engine``'s database, created only if it is empty;
-    from the file ``path`` when given, else as the module docstring says."""
+    from the file ``path`` when given, else as the module docstring says. The database
+    is asked whether the ledger is empty only when there is no key to load (every
+    command's start paid for that question before; issue 16 goal 5)."""
+    found = _existing(path)
+    if found is not None:
+        return found
     return load_key(create=ledger_is_empty(engine), path=path)
