@@ -20,7 +20,6 @@ For each database (the SQLite file bench/out/bench_verify.db and PostgreSQL
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import subprocess
 import sys
@@ -33,10 +32,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import OUT, ROOT, load, postgres_at, table
-from bench_verify import server_cpu
+from bench_verify import baseline, server_cpu
 
 import tracker.store.ledger_verify as current
-from tracker.domain.ledger import GENESIS
 from tracker.domain.ledger_walk import StoredWalk
 from tracker.store.db import make_engine
 from tracker.store.ledger import ENTRIES
@@ -94,25 +92,14 @@ def windows(rows: Any, n: int) -> list[Any]:
 def bare(wins: list[Any], key: bytes) -> None:
     """bench_verify's baseline loop over the windows' bytes (hashes as text, bytes apart,
     as the baseline holds them)."""
-    items = [
-        (t[192:], t[:64].decode(), t[64:128].decode(), t[128:192].decode())
-        for w in wins
-        for t in w[2]
-    ]
-    block = key.ljust(64, b"\0")
-    ipad = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-    opad = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-    sha256, last = hashlib.sha256, GENESIS
-    for body, prev, digest, mac in items:
-        if prev != last or sha256(body).hexdigest() != digest:
-            raise AssertionError("baseline chain broken")
-        inner = ipad.copy()
-        inner.update(digest.encode())
-        outer = opad.copy()
-        outer.update(inner.digest())
-        if outer.hexdigest() != mac:
-            raise AssertionError("baseline MAC wrong")
-        last = digest
+    baseline(
+        [
+            (t[192:], t[:64].decode(), t[64:128].decode(), t[128:192].decode())
+            for w in wins
+            for t in w[2]
+        ],
+        key,
+    )
 
 
 def walk(wins: list[Any], key: bytes) -> None:

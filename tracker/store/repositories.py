@@ -5,11 +5,12 @@ turns them into the entity dataclasses positionally (the columns carry the field
 in the fields' order), and remembers every object it hands out or is given, keyed by the
 entity's key: asking twice for the same key returns the same object. When the unit of
 work commits (or before a query on the table, so queries see the work so far) new
-objects are inserted together (one ``executemany``) and each tracked object is compared
-with what was last read or written: only the fields that differ are updated, objects
-with the same changed fields in one ``executemany``. Carriers carry a ``version``: an
-update names the version it was based on and moves it on, so a change based on a stale
-read fails (:class:`~tracker.store.errors.ConcurrentUpdate`) instead of overwriting.
+objects are inserted together (:func:`tracker.store.bulk.insert_rows`) and each tracked
+object is compared with what was last read or written: only the fields that differ
+are updated, objects with the same changed fields in one ``executemany``. Carriers
+carry a ``version``: an update names the version it was based on and moves it on, so a
+change based on a stale read fails (:class:`~tracker.store.errors.ConcurrentUpdate`)
+instead of overwriting.
 """
 
 from __future__ import annotations
