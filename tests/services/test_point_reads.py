@@ -108,3 +108,86 @@ def test_an_awaited_read_replaces_a_connection_the_server_dropped(
     assert first == second is not None
     assert new_pid != pid
     reads.close()
+
+
+def test_concurrent_awaited_reads_each_get_their_own_record(svc: Services, engine: Engine) -> None:
+    """Where-is under load: reads awaited together (on PostgreSQL, those that wait for a
+    connection share one statement) each answer with their own key's record - the
+    repository's object, None for a key with no record, the same record to two
+    requests for one key - and one request given up meanwhile leaves the others whole."""
+    reads = PointReads(engine)
+    made = [receive_one(svc, Level.SECRET) for _ in range(6)]
+    with svc.read() as uow:
+        stored = {c.serial: uow.carriers.get(c.serial) for c in made}
+    asked = [c.serial for c in made] + ["no-such-serial", made[0].serial] * 3
+
+    async def together() -> list[object]:
+        try:
+            tasks = [asyncio.create_task(reads.aget(Carrier, s)) for s in asked]
+            given_up = asyncio.create_task(reads.aget(Carrier, made[1].serial))
+            await asyncio.sleep(0)
+            given_up.cancel()
+            return list(await asyncio.gather(*tasks))
+        finally:
+            await reads.aclose()
+
+    for _ in range(3):  # the first opens connections; later rounds reuse them
+        assert asyncio.run(together()) == [stored.get(s) for s in asked]
+    reads.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_reads_waiting_for_a_connection_share_one_statement(svc: Services, engine: Engine) -> None:
+    """With every connection busy, the keys asked for meanwhile are read in one
+    statement when one is free (under load: one round trip for many requests)."""
+    reads = PointReads(engine)
+    made = [receive_one(svc, Level.SECRET) for _ in range(8)]
+    statements: list[object] = []
+
+    async def count() -> list[object]:
+        try:
+            await reads.aget(Carrier, made[0].serial)  # the loop's connections made
+            (conns,) = reads._loops.values()
+            real = conns._fetch
+
+            async def counted(conn: object, sql: str, params: object) -> list[object]:
+                statements.append(params)
+                return await real(conn, sql, params)
+
+            conns._fetch = counted  # type: ignore[method-assign]
+            return list(await asyncio.gather(*(reads.aget(Carrier, c.serial) for c in made)))
+        finally:
+            await reads.aclose()
+
+    found = asyncio.run(count())
+    assert [c.serial for c in found if isinstance(c, Carrier)] == [c.serial for c in made]
+    assert len(statements) < len(made)  # at most one a free connection, then the rest
+    reads.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_failed_shared_read_fails_every_request_in_it(svc: Services, engine: Engine) -> None:
+    """The database gone while reads wait together: each of them is StoreUnavailable
+    (none waits for ever, none answers 'no such carrier')."""
+    reads = PointReads(engine)
+    made = [receive_one(svc, Level.SECRET) for _ in range(4)]
+
+    async def fail() -> list[object]:
+        try:
+            await reads.aget(Carrier, made[0].serial)
+            (conns,) = reads._loops.values()
+            conns._cparams["port"] = 1  # any new connection is refused
+            for conn in conns._idle:
+                with engine.connect() as admin:
+                    admin.exec_driver_sql(f"SELECT pg_terminate_backend({conn.info.backend_pid})")
+            return list(
+                await asyncio.gather(
+                    *(reads.aget(Carrier, c.serial) for c in made), return_exceptions=True
+                )
+            )
+        finally:
+            await reads.aclose()
+
+    answers = asyncio.run(fail())
+    assert all(isinstance(a, StoreUnavailable) for a in answers), answers
+    reads.close()

@@ -23,14 +23,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import PoolProxiedConnection
 
 from tracker.store.db import unavailable
 from tracker.store.errors import translate
 from tracker.store.point_pg import LoopConnections
-from tracker.store.repositories import _shape
+from tracker.store.repositories import _shape, binds_as_array, one_of
 from tracker.store.tables import ENTITY_ROWS
 
 T = TypeVar("T")
@@ -42,6 +42,10 @@ class _Plan:
     params: Callable[[str], Any]
     convert: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its type's processor)
     fields: int
+    # PostgreSQL, a plain text key: the same read for a list of keys (``keys``) and the
+    # key's column, so concurrent reads can share one statement (point_pg.keyed).
+    many: str | None = None
+    key_index: int = 0
 
 
 class PointReads:
@@ -80,7 +84,14 @@ class PointReads:
                 for c in shape.columns[: len(shape.fields)]
             ]
             convert = tuple((i, f) for i, f in enumerate(processors) if f is not None)
-            found = self._plans[entity] = _Plan(compiled.string, params, convert, len(shape.fields))
+            many = None
+            key = shape.columns[shape.key_index]
+            if binds_as_array(dialect.name, key) and not dialect.positional:
+                where = one_of(dialect.name, key, "keys")
+                many = select(*shape.columns).where(where).compile(dialect=dialect).string
+            found = self._plans[entity] = _Plan(
+                compiled.string, params, convert, len(shape.fields), many, shape.key_index
+            )
         return found
 
     def get(self, entity: type[T], key: str) -> T | None:
@@ -107,7 +118,11 @@ class PointReads:
             for old in [other for other in self._loops if other.is_closed()]:
                 del self._loops[old]  # a finished loop's connections went with it
             conns = self._loops[loop] = LoopConnections(self.engine)
-        return self._made(entity, plan, await conns.fetchone(plan.sql, plan.params(key)))
+        if plan.many is not None:
+            row = await conns.keyed(plan.many, key, plan.key_index)
+        else:
+            row = await conns.fetchone(plan.sql, plan.params(key))
+        return self._made(entity, plan, row)
 
     @staticmethod
     def _made(entity: type[T], plan: _Plan, row: Any) -> T | None:

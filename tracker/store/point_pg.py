@@ -38,38 +38,93 @@ class LoopConnections:
         self._slots = asyncio.Semaphore(size)
         self._cargs, self._cparams = engine.dialect.create_connect_args(engine.url)
         self._cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+        # Point reads by key waiting for a connection, by statement: key -> requests.
+        self._queued: dict[str, dict[str, list[asyncio.Future[Any]]]] = {}
+        self._starting: set[str] = set()  # statements whose next read waits for a slot
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def fetchone(self, sql: str, params: Any) -> Any:
-        """The first row of ``sql`` (None when there is none). A reused connection that
-        fails is replaced once — as the engine's pool pings one that lay idle; the read
-        is idempotent — and a fresh one that fails is StoreUnavailable."""
+        """The first row of ``sql`` (None when there is none)."""
+        async with self._slots:
+            rows = await self._read(sql, params)
+        return rows[0] if rows else None
+
+    async def keyed(self, sql: str, key: str, column: int) -> Any:
+        """The row of ``sql`` whose ``column`` is ``key`` (None when there is none);
+        ``sql`` takes a list of keys as its parameter ``keys``.
+
+        Requests that arrive while every connection is busy wait together: when one is
+        free, the keys asked for meanwhile are read in one statement (under load, a
+        round trip and an execution in the server for many requests instead of one
+        each). A key asked for alone is read at once. Each answer comes from a statement
+        started after it was asked for, so it is never older than the request."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queued.setdefault(sql, {}).setdefault(key, []).append(future)
+        if sql not in self._starting:  # else a read about to start will take this key
+            self._starting.add(sql)
+            task = loop.create_task(self._drain(sql, column))
+            self._tasks.add(task)  # held: the loop keeps only a weak reference
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _drain(self, sql: str, column: int) -> None:
+        async with self._slots:
+            self._starting.discard(sql)
+            batch = self._queued.pop(sql, {})
+            if not batch:
+                return
+            try:
+                rows = await self._read(sql, {"keys": list(batch)})
+            except asyncio.CancelledError:
+                for waiters in batch.values():
+                    for future in waiters:
+                        future.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - every waiter gets the read's error
+                for waiters in batch.values():
+                    for future in waiters:
+                        if not future.done():
+                            future.set_exception(exc)
+                return
+        found = {row[column]: row for row in rows}
+        for key, waiters in batch.items():
+            row = found.get(key)
+            for future in waiters:
+                if not future.done():  # not a request given up meanwhile
+                    future.set_result(row)
+
+    async def _read(self, sql: str, params: Any) -> list[Any]:
+        # Every row of ``sql`` on a kept connection. A reused connection that fails is
+        # replaced once (as the engine's pool pings one that lay idle; reads are
+        # idempotent) and a fresh one that fails is StoreUnavailable.
         import psycopg
 
-        async with self._slots:
-            if self._idle:
-                conn = self._idle.pop()
-                try:
-                    row = await self._fetch(conn, sql, params)
-                except psycopg.OperationalError:
-                    await conn.close()  # the server restarted since it was last used
-                else:
-                    self._idle.append(conn)
-                    return row
-            conn = await self._connect()
+        if self._idle:
+            conn = self._idle.pop()
             try:
-                row = await self._fetch(conn, sql, params)
-            except psycopg.OperationalError as exc:
-                await conn.close()
-                raise unavailable(self.engine, exc) from exc
-            self._idle.append(conn)
-            return row
+                rows = await self._fetch(conn, sql, params)
+            except psycopg.OperationalError:
+                await conn.close()  # the server restarted since it was last used
+            else:
+                self._idle.append(conn)
+                return rows
+        conn = await self._connect()
+        try:
+            rows = await self._fetch(conn, sql, params)
+        except psycopg.OperationalError as exc:
+            await conn.close()
+            raise unavailable(self.engine, exc) from exc
+        self._idle.append(conn)
+        return rows
 
-    async def _fetch(self, conn: Any, sql: str, params: Any) -> Any:
+    async def _fetch(self, conn: Any, sql: str, params: Any) -> list[Any]:
         import psycopg
 
         try:
             cursor = await conn.execute(sql, params)
-            return await cursor.fetchone()
+            rows: list[Any] = await cursor.fetchall()
+            return rows
         except psycopg.OperationalError:
             raise  # the caller decides: replace the connection, or unavailable
         except psycopg.Error as exc:

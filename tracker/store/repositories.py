@@ -130,6 +130,11 @@ _IMMUTABLE = frozenset({str, int, bool, float, type(None), datetime, tuple, froz
 _PLAIN_TEXT = (String, VARCHAR, Text)
 
 
+def binds_as_array(dialect: str, column: Any) -> bool:
+    """Whether :func:`one_of` gives ``column`` one array parameter on ``dialect``."""
+    return dialect == "postgresql" and type(column.type) in _PLAIN_TEXT
+
+
 def one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
     """``column`` is one of the values of the parameter ``name`` (a list, given with each
     execution of a statement built once). On PostgreSQL, for a plain text column, one
@@ -138,7 +143,7 @@ def one_of(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
     new statement for every length (and one too long for psycopg's cache of parsed
     queries at a hundred values). Elsewhere an expanding ``IN``."""
     out: ColumnElement[bool]
-    if dialect == "postgresql" and type(column.type) in _PLAIN_TEXT:
+    if binds_as_array(dialect, column):
         # Imported here: a command on SQLite never loads PostgreSQL's dialect (CLI start).
         from sqlalchemy.dialects.postgresql import ARRAY
 
