@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.store.samples import T
-from tests.store.test_ledger import Factory, drop_triggers, fill, sql, verify
+from tests.store.test_ledger import Factory, draft, drop_triggers, fill, sql, verify
 from tracker.domain.ledger import Action, EntryDraft, canonical, canonical_data
 
 
@@ -181,3 +181,44 @@ def test_text_moved_from_one_column_into_the_next_is_an_edit(
         h=digest + mac[0], m=mac[1:])  # fmt: skip
     p = verify(uow_factory).problem
     assert p is not None and p.seq == 2
+
+
+def test_a_walk_of_many_windows_on_two_readers_finds_an_edit_in_any(
+    engine: Engine, uow_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows of 4 entries over 30: on PostgreSQL the windows after the next are read
+    on a second connection in the same snapshot; every window is checked, whichever
+    connection read it, and an edit is named wherever it is."""
+    from tracker.store import ledger_verify
+
+    monkeypatch.setattr(ledger_verify, "BATCH", 4)
+    hashes = fill(uow_factory, 30)
+    result = verify(uow_factory, expect_count=29, expect_hash=hashes[28])
+    assert result.ok and result.entries == 30
+    drop_triggers(engine)
+    for seq in (27, 14, 6):  # each in a later window than the one before it
+        sql(engine, f"UPDATE ledger_entries SET reason = 'nothing happened' WHERE seq = {seq}")
+        p = verify(uow_factory).problem
+        assert p is not None and (p.kind, p.seq) == ("edited", seq)
+
+
+def test_every_reader_walks_the_snapshot_of_the_head(
+    engine: Engine, uow_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries appended after a read-only unit of work took its snapshot are in none of
+    its windows - also not in those the second connection reads - so the chain ends at
+    the head it read."""
+    from tracker.store import ledger_verify
+
+    monkeypatch.setattr(ledger_verify, "BATCH", 4)
+    fill(uow_factory, 10)  # windows 1-4, 5-8 and 9-10: the last on the second reader
+    with uow_factory(write=False) as reading:
+        assert reading.ledger.head()[0] == 10  # the snapshot is taken
+        with uow_factory() as writing:
+            for i in range(11, 31):
+                writing.ledger.append(draft(i))
+            writing.commit()
+        result = reading.ledger.verify()
+    assert result.ok and result.entries == 10, result.problem
+    after = verify(uow_factory)
+    assert after.ok and after.entries == 30

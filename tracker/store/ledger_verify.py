@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from functools import cache
 from typing import Any
 
@@ -41,6 +42,8 @@ from tracker.domain.ledger import (
     verify_chain,
 )
 from tracker.domain.ledger_walk import StoredWalk
+
+logger = logging.getLogger(__name__)
 
 BATCH = 5000
 # Entry's fields in order: rows selected in this order become entries positionally
@@ -180,11 +183,12 @@ def _bytes_loader() -> type:
 
 class _Rows:
     """The chain a window at a time (key-set paging on ``seq``), read with the driver's
-    cursor inside the unit of work's transaction: one snapshot with the head read."""
+    cursor inside the unit of work's transaction: one snapshot with the head read.
+    ``raw``: another driver connection to read with (one in the same snapshot)."""
 
-    def __init__(self, conn: Connection, table: Table) -> None:
+    def __init__(self, conn: Connection, table: Table, raw: Any = None) -> None:
         dialect = conn.dialect.name
-        self._raw: Any = conn.connection.driver_connection
+        self._raw: Any = raw if raw is not None else conn.connection.driver_connection
         self._postgres = dialect == "postgresql"
         p = "?" if dialect == "sqlite" else "%s"
         parts = _PARTS.format(
@@ -223,15 +227,53 @@ class _Rows:
         return count, first, texts
 
 
-class _Prefetch:
-    """Reads the next window on a second thread while this one is being checked: the
-    database's work (SQLite's runs without the GIL; PostgreSQL's in the server) overlaps
-    the hashing. Only one of the two threads uses the connection at a time."""
+@contextmanager
+def _snapshot_readers(conn: Connection, table: Table) -> Iterator[list[_Rows]]:
+    """The readers of the walk: the unit of work's connection and, on PostgreSQL in a
+    REPEATABLE READ transaction (a read-only unit of work, what ``audit verify`` runs),
+    a second connection importing its snapshot (``pg_export_snapshot``), so two server
+    processes put windows together at once - there, the server's assembling of the text
+    (≈ 4 µs an entry) is what the walk waits for (bench/RESULTS.md, goal 3). Both read
+    the very same snapshot as the head. Elsewhere, or when the second connection cannot
+    be had, the one reader."""
+    readers = [_Rows(conn, table)]
+    level = None
+    if conn.dialect.name == "postgresql":
+        level = conn.exec_driver_sql("SHOW transaction_isolation").scalar()
+    if level != "repeatable read":
+        yield readers
+        return
+    snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    other = None
+    try:
+        other = conn.engine.raw_connection()
+        cursor = other.cursor()
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        cursor.close()
+        readers.append(_Rows(conn, table, raw=other.driver_connection))
+    except Exception:  # noqa: BLE001 - no second connection: the walk goes on with one
+        logger.info("ledger verify: one reader (no second connection in the snapshot)")
+    try:
+        yield readers
+    finally:
+        if other is not None:
+            with suppress(Exception):
+                other.rollback()
+            other.close()  # back to the pool
 
-    def __init__(self, rows: _Rows) -> None:
-        self._rows = rows
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ledger-verify")
-        self._next: tuple[int, Future[Any]] | None = None
+
+class _Prefetch:
+    """Reads the next windows on other threads while this one is being checked: the
+    database's work (SQLite's runs without the GIL; PostgreSQL's in the server) overlaps
+    the hashing. Each reader (connection) is used by one thread at a time; with two
+    readers the window after the next is read too, assuming the next is full and its
+    seqs consecutive (as a chain's are; otherwise that read is dropped)."""
+
+    def __init__(self, readers: list[_Rows]) -> None:
+        self._readers = readers
+        self._pools = [ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") for _ in readers]
+        self._ahead: dict[int, tuple[int, Future[Any]]] = {}  # after -> (reader, read)
         self._threaded = True
 
     def __enter__(self) -> _Prefetch:
@@ -239,30 +281,45 @@ class _Prefetch:
 
     def __exit__(self, *exc: object) -> None:
         self.cancel()
-        self._pool.shutdown()
+        for pool in self._pools:
+            pool.shutdown()
 
     def window(self, after: int) -> tuple[int, int, list[bytes]] | None:
-        """The window after ``after``; the one after it starts being read."""
+        """The window after ``after``; the next ones start being read."""
         found = None
-        if self._next is not None and self._next[0] == after:
+        pending = self._ahead.pop(after, None)
+        if pending is not None:
             try:
-                found = self._next[1].result()
+                found = pending[1].result()
             except Exception:  # noqa: BLE001 - e.g. a connection bound to its thread: read it here
                 self._threaded = False
-        self.cancel()
         if found is None:
-            found = self._rows.window(after)
-        if found is not None and self._threaded:
-            following = found[1] + found[0] - 1
-            self._next = (following, self._pool.submit(self._rows.window, following))
+            self.cancel()
+            found = self._readers[0].window(after)
+        if found is None or not self._threaded:
+            self.cancel()
+            return found
+        following = found[1] + found[0] - 1
+        wanted = [following + i * BATCH for i in range(len(self._readers))]
+        for stale in [a for a in self._ahead if a not in wanted]:
+            self._drop(stale)
+        for start in wanted:
+            if start not in self._ahead:
+                free = {r for r, _ in self._ahead.values()} ^ set(range(len(self._readers)))
+                reader = min(free)
+                read = self._pools[reader].submit(self._readers[reader].window, start)
+                self._ahead[start] = (reader, read)
         return found
 
+    def _drop(self, after: int) -> None:
+        _, read = self._ahead.pop(after)
+        with suppress(Exception):
+            read.result()  # its connection is free again
+
     def cancel(self) -> None:
-        """Wait for a window being read (the connection is then free) and drop it."""
-        if self._next is not None:
-            with suppress(Exception):
-                self._next[1].result()
-            self._next = None
+        """Wait for the windows being read (the connections are then free), drop them."""
+        for after in list(self._ahead):
+            self._drop(after)
 
 
 def _accept_parts(walk: StoredWalk, row: Any) -> tuple[bool, bool]:
@@ -306,10 +363,10 @@ def walk_chain(
     are in the older form. The first row that fails that too goes to
     :func:`verify_chain`, which names the problem."""
     walk = StoredWalk(key, expect_count)
-    rows = _Rows(conn, table)
     stopped: int | None = None  # the seq of the first row not accepted either way
     after, fast = 0, True
-    with _Prefetch(rows) as ahead:
+    with _snapshot_readers(conn, table) as readers, _Prefetch(readers) as ahead:
+        rows = readers[0]
         while stopped is None:
             if fast:
                 window = ahead.window(after)
