@@ -34,7 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.sql.schema import ColumnCollectionConstraint
+from sqlalchemy.sql.schema import ColumnCollectionConstraint, SchemaItem
 
 from tracker.domain import accounts as acc
 from tracker.domain import disclosure as d
@@ -492,7 +492,7 @@ def _entry_columns() -> list[Column[Any]]:
     ]
 
 
-def _head_columns() -> list[Column[Any]]:
+def _head_columns() -> list[SchemaItem]:
     """The head of a chain (single row, id 1): count, last hash and their HMAC."""
     return [
         Column("id", Integer(), primary_key=True, autoincrement=False),
