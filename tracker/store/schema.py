@@ -393,6 +393,7 @@ alerts = Table(
 )
 
 
+# The notification delivery outbox (:class:`tracker.domain.model.Notification`).
 notifications = Table(
     "notifications",
     metadata,
@@ -414,6 +415,7 @@ notifications = Table(
 )
 
 
+# Files sent with a notification (:class:`tracker.domain.attachments.Attachment`).
 notification_attachments = Table(
     "notification_attachments",
     metadata,
@@ -535,6 +537,7 @@ login_throttle = Table(
 )
 
 
+# The next serial number per prefix and year.
 serial_counters = Table(
     "serial_counters",
     metadata,
@@ -544,6 +547,7 @@ serial_counters = Table(
 )
 
 
+# The next EPC asset reference (single row, id 1).
 epc_counter = Table(
     "epc_counter",
     metadata,
@@ -553,6 +557,7 @@ epc_counter = Table(
 )
 
 
+# Every EPC ever written to a tag and its carrier; rows are never deleted.
 epc_registry = Table(
     "epc_registry",
     metadata,
@@ -562,6 +567,8 @@ epc_registry = Table(
 )
 
 
+# A gateway event already applied, with the answer given (idempotent ingest). Event ids
+# are the gateway's own: unique per device, not across devices.
 ingest_log = Table(
     "ingest_log",
     metadata,
@@ -573,6 +580,7 @@ ingest_log = Table(
 )
 
 
+# A small named document (the loaded site file, run marks).
 settings = Table(
     "settings",
     metadata,
@@ -580,6 +588,9 @@ settings = Table(
     Column("text", Text, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+
+# --- the disclosure record (R16) and three-day handling (R18) --------------------------
 
 
 disclosures = Table(
@@ -621,6 +632,9 @@ handlings = Table(
     Index(None, "received_at", "id"),  # the handling register, paged
     Index(None, "state", "due_at"),  # the scheduler's look for deadlines
 )
+
+
+# --- classified meetings and their hand-outs (R17), holiday seals of safes (R19) -------
 
 
 meetings = Table(
@@ -687,6 +701,9 @@ seals = Table(
 )
 
 
+# --- alarm stills (tracker.store.evidence) ----------------------------------------------
+
+# The bytes of a still, by their SHA-256 (shared by every still with the same bytes).
 evidence_blobs = Table(
     "evidence_blobs",
     metadata,
@@ -696,6 +713,7 @@ evidence_blobs = Table(
 )
 
 
+# One still of an alarm (:class:`tracker.domain.evidence.Still`).
 evidence_stills = Table(
     "evidence_stills",
     metadata,
@@ -713,6 +731,9 @@ evidence_stills = Table(
 )
 
 
+# --- the live stream (tracker.store.stream) ---------------------------------------------
+
+# One committed transaction's stream events.
 stream_events = Table(
     "stream_events",
     metadata,
