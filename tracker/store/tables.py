@@ -19,11 +19,6 @@ from tracker.domain.period import SecrecyPeriod
 from tracker.store import schema
 from tracker.store.errors import DESCRIPTIONS
 
-# Where these names were defined before the Core tables (kept for their importers).
-NAMING = schema.NAMING
-NOT_IN_MODELS = schema.NOT_IN_MODELS
-in_models = schema.in_models
-
 
 class Base(DeclarativeBase):
     """Declarative base of every table: its metadata is :data:`tracker.store.schema.metadata`."""
