@@ -6,16 +6,20 @@ timed by hyperfine (Debian's ``hyperfine``), each a fresh process as a user runs
 Set-up (not timed): a SQLite database under bench/out/cli with the example site loaded,
 the cast and one received carrier, and a ledger key in the environment. Baselines in the
 same run, interleaved by hyperfine with the commands: the interpreter alone
-(``python -c pass``) and importing what every database command needs at the least
-(``python -c "import sqlalchemy.orm"``). Each command's wall time is compared with the
-0.5 s goal; the modules each command imported (``-X importtime``) are counted too.
+(``python -c pass``), importing what a command that reads the database needs at the
+least (SQLAlchemy Core, ``python -c "import sqlalchemy"``) and what a command that writes
+needs (the ORM, ``python -c "import sqlalchemy.orm"``). Each command's wall time is
+compared with the 0.5 s goal; the modules each command imported (``-X importtime``) are
+counted too, and whether the ORM was among them.
 
-``--before REV`` adds the same three commands run by the code of git revision ``REV``
-(exported to bench/out/cli-before, run as ``python -m tracker.cli`` with it first on
-``PYTHONPATH``) to the same hyperfine run. The project's modules are byte-compiled
-first (``compileall``), as ``pip install`` leaves them: where ``PYTHONDONTWRITEBYTECODE``
-is set, an editable install would otherwise recompile every module of the project at
-every start.
+The console script is run with this folder first on ``PYTHONPATH``, so that it runs this
+folder's code whatever folder the virtualenv's editable install points at (a git
+worktree's, not the main checkout's). ``--before REV`` adds the same three commands run
+by the code of git revision ``REV`` (exported to bench/out/cli-before, run as ``python -m
+tracker.cli`` with it first on ``PYTHONPATH``) to the same hyperfine run. The project's
+modules are byte-compiled first (``compileall``), as ``pip install`` leaves them: where
+``PYTHONDONTWRITEBYTECODE`` is set, an editable install would otherwise recompile every
+module of the project at every start.
 """
 
 from __future__ import annotations
@@ -119,7 +123,9 @@ def main() -> None:
     env, serial = prepare(work)
     packages = ["tracker", "drivers", "api", "labels", "simulators"]
     subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], cwd=ROOT, check=True)
-    tracker = str(Path(sys.executable).parent / "tracker")
+    # The console script imports the project through the editable install, whichever
+    # folder that points at: PYTHONPATH makes it run this folder's code (a worktree's).
+    tracker = f"env PYTHONPATH={ROOT} {Path(sys.executable).parent / 'tracker'}"
     py = sys.executable
     commands = {
         "tracker --help": f"{tracker} --help",
@@ -127,6 +133,7 @@ def main() -> None:
         "tracker carrier show": f"{tracker} carrier show {serial}",
         **(before(args.before, serial) if args.before else {}),
         "baseline: python -c pass": f"{py} -c pass",
+        "baseline: import sqlalchemy": f'{py} -c "import sqlalchemy"',
         "baseline: import sqlalchemy.orm": f'{py} -c "import sqlalchemy.orm"',
     }
     out = work / "hyperfine.json"
@@ -169,6 +176,7 @@ def main() -> None:
             mods = imported(commands[name], env, work)
             entry["modules"] = len(mods)
             entry["heavy"] = sorted({m.split(".")[0] for m in mods if m.split(".")[0] in heavy})
+            entry["orm"] = "sqlalchemy.orm" in mods
         report["commands"][name] = entry
         rows.append(
             [
@@ -177,6 +185,7 @@ def main() -> None:
                 entry["mean_s"],
                 round(entry["user_s"] + entry["system_s"], 3),
                 entry.get("modules", ""),
+                ("yes" if entry["orm"] else "no") if "orm" in entry else "",
                 ", ".join(entry.get("heavy", [])) or ("none" if "modules" in entry else ""),
                 ("yes" if entry["median_s"] <= GOAL_S else "NO") if "modules" in entry else "",
             ]
@@ -192,6 +201,7 @@ def main() -> None:
                 "mean s",
                 "CPU s (user+sys)",
                 "modules",
+                "ORM",
                 "heavy imports",
                 f"≤ {GOAL_S} s",
             ],

@@ -3,6 +3,7 @@ commands, and the light commands, never load the API, cameras, PDF or charts."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -93,3 +94,50 @@ def test_reading_commands_parse_their_options_without_pydantic(argv: list[str], 
     loaded = {name.split(".")[0] for name in line.split()[1:]}
     assert "pydantic" not in loaded
     assert "tracker.bootstrap" not in line.split()  # a reading command wires no services
+
+
+@pytest.mark.parametrize(
+    ("argv", "shows"),
+    [(["audit", "head"], "count: 3"), (["carrier", "show", "JM-2026-000001"], "JM-2026-000001")],
+)
+def test_reading_commands_read_without_the_orm(  # type: ignore[no-untyped-def]
+    argv: list[str], shows: str, db_url: str, ledger_key: bytes, uow_factory
+) -> None:
+    """``tracker audit head`` and ``tracker carrier show`` read through SQLAlchemy Core
+    (``tracker.store.reading``): importing the ORM and mapping the store's classes was a
+    third of their start (issue 16 goal 5)."""
+    from tests.store import samples
+    from tests.store.test_ledger import draft
+
+    with uow_factory() as uow:
+        uow.carriers.add(samples.carrier())
+        for i in range(1, 4):
+            uow.ledger.append(draft(i))
+        uow.commit()
+    code = (
+        "import sys\n"
+        "from tracker.cli.main import main\n"
+        f"code = main({argv!r})\n"
+        "print('EXIT', code)\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))"
+    )
+    env = {
+        **os.environ,
+        "TRACKER_DATABASE_URL": db_url,
+        "TRACKER_LEDGER_KEY": ledger_key.hex(),
+        "TRACKER_LANG": "en",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert "EXIT 0" in done.stdout, done.stderr
+    assert shows in done.stdout
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("MODULES ")]
+    loaded = set(line.split()[1:])
+    assert "sqlalchemy.orm" not in loaded
+    assert "tracker.store.tables" not in loaded  # no class mapped

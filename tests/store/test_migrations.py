@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from tracker.store import migrate
-from tracker.store.tables import Base, in_models
+from tracker.store.schema import in_models, metadata
+from tracker.store.tables import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,13 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_migrated_schema_equals_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": in_models})
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, metadata)
     assert diff == []
+
+
+def test_the_orm_classes_are_mapped_onto_the_schema_tables() -> None:
+    """One definition of the tables: the ORM's metadata is the Core schema's, and every
+    table of it has its mapped class (nothing defined twice, nothing left unmapped)."""
+    assert Base.metadata is metadata
+    mapped = {mapper.local_table for mapper in Base.registry.mappers}
+    assert mapped == set(metadata.tables.values())
 
 
 def test_every_table_exists_after_migration(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert "alembic_version" in tables
 
 

@@ -23,7 +23,7 @@ from tracker.cli.common import reading
 from tracker.domain.errors import InvalidInput, TrackerError
 from tracker.domain.ledger import Verification
 from tracker.store.ledger import SqlLedger
-from tracker.store.uow import SqlUnitOfWork
+from tracker.store.reading import Reading
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ LogOpt = Annotated[
 ]
 
 
-def _chain(uow: SqlUnitOfWork, log: Log) -> SqlLedger:
+def _chain(uow: Reading, log: Log) -> SqlLedger:
     return uow.admin_log if log is Log.ADMIN else uow.ledger
 
 

@@ -17,7 +17,7 @@ import typer
 
 if TYPE_CHECKING:
     from tracker.bootstrap import App
-    from tracker.store.uow import SqlUnitOfWork
+    from tracker.store.reading import Reading
 
 ActorOption = typer.Option(..., "--as", help="Person id of whoever does this (signs the register).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of text.")
@@ -40,17 +40,18 @@ def app(site_file: Path | None = None, *, load: bool = False) -> App:
 
 
 @contextmanager
-def reading() -> Iterator[SqlUnitOfWork]:
-    """A read-only unit of work on the configured database, without wiring the services
-    (site, bus, migrations): what a command that only reads needs, and quick to start
-    (issue 16: ``tracker audit head`` and ``tracker carrier show`` within 0.5 s)."""
+def reading() -> Iterator[Reading]:
+    """A read-only transaction on the configured database through SQLAlchemy Core
+    (:class:`~tracker.store.reading.Reading`), without wiring the services (site, bus,
+    migrations) or importing the ORM: what a command that only reads needs, and quick to
+    start (issue 16: ``tracker audit head`` and ``tracker carrier show`` within 0.5 s)."""
     from tracker.store.db import database_url, make_engine
     from tracker.store.keys import ledger_key
-    from tracker.store.uow import SqlUnitOfWork
+    from tracker.store.reading import Reading
 
     engine = make_engine(database_url())
     try:
-        with SqlUnitOfWork(engine, ledger_key(engine), write=False) as uow:
+        with Reading(engine, ledger_key(engine)) as uow:
             yield uow
     finally:
         engine.dispose()

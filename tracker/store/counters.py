@@ -31,11 +31,11 @@ from tracker.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-_SERIALS: Table = SerialCounterRow.__table__  # type: ignore[assignment]
-_EPC_COUNTER: Table = EpcCounterRow.__table__  # type: ignore[assignment]
-_EPCS: Table = EpcRegistryRow.__table__  # type: ignore[assignment]
-_SETTINGS: Table = SettingRow.__table__  # type: ignore[assignment]
-_INGEST: Table = IngestRow.__table__  # type: ignore[assignment]
+_SERIALS: Table = SerialCounterRow.__table__
+_EPC_COUNTER: Table = EpcCounterRow.__table__
+_EPCS: Table = EpcRegistryRow.__table__
+_SETTINGS: Table = SettingRow.__table__
+_INGEST: Table = IngestRow.__table__
 _GET_MANY: dict[str, Any] = {}  # SqlIngestLog.get_many's statement, per database
 
 

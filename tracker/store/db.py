@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL, Connection
@@ -34,6 +34,15 @@ BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 5
 # A PostgreSQL connection unused in the pool for longer is checked before use.
 PING_AFTER_IDLE_S = 5.0
+
+
+class Connects(Protocol):
+    """Where the repositories and the ledger send their statements: the unit of work's
+    ORM session, or the Core connection of a read-only :class:`~tracker.store.reading.Reading`
+    (both begin the transaction before handing the connection out)."""
+
+    def connection(self) -> Connection:
+        """The connection of the open transaction."""
 
 
 def database_url() -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import exc as orm_exc
 
 from tracker.domain.errors import (
     Conflict,
@@ -108,7 +108,10 @@ def translate(error: Exception, where: str = "") -> TrackerError:
     if isinstance(error, TrackerError):
         return error
     suffix = f" ({where})" if where else ""
-    if isinstance(error, orm_exc.StaleDataError):
+    # Only the ORM raises StaleDataError: where it was never imported (a command that only
+    # reads, through Core) there is none to recognise, and importing it would load the ORM.
+    orm_exc = sys.modules.get("sqlalchemy.orm.exc")
+    if orm_exc is not None and isinstance(error, orm_exc.StaleDataError):
         return ConcurrentUpdate(
             f"the record was changed by someone else meanwhile; reload and retry{suffix}",
             zh="记录已被他人修改，请刷新后重试",

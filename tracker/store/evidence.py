@@ -8,38 +8,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, LargeBinary, delete, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Mapped, Session
 
 from tracker.domain.evidence import Still
+from tracker.store import schema
 from tracker.store.tables import Base
 
 
 class EvidenceBlobRow(Base):
     """The bytes of a still, by their SHA-256."""
 
-    __tablename__ = "evidence_blobs"
+    __table__ = schema.evidence_blobs
 
-    sha256: Mapped[str] = mapped_column(primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str]
+    data: Mapped[bytes]
     size: Mapped[int]
 
 
 class EvidenceStillRow(Base):
     """:class:`tracker.domain.evidence.Still`."""
 
-    __tablename__ = "evidence_stills"
+    __table__ = schema.evidence_stills
 
-    id: Mapped[str] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(index=True)
-    alarm: Mapped[str] = mapped_column(index=True)
-    alert: Mapped[str | None] = mapped_column(index=True)
+    id: Mapped[str]
+    sha256: Mapped[str]
+    alarm: Mapped[str]
+    alert: Mapped[str | None]
     door: Mapped[str]
     camera: Mapped[str | None]
     taken_at: Mapped[datetime]
-    offset: Mapped[float] = mapped_column(Float)
+    offset: Mapped[float]
     size: Mapped[int]
-    stored_at: Mapped[datetime] = mapped_column(index=True)
+    stored_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
 
 

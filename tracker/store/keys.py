@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.domain.errors import LedgerError
 from tracker.store.db import safe_url
 from tracker.store.errors import translate
-from tracker.store.tables import LedgerEntryRow, LedgerHeadRow
+from tracker.store.schema import ledger_entries, ledger_head
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +118,8 @@ def ledger_is_empty(engine: Engine) -> bool:
     """True when the ledger has no entries and its head counts none."""
     try:
         with engine.connect() as conn:
-            entries = conn.execute(select(LedgerEntryRow.seq).limit(1)).first()
-            head = conn.execute(select(LedgerHeadRow.count).where(LedgerHeadRow.id == 1)).scalar()
+            entries = conn.execute(select(ledger_entries.c.seq).limit(1)).first()
+            head = conn.execute(select(ledger_head.c.count).where(ledger_head.c.id == 1)).scalar()
     except SQLAlchemyError as exc:
         raise translate(exc, safe_url(engine.url)) from exc
     return entries is None and not head

@@ -23,10 +23,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, Table, func, select, update
-from sqlalchemy.orm import Session
 
 from tracker.domain.errors import LedgerError
 from tracker.domain.ledger import (
@@ -42,7 +41,10 @@ from tracker.domain.ledger import (
 from tracker.store.bulk import insert_rows
 from tracker.store.errors import translated, translating
 from tracker.store.ledger_verify import entry_from_row, select_entries, walk_chain
-from tracker.store.tables import AdminLogEntryRow, AdminLogHeadRow, LedgerEntryRow, LedgerHeadRow
+from tracker.store.schema import admin_log_entries, admin_log_head, ledger_entries, ledger_head
+
+if TYPE_CHECKING:
+    from tracker.store.db import Connects
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +61,15 @@ class ChainTables:
 
 
 LEDGER = ChainTables(
-    LedgerEntryRow.__table__,  # type: ignore[arg-type]
-    LedgerHeadRow.__table__,  # type: ignore[arg-type]
+    ledger_entries,
+    ledger_head,
     "ledger",
     "台账",
     "tracker audit verify",
 )
 ADMIN_LOG = ChainTables(
-    AdminLogEntryRow.__table__,  # type: ignore[arg-type]
-    AdminLogHeadRow.__table__,  # type: ignore[arg-type]
+    admin_log_entries,
+    admin_log_head,
     "administration log",
     "管理日志",
     "tracker audit verify --log admin",
@@ -95,12 +97,12 @@ def head_ok(key: bytes, count: int, last_hash: str, mac: str) -> bool:
 
 
 class SqlLedger:
-    """The :class:`~tracker.services.ports.Ledger` port on the unit of work's session,
-    for the custody ledger or (``tables=ADMIN_LOG``, with its own key) the
-    administration log."""
+    """The :class:`~tracker.services.ports.Ledger` port on the unit of work's session (or
+    a read-only :class:`~tracker.store.reading.Reading`), for the custody ledger or
+    (``tables=ADMIN_LOG``, with its own key) the administration log."""
 
     def __init__(
-        self, session: Session, key: bytes, *, write: bool, tables: ChainTables = LEDGER
+        self, session: Connects, key: bytes, *, write: bool, tables: ChainTables = LEDGER
     ) -> None:
         self._session = session
         self._key = key

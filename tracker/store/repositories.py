@@ -20,7 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
     VARCHAR,
@@ -42,18 +42,17 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as text_sql
-from sqlalchemy.orm import Session
 
 from tracker.domain.errors import Conflict, StoreError
 from tracker.domain.model import Alert, AlertState, Borrow, BorrowState, Carrier, Movement
 from tracker.domain.rules import CUSTODY_FIELDS
+from tracker.store import schema
 from tracker.store.bulk import insert_rows
 from tracker.store.errors import ConcurrentUpdate, translated, translating
-from tracker.store.tables import Base, BorrowRow, CarrierRow
 from tracker.store.types import EnumTuple, JSONDict, ScopeType, StrTuple
 
 if TYPE_CHECKING:
-    from tracker.store.uow import SqlUnitOfWork
+    from tracker.store.db import Connects
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +64,16 @@ _JSON_TYPES = (StrTuple, EnumTuple, JSONDict, ScopeType)
 
 
 VERSION = "version"  # the optimistic-locking column, where a table has one
+CARRIER = schema.carriers.c
+BORROW = schema.borrows.c
+
+
+class Work(Protocol):
+    """The transaction a repository works in (:class:`~tracker.store.uow.SqlUnitOfWork`,
+    or a :class:`~tracker.store.reading.Reading`, which has nothing to write)."""
+
+    def flush(self, repo: SqlRepository[Any] | None = None) -> None:
+        """Write what ``repo`` (or every repository) has to write before a query."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,27 +89,29 @@ class _Shape:
     by_key: Select[Any]  # one row by key (bind parameter "key")
 
 
-_SHAPES: dict[tuple[type[Any], type[Base]], _Shape] = {}
+_SHAPES: dict[tuple[type[Any], Table], _Shape] = {}
 
 
-def _shape(entity: type[Any], row: type[Base]) -> _Shape:
-    found = _SHAPES.get((entity, row))
+def _shape(entity: type[Any], row: Table | type[Any]) -> _Shape:
+    """The shape of ``entity`` kept in the table ``row`` (or the ORM class mapped onto it)."""
+    table: Table = row if isinstance(row, Table) else row.__table__
+    found = _SHAPES.get((entity, table))
     if found is None:
-        keys = list(row.__table__.primary_key)
+        keys = list(table.primary_key)
         if len(keys) != 1:
-            raise StoreError(f"{row.__tablename__} must have a single-column key")
-        columns = row.__table__.columns
+            raise StoreError(f"{table.name} must have a single-column key")
+        columns = table.columns
         fields = tuple(f.name for f in dataclasses.fields(entity))
         missing = [n for n in fields if n not in columns]
         if missing:
             # A field without a column would silently never be stored.
             raise StoreError(
-                f"{entity.__name__} fields {missing} have no column in {row.__tablename__}: "
-                "add them to tracker/store/tables.py and a migration"
+                f"{entity.__name__} fields {missing} have no column in {table.name}: "
+                "add them to tracker/store/schema.py and a migration"
             )
         versioned = VERSION in columns and VERSION not in fields
         selected = tuple(columns[n] for n in fields) + ((columns[VERSION],) if versioned else ())
-        found = _SHAPES[(entity, row)] = _Shape(
+        found = _SHAPES[(entity, table)] = _Shape(
             fields=fields,
             key=keys[0].name,
             json_fields=frozenset(n for n in fields if isinstance(columns[n].type, _JSON_TYPES)),
@@ -162,19 +173,16 @@ _PEEKS: dict[tuple[Any, ...], Select[Any]] = {}
 class SqlRepository(Generic[T]):
     """Generic repository for one entity type and its table."""
 
-    def __init__(
-        self, uow: SqlUnitOfWork, session: Session, entity: type[T], row: type[Base]
-    ) -> None:
+    def __init__(self, uow: Work, session: Connects, entity: type[T], table: Table) -> None:
         self._uow = uow
         self._session = session
         self._entity = entity
-        self._row = row
-        shape = _shape(entity, row)
+        shape = _shape(entity, table)
         self._shape = shape
         self._fields = shape.fields
         self._key = shape.key
         self._json_fields = shape.json_fields
-        self._table: Table = row.__table__  # type: ignore[assignment]
+        self._table = table
         self._columns = self._table.columns
         self._tracked: dict[str, T] = {}
         self._new: dict[str, T] = {}  # added, not inserted yet
@@ -421,19 +429,19 @@ class SqlRepository(Generic[T]):
         return (
             select(*self._shape.columns)
             .where(*lists, *others)
-            .order_by(getattr(self._row, self._key).asc())
+            .order_by(self._columns[self._key].asc())
         )
 
     @property
     def _dialect(self) -> str:
-        return str(self._session.get_bind().dialect.name)
+        return str(self._conn().dialect.name)
 
     @translated
     def count(self, **eq: Any) -> int:
         """How many entities match (same filters as :meth:`find`)."""
         self._uow.flush(self)
-        stmt = select(func.count()).select_from(self._row).where(*self._filters(eq))
-        return int(self._session.scalar(stmt) or 0)
+        stmt = select(func.count()).select_from(self._table).where(*self._filters(eq))
+        return int(self._conn().scalar(stmt) or 0)
 
     def scan(
         self,
@@ -480,11 +488,11 @@ class SqlRepository(Generic[T]):
         eq: dict[str, Any],
     ) -> Iterator[tuple[Any, ...]]:
         self._uow.flush(self)
-        column, key = self._column(order_by), getattr(self._row, self._key)
+        column, key = self._column(order_by), self._columns[self._key]
         eq = dict(eq)
         ordered = {order_by: eq.pop(order_by)} if order_by in eq else {}
         others = self._filters(eq)
-        if self._session.get_bind().dialect.name == "sqlite":
+        if self._dialect == "sqlite":
             # Without statistics SQLite takes an equality on any indexed column (say
             # ``circulation IS NULL``, true of almost every borrow) for the better index,
             # then sorts the whole table for every page. Marking the other filters as
@@ -526,7 +534,7 @@ class SqlRepository(Generic[T]):
         self._uow.flush(self)
         columns = [self._column(f) for f in fields]
         stmt = select(*columns, func.count()).where(*self._filters(eq)).group_by(*columns)
-        return {tuple(row[:-1]): int(row[-1]) for row in self._session.execute(stmt)}
+        return {tuple(row[:-1]): int(row[-1]) for row in self._conn().execute(stmt)}
 
     # --- helpers for subclasses ----------------------------------------------------
 
@@ -551,7 +559,7 @@ class SqlRepository(Generic[T]):
                 f"{self._entity.__name__} has no field {name!r}",
                 zh=f"{self._entity.__name__} 没有字段 {name!r}",
             )
-        return getattr(self._row, name)
+        return self._columns[name]
 
     def _filters(self, eq: dict[str, Any]) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -588,7 +596,7 @@ class SqlRepository(Generic[T]):
             column = self._column(name.lstrip("-"))
             out.append(column.desc() if desc else column.asc())
         if self._key not in {n.lstrip("-") for n in names}:
-            out.append(getattr(self._row, self._key).asc())  # a stable order for paging
+            out.append(self._columns[self._key].asc())  # a stable order for paging
         return out
 
 
@@ -620,8 +628,8 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         if stmt is None:
             stmt = _PEEKS[(Carrier, dialect, "by_epcs")] = (
                 select(*self._shape.columns)
-                .where(one_of(dialect, CarrierRow.epc, "k_epc"))
-                .order_by(CarrierRow.serial.asc())
+                .where(one_of(dialect, CARRIER.epc, "k_epc"))
+                .order_by(CARRIER.serial.asc())
             )
         adopt = self._adopt
         return [adopt(r) for r in self._conn().execute(stmt, {"k_epc": list(epcs)})]
@@ -639,26 +647,26 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
         title, ignoring case."""
         stmt = select(*self._shape.columns).where(*self._filters(eq))
         needle = (text or "").strip()
-        sqlite = self._session.get_bind().dialect.name == "sqlite"
+        sqlite = self._dialect == "sqlite"
         if needle and sqlite and len(needle) >= TRIGRAM:
             # The trigram index of migration 0013 finds a part of the serial or title of
             # three characters or more without reading every title.
             phrase = '"' + needle.replace('"', '""') + '"'
             indexed = text_sql("SELECT serial FROM carrier_search WHERE carrier_search MATCH :q")
-            stmt = stmt.where(CarrierRow.serial.in_(indexed.bindparams(q=phrase)))
+            stmt = stmt.where(CARRIER.serial.in_(indexed.bindparams(q=phrase)))
         elif needle:
             if sqlite:
                 # SQLite's LIKE already ignores case exactly as its lower() does (ASCII
                 # letters only); lower() on both sides would only double the scan's cost.
                 match = [
-                    CarrierRow.serial.contains(needle, autoescape=True),
-                    CarrierRow.title.contains(needle, autoescape=True),
+                    CARRIER.serial.contains(needle, autoescape=True),
+                    CARRIER.title.contains(needle, autoescape=True),
                 ]
             else:
                 # With pg_trgm (migration 0013) ILIKE '%…%' uses the trigram indexes.
                 match = [
-                    CarrierRow.serial.icontains(needle, autoescape=True),
-                    CarrierRow.title.icontains(needle, autoescape=True),
+                    CARRIER.serial.icontains(needle, autoescape=True),
+                    CARRIER.title.icontains(needle, autoescape=True),
                 ]
             stmt = stmt.where(or_(*match))
         return self._run(stmt, "serial", limit, offset)
@@ -666,18 +674,18 @@ class SqlCarrierRepository(SqlRepository[Carrier]):
     @translated
     def by_holder(self, states: Sequence[Any], limit: int) -> list[Carrier]:
         """The first ``limit`` carriers in one of ``states``, by holder then serial."""
-        order = (CarrierRow.holder.asc(), CarrierRow.serial.asc())
+        order = (CARRIER.holder.asc(), CARRIER.serial.asc())
         # The serials come from the (state, holder, serial) index alone (migration 0018);
         # only the rows shown are read. Selecting whole rows in one query read every
         # carrier in those states from the table and sorted them all (~5 ms for 5,000
         # carriers out on SQLite, the query planners choosing the (state, level) index).
         first = (
-            select(CarrierRow.serial)
-            .where(CarrierRow.state.in_(list(states)))
+            select(CARRIER.serial)
+            .where(CARRIER.state.in_(list(states)))
             .order_by(*order)
             .limit(limit)
         )
-        stmt = select(*self._shape.columns).where(CarrierRow.serial.in_(first.scalar_subquery()))
+        stmt = select(*self._shape.columns).where(CARRIER.serial.in_(first.scalar_subquery()))
         return self._run(stmt, ["holder", "serial"], None, 0)
 
     @translated
@@ -716,7 +724,7 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
     def overdue(self, now: datetime, limit: int | None = None) -> list[Borrow]:
         """Checked-out borrows whose due time has passed, oldest due first."""
         stmt = select(*self._shape.columns).where(
-            BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now
+            BORROW.state == BorrowState.OUT, BORROW.due_at < now
         )
         return self._run(stmt, ["due_at"], limit, 0)
 
@@ -725,12 +733,12 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
         """The checked-out borrows of ``carriers`` (one statement), by id."""
         if not carriers:
             return []
-        out: ColumnElement[bool] = BorrowRow.state == BorrowState.OUT
-        if self._session.get_bind().dialect.name == "sqlite":
+        out: ColumnElement[bool] = BORROW.state == BorrowState.OUT
+        if self._dialect == "sqlite":
             # Without statistics SQLite takes the state index (every open borrow) over
             # the carrier index (a few rows each); "likely" keeps it on the carrier's.
             out = func.likely(out)
-        stmt = select(*self._shape.columns).where(BorrowRow.carrier.in_(list(carriers)), out)
+        stmt = select(*self._shape.columns).where(BORROW.carrier.in_(list(carriers)), out)
         return self._run(stmt, None, None, 0)
 
     @translated
@@ -739,10 +747,10 @@ class SqlBorrowRepository(SqlRepository[Borrow]):
         self._uow.flush(self)
         stmt = (
             select(func.count())
-            .select_from(BorrowRow)
-            .where(BorrowRow.state == BorrowState.OUT, BorrowRow.due_at < now)
+            .select_from(schema.borrows)
+            .where(BORROW.state == BorrowState.OUT, BORROW.due_at < now)
         )
-        return int(self._session.scalar(stmt) or 0)
+        return int(self._conn().scalar(stmt) or 0)
 
 
 class SqlAlertRepository(SqlRepository[Alert]):

@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Engine, Integer, Table, Text, insert, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Engine, Table, insert, text
+from sqlalchemy.orm import Mapped, Session
 
+from tracker.store import schema
 from tracker.store.errors import translated
 from tracker.store.tables import Base
 
@@ -47,16 +48,14 @@ OnBatch = Callable[[int, Items, bool], None]
 class StreamEventRow(Base):
     """One committed transaction's stream events."""
 
-    __tablename__ = "stream_events"
+    __table__ = schema.stream_events
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int]
     at: Mapped[datetime]
-    events: Mapped[str] = mapped_column(Text)
+    events: Mapped[str]
 
 
-_T: Table = StreamEventRow.__table__  # type: ignore[assignment]
+_T: Table = schema.stream_events
 
 
 def _items(raw: str) -> Items:

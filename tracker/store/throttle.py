@@ -14,7 +14,7 @@ from tracker.store.counters import dialect_insert
 from tracker.store.errors import translated
 from tracker.store.tables import LoginThrottleRow
 
-_T: Table = LoginThrottleRow.__table__  # type: ignore[assignment]
+_T: Table = LoginThrottleRow.__table__
 
 
 class SqlLoginThrottle:

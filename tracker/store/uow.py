@@ -40,8 +40,8 @@ from tracker.store.repositories import (
     SqlMovementRepository,
     SqlRepository,
 )
+from tracker.store.schema import ENTITY_TABLES
 from tracker.store.stream import SqlStreamLog
-from tracker.store.tables import ENTITY_ROWS
 from tracker.store.throttle import SqlLoginThrottle
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class SqlUnitOfWork:
 
     def _build(self, session: Session) -> None:
         def repo(entity: type[Any], cls: type[SqlRepository[Any]] = SqlRepository) -> Any:
-            r = cls(self, session, entity, ENTITY_ROWS[entity])
+            r = cls(self, session, entity, ENTITY_TABLES[entity])
             self._repos.append(r)
             return r
 

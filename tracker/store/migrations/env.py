@@ -10,12 +10,12 @@ from alembic import context
 from sqlalchemy import Connection, text
 
 from tracker.store.db import database_url, make_engine, writer
-from tracker.store.tables import Base, in_models
+from tracker.store.schema import in_models, metadata
 
 logger = logging.getLogger(__name__)
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata  # the Core tables (the ORM classes are mapped onto them)
 # Any number fixed for the project: PostgreSQL advisory lock held while migrating, so two
 # processes starting at once do not both create the tables.
 MIGRATION_LOCK = 7_240_101

@@ -7,7 +7,7 @@ GIN indexes on ``serial`` and ``title``, which ILIKE '%…%' uses as it is; when
 extension cannot be created (no rights), the search stays a scan and still works.
 
 Neither is in the models' metadata (a virtual table, operator-class indexes):
-:data:`tracker.store.tables.NOT_IN_MODELS` names them for the schema comparison.
+:data:`tracker.store.schema.NOT_IN_MODELS` names them for the schema comparison.
 
 Revision ID: 0013
 Revises: 0010
