@@ -191,3 +191,17 @@ def test_a_failed_shared_read_fails_every_request_in_it(svc: Services, engine: E
     answers = asyncio.run(fail())
     assert all(isinstance(a, StoreUnavailable) for a in answers), answers
     reads.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_keys_travel_as_an_array_text_the_server_reads_back_exactly(engine: Engine) -> None:
+    """Shared reads send their keys as one array text: any key - quotes, backslashes,
+    commas, braces, spaces, the word NULL, an empty one, Chinese - comes back as it was."""
+    from tracker.store.point_pg import array_literal
+
+    keys = ["JM-2026-000001", 'a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "机要-1", "\\"]
+    with engine.connect() as conn:
+        back = conn.exec_driver_sql(
+            "SELECT unnest(%(keys)s::VARCHAR[])", {"keys": array_literal(keys)}
+        ).scalars()
+        assert list(back) == keys

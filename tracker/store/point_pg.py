@@ -17,6 +17,7 @@ type adapters, so a row's values are the ones the synchronous reads get).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -24,6 +25,14 @@ from sqlalchemy import exc as sa_exc
 
 from tracker.store.db import PG_CONNECT_TIMEOUT_S, unavailable
 from tracker.store.errors import translate
+
+
+def array_literal(keys: Iterable[str]) -> str:
+    """``keys`` as the text of a PostgreSQL array (every element quoted), sent as one
+    text parameter and cast by the statement: psycopg's adaptation of a Python list
+    looks at every element's type first (~20 µs a read, more than the rest of it)."""
+    quoted = (k.replace("\\", "\\\\").replace('"', '\\"') for k in keys)
+    return "{" + ",".join(f'"{k}"' for k in quoted) + "}"
 
 
 class LoopConnections:
@@ -75,7 +84,7 @@ class LoopConnections:
             if not batch:
                 return
             try:
-                rows = await self._read(sql, {"keys": list(batch)})
+                rows = await self._read(sql, {"keys": array_literal(batch)})
             except asyncio.CancelledError:
                 for waiters in batch.values():
                     for future in waiters:
@@ -135,9 +144,15 @@ class LoopConnections:
         import psycopg
 
         try:
-            return await psycopg.AsyncConnection.connect(
+            conn = await psycopg.AsyncConnection.connect(
                 *self._cargs, autocommit=True, **self._cparams
             )
+            # These connections only read records by primary key, for which the generic
+            # plan (an index scan) is always the right one. Left to choose, PostgreSQL
+            # plans `key = ANY($1)` anew at every execution (~50 µs of the server's CPU,
+            # the whole difference from a single-key read).
+            await conn.execute("SET plan_cache_mode = force_generic_plan")
+            return conn
         except psycopg.Error as exc:
             raise unavailable(self.engine, exc) from exc
 
