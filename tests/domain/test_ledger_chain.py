@@ -8,6 +8,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +177,11 @@ def test_r14_canonical_data_is_sorted_compact_utf8_json(data: dict) -> None:  # 
     # The register's format: what json.dumps writes with these settings, byte for byte.
     expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical_data(data) == expected
+
+
+def test_r14_a_sealed_entry_is_a_frozen_entry_equal_to_one_built_from_its_fields() -> None:
+    e = build(1)[0]
+    fields = {f.name: getattr(e, f.name) for f in dataclasses.fields(Entry)}
+    assert e == Entry(**fields) and repr(e) == repr(Entry(**fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.reason = "changed"  # type: ignore[misc]
