@@ -389,11 +389,11 @@ def mac_of(key: bytes, digest: str) -> str:
     return outer.hexdigest()
 
 
-_PADS: dict[bytes, tuple[Any, Any]] = {}  # key -> (inner, outer) SHA-256 states
+_PADS: dict[bytes, tuple[hashlib._Hash, hashlib._Hash]] = {}  # key -> (inner, outer) states
 _BLOCK = 64  # SHA-256's block size in bytes
 
 
-def _pads(key: bytes) -> tuple[Any, Any]:
+def _pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
     k = hashlib.sha256(key).digest() if len(key) > _BLOCK else key
     k = k.ljust(_BLOCK, b"\0")
     pads = (

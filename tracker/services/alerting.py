@@ -58,13 +58,13 @@ def raise_alerts(
 
     A run that raises many alerts passes ``open_alerts`` (from :func:`open_by_cause`), the
     open alerts it may repeat, instead of one query per alert; new ones are added to it.
-    What alerts of one kind share (the texts of their type and severity, their audience)
+    What alerts of one kind share (the texts of their type, severity and subject kind)
     is worked out once per batch: a sweep raises 100,000 alike."""
     out: list[Alert] = []
     drafts: list[EntryDraft] = []
     fresh: dict[str, Alert] = {}  # opened by this batch, by cause
-    kinds: dict[tuple[AlertType, Severity, SubjectKind], tuple[str, str, str, tuple[str, ...]]] = {}
-    now, run, events, notices = tx.now, tx.run, tx.events, tx.notices
+    kinds: dict[tuple[AlertType, Severity, SubjectKind], tuple[str, str, str]] = {}
+    now, events, notices = tx.now, tx.events, tx.notices
     index, add = tx.open_alerts, tx.uow.alerts.add
     for w in wanted:
         cause, subject = w.cause, w.subject
@@ -84,10 +84,8 @@ def raise_alerts(
                 w.type.value,
                 w.severity.value,
                 w.subject_kind.value,
-                audience_of(w.type, 0),
             )
-        type_text, severity_text, subject_kind_text, audience = kind
-        details = w.details or {}
+        type_text, severity_text, subject_kind_text = kind
         alert = Alert(
             id=new_id(),
             type=w.type,
@@ -98,7 +96,7 @@ def raise_alerts(
             rule=w.rule,
             first_seen=now,
             last_seen=now,
-            details={"message": w.message, "zh": w.zh, **details},
+            details={"message": w.message, "zh": w.zh, **(w.details or {})},
         )
         add(alert)
         fresh[cause] = alert
@@ -106,21 +104,7 @@ def raise_alerts(
             open_alerts[cause] = alert
         if index is not None:
             index.opened(alert)
-        notices.append(
-            Notice(
-                alert_id=alert.id,
-                type=w.type,
-                severity=w.severity,
-                kind=NoticeKind.RAISED,
-                audience=audience,
-                message=w.message,
-                zh=w.zh,
-                at=now,
-                run=run,
-                borrower=details.get("borrower"),
-                rule=w.rule,
-            )
-        )
+        notices.append(notice_for(tx, alert, NoticeKind.RAISED))
         drafts.append(
             EntryDraft(
                 action=Action.ALERT_RAISE,
