@@ -158,12 +158,16 @@ def open_by_cause(tx: Tx, *types: AlertType) -> dict[str, Alert]:
 
 def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = None) -> Notice:
     """The notice telling the alert's audience about ``alert``; overdue borrows escalate."""
+    if alert.type is AlertType.OVERDUE_BORROW:
+        audience = overdue_audience(alert.escalation)
+    else:
+        audience = CATALOGUE[alert.type].audience
     return Notice(
         alert_id=alert.id,
         type=alert.type,
         severity=alert.severity,
         kind=kind,
-        audience=audience_of(alert.type, alert.escalation),
+        audience=audience,
         message=alert.details.get("message", ""),
         zh=alert.details.get("zh", ""),
         at=tx.now,
@@ -171,14 +175,6 @@ def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = No
         borrower=borrower or alert.details.get("borrower"),
         rule=alert.rule,
     )
-
-
-def audience_of(type_: AlertType, escalation: int) -> tuple[str, ...]:
-    """Who is told of an alert of ``type_``: its catalogue audience; overdue borrows
-    escalate."""
-    if type_ is AlertType.OVERDUE_BORROW:
-        return overdue_audience(escalation)
-    return CATALOGUE[type_].audience
 
 
 def wanted_for(
