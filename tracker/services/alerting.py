@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from tracker.domain.alerts import CATALOGUE, Notice, NoticeKind, overdue_audience
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
-from tracker.domain.ledger import Action, EntryDraft
+from tracker.domain.ledger import Action
 from tracker.domain.model import Alert, AlertState, AlertType, Severity, SubjectKind, new_id
 from tracker.domain.rules import Finding
 from tracker.services.base import SYSTEM, Services, Tx
@@ -61,10 +61,9 @@ def raise_alerts(
     What alerts of one kind share (the texts of their type, severity and subject kind)
     is worked out once per batch: a sweep raises 100,000 alike."""
     out: list[Alert] = []
-    drafts: list[EntryDraft] = []
     fresh: dict[str, Alert] = {}  # opened by this batch, by cause
     kinds: dict[tuple[AlertType, Severity, SubjectKind], tuple[str, str, str]] = {}
-    now, events, notices = tx.now, tx.events, tx.notices
+    now, events, notices, record = tx.now, tx.events, tx.notices, tx.record
     index, add = tx.open_alerts, tx.uow.alerts.add
     for w in wanted:
         cause, subject = w.cause, w.subject
@@ -105,21 +104,18 @@ def raise_alerts(
         if index is not None:
             index.opened(alert)
         notices.append(notice_for(tx, alert, NoticeKind.RAISED))
-        drafts.append(
-            EntryDraft(
-                action=Action.ALERT_RAISE,
-                at=now,
-                actor=SYSTEM,
-                carrier=subject if w.subject_kind is SubjectKind.CARRIER else None,
-                reason=w.message,
-                data={
-                    "alert": alert.id,
-                    "type": type_text,
-                    "severity": severity_text,
-                    "rule": w.rule,
-                    "cause": cause,
-                },
-            )
+        record(
+            Action.ALERT_RAISE,
+            SYSTEM,
+            carrier=subject if w.subject_kind is SubjectKind.CARRIER else None,
+            reason=w.message,
+            data={
+                "alert": alert.id,
+                "type": type_text,
+                "severity": severity_text,
+                "rule": w.rule,
+                "cause": cause,
+            },
         )
         data = {
             "id": alert.id,
@@ -134,7 +130,6 @@ def raise_alerts(
         }
         events.append(Event("alert", data))
         out.append(alert)
-    tx.record_all(drafts)
     return out
 
 

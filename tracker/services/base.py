@@ -5,7 +5,7 @@ stream and the alarm table feed what happened once a transaction has committed."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,11 +103,6 @@ class Tx:
     def record(self, action: Action, actor: str, **kw: Any) -> None:
         """Append a ledger entry (R14) stamped with the transaction's time."""
         self.uow.ledger.append(EntryDraft(action=action, at=self.now, actor=actor, **kw))
-
-    def record_all(self, drafts: Sequence[EntryDraft]) -> None:
-        """Append the ledger entries ``drafts``, in order (a run's many at once)."""
-        if drafts:
-            self.uow.ledger.extend(drafts)
 
     def emit(self, kind: str, **data: Any) -> None:
         """Queue an event for after commit."""

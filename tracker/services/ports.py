@@ -181,10 +181,6 @@ class Ledger(Protocol):
         """Seal and append one entry in the current transaction."""
         ...
 
-    def extend(self, drafts: Sequence[EntryDraft]) -> list[Entry]:
-        """Seal and append ``drafts`` in order in the current transaction."""
-        ...
-
     def head(self) -> tuple[int, str]:
         """The chain head: number of entries and the last hash."""
         ...

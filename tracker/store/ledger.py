@@ -138,14 +138,6 @@ class SqlLedger:
     @translated
     def append(self, draft: EntryDraft) -> Entry:
         """Seal and append one entry in the current transaction."""
-        return self._extend((draft,))[0]
-
-    @translated
-    def extend(self, drafts: Sequence[EntryDraft]) -> list[Entry]:
-        """Seal and append ``drafts`` in order (a scheduled run's many at once)."""
-        return self._extend(drafts)
-
-    def _extend(self, drafts: Sequence[EntryDraft]) -> list[Entry]:
         if self._head is None:
             count, last, mac = self._read_head(lock=True)
             if not head_ok(self._key, count, last, mac):
@@ -158,21 +150,15 @@ class SqlLedger:
                     f"在 {command} 通过前不能记录新的{zh}",
                 )
             self._head = (count, last)
-        seq, last = self._head
-        key, pending, texts, recorded = self._key, self._pending, self._texts, self._recorded
-        out = []
-        for draft in drafts:
-            seq += 1
-            entry, text = seal_text(draft, seq, last, key)
-            last = entry.hash
-            pending.append(entry)
-            texts.append(text)
-            if draft.carrier is not None:
-                recorded.add(draft.carrier)
-            out.append(entry)
-        self._appended += len(out)
-        self._head = (seq, last)
-        return out
+        count, last = self._head
+        entry, text = seal_text(draft, count + 1, last, self._key)
+        self._pending.append(entry)
+        self._texts.append(text)
+        self._appended += 1
+        if draft.carrier is not None:
+            self._recorded.add(draft.carrier)
+        self._head = (entry.seq, entry.hash)
+        return entry
 
     @translated
     def flush(self) -> None:
