@@ -20,7 +20,6 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -279,7 +278,8 @@ class SqlRepository(Generic[T]):
         # key's index one next to the other, not each into a page of its own (SQLite: 100,000
         # alert rows at 18.5-19.5 µs a row instead of 20-22). Every read orders by key
         # anyway (_ordering), so nothing sees the order rows were inserted in.
-        rows.sort(key=itemgetter(self._shape.key_index))
+        at = self._shape.key_index
+        rows.sort(key=lambda row: row[at])
         try:
             # Tuples straight to the driver (tracker.store.bulk): a run's 100,000 alerts
             # cost SQLAlchemy ~10 µs a row as dicts through ``insert()``.
