@@ -84,3 +84,17 @@ def test_a_duplicate_key_fails_as_sqlalchemy_reports_it(engine: Engine) -> None:
     with pytest.raises(IntegrityError), engine.begin() as conn:
         bulk.insert_rows(conn, T, names, [tuple(_alert(8).values()), tuple(row.values())])
     assert _stored(engine, ["a0008"]) == []  # nothing of the failed statement stays
+
+
+def test_a_big_batch_is_stored_whole_and_gets_sqlite_a_page_cache_to_match(engine: Engine) -> None:
+    rows = [_alert(i) for i in range(bulk.BIG_BATCH)]
+    names = list(rows[0])
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, T, names, [tuple(r.values()) for r in rows])
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one() if sqlite else None
+    assert len(_stored(engine, [str(r["id"]) for r in rows])) == bulk.BIG_BATCH
+    if sqlite:
+        # Index pages of a large table stay in memory for the rest of the batch (and the
+        # next one on this connection) instead of being read back from the OS each time.
+        assert cache is not None and -int(cache) >= bulk.BIG_CACHE_KIB

@@ -204,6 +204,25 @@ def _plain(value: Any) -> Any:
 
 # The encoder of the canonical form: sorted keys, no whitespace, UTF-8 kept as is.
 _DATA_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# Its C encoder, made once: ``JSONEncoder.encode`` makes a new one for every document
+# (1.5 µs of an entry's sealing). The same function with the same settings, so the
+# same text; no check for circular data (an entry's data is plain, never circular).
+_MAKE_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_DATA_ENCODER = (
+    None
+    if _MAKE_C_ENCODER is None
+    else _MAKE_C_ENCODER(
+        None,
+        _DATA_ENCODER.default,
+        json.encoder.encode_basestring,
+        None,
+        _DATA_ENCODER.key_separator,
+        _DATA_ENCODER.item_separator,
+        True,
+        False,
+        True,
+    )
+)
 _STRING = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept
 
 
@@ -219,7 +238,9 @@ def canonical_data(data: dict[str, Any]) -> str:
     """The canonical JSON text of an entry's data (already :func:`plain_data`): the text
     its hash covers, and the text the store keeps, so a verifier can hash the stored
     text as it is."""
-    return _DATA_ENCODER.encode(data)
+    if _C_DATA_ENCODER is None:
+        return _DATA_ENCODER.encode(data)
+    return "".join(_C_DATA_ENCODER(data, 0))
 
 
 def canonical_text(
@@ -332,7 +353,10 @@ def seal_text(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> tuple[
         prev_hash,
     )
     digest = hashlib.sha256(body.encode()).hexdigest()
-    entry = Entry(
+    # The frozen Entry's fields set at once: its __init__ sets each of the 13 through
+    # object.__setattr__ (3.6 µs, a quarter of sealing); the entry is the same.
+    entry = object.__new__(Entry)
+    entry.__dict__.update(
         seq=seq,
         action=draft.action.value,
         at=at,
@@ -352,7 +376,34 @@ def seal_text(draft: EntryDraft, seq: int, prev_hash: str, key: bytes) -> tuple[
 
 def mac_of(key: bytes, digest: str) -> str:
     """HMAC-SHA256 of an entry hash under the ledger key."""
-    return hmac.digest(key, digest.encode("ascii"), "sha256").hex()
+    # HMAC as RFC 2104 defines it, from the SHA-256 states after the key's inner and
+    # outer pads, computed once per key: ``hmac.digest`` set the key up again for every
+    # entry (2.5 of its 4 µs).
+    pads = _PADS.get(key)
+    if pads is None:
+        pads = _pads(key)
+    inner = pads[0].copy()
+    inner.update(digest.encode("ascii"))
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
+_PADS: dict[bytes, tuple[hashlib._Hash, hashlib._Hash]] = {}  # key -> (inner, outer) states
+_BLOCK = 64  # SHA-256's block size in bytes
+
+
+def _pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    k = hashlib.sha256(key).digest() if len(key) > _BLOCK else key
+    k = k.ljust(_BLOCK, b"\0")
+    pads = (
+        hashlib.sha256(bytes(b ^ 0x36 for b in k)),
+        hashlib.sha256(bytes(b ^ 0x5C for b in k)),
+    )
+    if len(_PADS) >= 8:  # a process uses a key or two; tests use many
+        _PADS.clear()
+    _PADS[key] = pads
+    return pads
 
 
 def derive_key(key: bytes, purpose: str) -> bytes:

@@ -10,7 +10,7 @@ people, random hex ids for records, and the serial number for carriers.
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -20,8 +20,13 @@ from tracker.domain.period import Marking, SecrecyPeriod
 
 
 def new_id() -> str:
-    """A fresh random record id (32 hex digits)."""
-    return uuid.uuid4().hex
+    """A fresh random record id (32 hex digits): a random (version 4) UUID."""
+    # What ``uuid.uuid4().hex`` gives, without building a UUID object (2.3 µs of 3.3; a
+    # scheduled run makes 100,000 ids).
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40  # version 4
+    b[8] = b[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return b.hex()
 
 
 class Medium(str, Enum):

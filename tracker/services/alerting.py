@@ -4,12 +4,30 @@ entries; a repeat sighting only bumps the count and the last-seen time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from tracker.domain.alerts import CATALOGUE, Notice, NoticeKind, overdue_audience
 from tracker.domain.errors import Conflict, InvalidInput, NotFound
 from tracker.domain.ledger import Action
 from tracker.domain.model import Alert, AlertState, AlertType, Severity, SubjectKind, new_id
 from tracker.domain.rules import Finding
 from tracker.services.base import SYSTEM, Services, Tx
+from tracker.services.bus import Event
+
+
+class Wanted(NamedTuple):
+    """An alert asked for: what :func:`raise_alert` takes, as one value a run can list."""
+
+    type: AlertType
+    severity: Severity
+    subject_kind: SubjectKind
+    subject: str
+    cause: str  # one open alert per cause
+    rule: str | None
+    message: str
+    zh: str
+    details: dict[str, str] | None = None
 
 
 def raise_alert(
@@ -25,68 +43,106 @@ def raise_alert(
     details: dict[str, str] | None = None,
     open_alerts: dict[str, Alert] | None = None,
 ) -> Alert:
-    """Open an alert for ``cause``, or count a repeat on the one already open.
+    """Open an alert for ``cause``, or count a repeat on the one already open (see
+    :func:`raise_alerts`, of which this is the batch of one)."""
+    wanted = Wanted(type_, severity, subject_kind, subject, cause, rule, message, zh, details)
+    return raise_alerts(tx, (wanted,), open_alerts)[0]
+
+
+def raise_alerts(
+    tx: Tx, wanted: Iterable[Wanted], open_alerts: dict[str, Alert] | None = None
+) -> list[Alert]:
+    """For each alert ``wanted``, in order: open an alert for its cause — stored, in the
+    custody register, told to its audience (a notice) and to the live stream — or count a
+    repeat on the one already open. Returns the alert of each, new or repeated.
 
     A run that raises many alerts passes ``open_alerts`` (from :func:`open_by_cause`), the
-    open alerts it may repeat, instead of one query per alert; new ones are added to it."""
+    open alerts it may repeat, instead of one query per alert; new ones are added to it.
+    What alerts of one kind share (the texts of their type, severity and subject kind)
+    is worked out once per batch: a sweep raises 100,000 alike."""
+    out: list[Alert] = []
+    fresh: dict[str, Alert] = {}  # opened by this batch, by cause
+    kinds: dict[tuple[AlertType, Severity, SubjectKind], tuple[str, str, str]] = {}
+    now, events, notices, record = tx.now, tx.events, tx.notices, tx.record
+    index, add = tx.open_alerts, tx.uow.alerts.add
+    for w in wanted:
+        cause, subject = w.cause, w.subject
+        existing = fresh.get(cause)
+        if existing is None:
+            existing = _open_for(tx, cause, subject, open_alerts)
+        if existing is not None:
+            existing.count += 1
+            existing.last_seen = max(existing.last_seen, now)
+            if _RANK[w.severity] > _RANK[existing.severity]:
+                existing.severity = w.severity
+            out.append(existing)
+            continue
+        kind = kinds.get((w.type, w.severity, w.subject_kind))
+        if kind is None:
+            kind = kinds[(w.type, w.severity, w.subject_kind)] = (
+                w.type.value,
+                w.severity.value,
+                w.subject_kind.value,
+            )
+        type_text, severity_text, subject_kind_text = kind
+        alert = Alert(
+            id=new_id(),
+            type=w.type,
+            severity=w.severity,
+            subject_kind=w.subject_kind,
+            subject=subject,
+            cause=cause,
+            rule=w.rule,
+            first_seen=now,
+            last_seen=now,
+            details={"message": w.message, "zh": w.zh, **(w.details or {})},
+        )
+        add(alert)
+        fresh[cause] = alert
+        if open_alerts is not None:
+            open_alerts[cause] = alert
+        if index is not None:
+            index.opened(alert)
+        notices.append(notice_for(tx, alert, NoticeKind.RAISED))
+        record(
+            Action.ALERT_RAISE,
+            SYSTEM,
+            carrier=subject if w.subject_kind is SubjectKind.CARRIER else None,
+            reason=w.message,
+            data={
+                "alert": alert.id,
+                "type": type_text,
+                "severity": severity_text,
+                "rule": w.rule,
+                "cause": cause,
+            },
+        )
+        data = {
+            "id": alert.id,
+            "type": type_text,
+            "severity": severity_text,
+            "rule": w.rule,
+            "subject_kind": subject_kind_text,
+            "subject": subject,
+            "message": w.message,
+            "zh": w.zh,
+            "state": alert.state.value,
+        }
+        events.append(Event("alert", data))
+        out.append(alert)
+    return out
+
+
+def _open_for(
+    tx: Tx, cause: str, subject: str, open_alerts: dict[str, Alert] | None
+) -> Alert | None:
+    """The alert open for ``cause``: from the run's ``open_alerts``, the batch's index
+    (ingest), or the database."""
     if open_alerts is not None:
-        existing = open_alerts.get(cause)
-    elif tx.open_alerts is not None and tx.open_alerts.covers(subject):
-        existing = tx.open_alerts.get(cause)  # read with the batch (ingest)
-    else:
-        existing = tx.uow.alerts.open_for_cause(cause)
-    if existing is not None:
-        existing.count += 1
-        existing.last_seen = max(existing.last_seen, tx.now)
-        if _rank(severity) > _rank(existing.severity):
-            existing.severity = severity
-        return existing
-    alert = Alert(
-        id=new_id(),
-        type=type_,
-        severity=severity,
-        subject_kind=subject_kind,
-        subject=subject,
-        cause=cause,
-        rule=rule,
-        first_seen=tx.now,
-        last_seen=tx.now,
-        details={"message": message, "zh": zh, **(details or {})},
-    )
-    tx.uow.alerts.add(alert)
-    if open_alerts is not None:
-        open_alerts[cause] = alert
-    if tx.open_alerts is not None:
-        tx.open_alerts.opened(alert)
-    tx.notices.append(
-        notice_for(tx, alert, NoticeKind.RAISED, borrower=(details or {}).get("borrower"))
-    )
-    tx.record(
-        Action.ALERT_RAISE,
-        SYSTEM,
-        carrier=subject if subject_kind is SubjectKind.CARRIER else None,
-        reason=message,
-        data={
-            "alert": alert.id,
-            "type": type_.value,
-            "severity": severity.value,
-            "rule": rule,
-            "cause": cause,
-        },
-    )
-    tx.emit(
-        "alert",
-        id=alert.id,
-        type=type_.value,
-        severity=severity.value,
-        rule=rule,
-        subject_kind=subject_kind.value,
-        subject=subject,
-        message=message,
-        zh=zh,
-        state=alert.state.value,
-    )
-    return alert
+        return open_alerts.get(cause)
+    if tx.open_alerts is not None and tx.open_alerts.covers(subject):
+        return tx.open_alerts.get(cause)  # read with the batch (ingest)
+    return tx.uow.alerts.open_for_cause(cause)
 
 
 def open_by_cause(tx: Tx, *types: AlertType) -> dict[str, Alert]:
@@ -116,6 +172,30 @@ def notice_for(tx: Tx, alert: Alert, kind: NoticeKind, borrower: str | None = No
     )
 
 
+def wanted_for(
+    serial: str,
+    finding: Finding,
+    cause_suffix: str = "",
+    *,
+    cause: str | None = None,
+    subject_kind: SubjectKind = SubjectKind.CARRIER,
+) -> Wanted:
+    """The alert a rule finding about ``serial`` asks for (a carrier unless
+    ``subject_kind`` says otherwise); the cause is the finding's type, subject and rule
+    unless one is given."""
+    return Wanted(
+        finding.type,
+        finding.severity,
+        subject_kind,
+        serial,
+        cause or f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}{finding.key}",
+        finding.rule,
+        finding.message,
+        finding.zh,
+        finding.details,
+    )
+
+
 def raise_finding(
     tx: Tx,
     serial: str,
@@ -126,26 +206,12 @@ def raise_finding(
     subject_kind: SubjectKind = SubjectKind.CARRIER,
     open_alerts: dict[str, Alert] | None = None,
 ) -> Alert:
-    """Raise the alert for a rule finding about ``serial`` (a carrier unless
-    ``subject_kind`` says otherwise); the cause is the finding's type, subject and rule
-    unless one is given."""
-    return raise_alert(
-        tx,
-        finding.type,
-        finding.severity,
-        subject_kind,
-        serial,
-        cause or f"{finding.type.value}:{serial}:{finding.rule}{cause_suffix}{finding.key}",
-        finding.rule,
-        finding.message,
-        finding.zh,
-        finding.details,
-        open_alerts,
-    )
+    """Raise the alert for a rule finding about ``serial`` (see :func:`wanted_for`)."""
+    wanted = wanted_for(serial, finding, cause_suffix, cause=cause, subject_kind=subject_kind)
+    return raise_alerts(tx, (wanted,), open_alerts)[0]
 
 
-def _rank(s: Severity) -> int:
-    return {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}[s]
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
 def _alert(tx: Tx, alert_id: str) -> Alert:

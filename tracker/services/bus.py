@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tracker.services.ports import UnitOfWork
@@ -90,7 +90,9 @@ class Bus:
         """Number ``events`` as batch ``batch``, keep them for :meth:`since` and, when
         ``live``, hand them to every subscriber; a failing subscriber is logged, not
         fatal."""
-        numbered = [replace(ev, id=f"{batch}-{i}") for i, ev in enumerate(events)]
+        # Built directly: dataclasses.replace looks the fields up again for every event
+        # (a sweep publishes 100,000).
+        numbered = [Event(ev.kind, ev.data, f"{batch}-{i}") for i, ev in enumerate(events)]
         with self._lock:
             self._recent.extend(numbered)
             subs = list(self._subs) if live else []

@@ -101,11 +101,8 @@ def _notification(
         hook = next(h for h in cfg.webhooks if h.id == ident)
         channel, target = "webhook", hook.url
         subject = f"{len(items)} alert(s)"
-        body = json.dumps(
-            {"run": run, "alerts": [_alert_json(n) for n in items]},
-            ensure_ascii=False,
-            sort_keys=True,
-        )
+        # Keys already in sorted order: the same text as ``sort_keys=True``.
+        body = json.dumps({"alerts": _alerts_json(items), "run": run}, ensure_ascii=False)
     else:
         channel = "email"
         person = people.get(ident)
@@ -144,25 +141,65 @@ def _alert_json(n: Notice) -> dict[str, str | None]:
     }
 
 
+def _alerts_json(items: list[Notice]) -> list[dict[str, str | None]]:
+    """:func:`_alert_json` of each notice, its keys in sorted order (so the digest needs
+    no sorting). What notices of one kind share is made once: a sweep's digest lists
+    100,000."""
+    shared: dict[tuple[Any, ...], dict[str, str | None]] = {}
+    out = []
+    for n in items:
+        key = (n.type, n.severity, n.kind, n.rule, n.at)
+        same = shared.get(key)
+        if same is None:
+            same = shared[key] = _alert_json(n)
+        out.append(
+            {
+                "alert": n.alert_id,
+                "at": same["at"],
+                "kind": same["kind"],
+                "message": n.message,
+                "message_zh": n.zh,
+                "rule": same["rule"],
+                "severity": same["severity"],
+                "type": same["type"],
+            }
+        )
+    return out
+
+
 def _email(items: list[Notice], person: Person | None, lang: str) -> tuple[str, str]:
-    worst = max(items, key=lambda n: ("info", "warning", "critical").index(n.severity.value))
+    worst = max(items, key=lambda n: _SEVERITIES.index(n.severity.value))
     name = person.name if person else ""
+    # Each line is the text of its kind of alert then the notice's message; the former
+    # is made once per kind (a sweep's digest has 100,000 lines of one kind).
+    heads: dict[tuple[Any, ...], str] = {}
     if lang == "en":
         subject = f"[{worst.severity.value.upper()}] {len(items)} custody alert(s)"
         lines = [f"Dear {name}," if name else "Hello,", ""]
         for n in items:
-            kind = CATALOGUE[n.type].en
-            rule = f" {n.rule}" if n.rule else ""
-            lines.append(f"- [{n.severity.value}]{rule} {kind} ({n.kind.value}): {n.message}")
+            key = (n.type, n.severity, n.kind, n.rule)
+            head = heads.get(key)
+            if head is None:
+                kind = CATALOGUE[n.type].en
+                rule = f" {n.rule}" if n.rule else ""
+                head = heads[key] = f"- [{n.severity.value}]{rule} {kind} ({n.kind.value}): "
+            lines.append(head + n.message)
         lines += ["", "Acknowledge or resolve these alerts in the custody system."]
     else:
         subject = f"【{_SEV_ZH[worst.severity.value]}】涉密载体管理告警 {len(items)} 条"
         lines = [f"{name}：" if name else "您好：", ""]
         for n in items:
-            kind = CATALOGUE[n.type].zh
-            rule = f"〔{n.rule}〕" if n.rule else ""
-            lines.append(
-                f"- 【{_SEV_ZH[n.severity.value]}】{rule}{kind}（{_KIND_ZH[n.kind]}）：{n.zh}"
-            )
+            key = (n.type, n.severity, n.kind, n.rule)
+            head = heads.get(key)
+            if head is None:
+                kind = CATALOGUE[n.type].zh
+                rule = f"〔{n.rule}〕" if n.rule else ""
+                head = heads[key] = (
+                    f"- 【{_SEV_ZH[n.severity.value]}】{rule}{kind}（{_KIND_ZH[n.kind]}）："
+                )
+            lines.append(head + n.zh)
         lines += ["", "请登录涉密载体管理系统确认或处理上述告警。"]
     return subject, "\n".join(lines) + "\n"
+
+
+_SEVERITIES = ("info", "warning", "critical")

@@ -63,11 +63,14 @@ from tracker.domain.rules import (
 from tracker.services import handling, meetings, sealing
 from tracker.services.alarms import purge_expired
 from tracker.services.alerting import (
+    Wanted,
     notice_for,
     open_by_cause,
     raise_alert,
+    raise_alerts,
     raise_finding,
     resolve_cause,
+    wanted_for,
 )
 from tracker.services.base import SYSTEM, Services, Tx
 from tracker.services.classification import declassify_expired
@@ -238,16 +241,16 @@ def _run(svc: Services, job: str, instants: list[datetime]) -> RunReport:
 
 def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
     every = timedelta(minutes=tx.svc.site.policy.overdue_reminder_minutes)
+    tz = tx.svc.site.calendar.tz
     known = open_by_cause(tx, AlertType.OVERDUE_BORROW)
+    wanted = []  # raised together after the reminders (one batch: raise_alerts)
     for b in tx.uow.borrows.overdue(at):
         cause = f"overdue:{b.id}"
         alert = known.get(cause)
         if alert is None:
-            finding = r4_overdue(b, at, tx.svc.site.calendar.tz)
-            if finding is None:
-                continue
-            raise_finding(tx, b.carrier, finding, cause=cause, open_alerts=known)
-            report.raised += 1
+            finding = r4_overdue(b, at, tz)
+            if finding is not None:
+                wanted.append(wanted_for(b.carrier, finding, cause=cause))
         elif alert.state is AlertState.OPEN and at - alert.last_seen >= every:
             alert.escalation = min(alert.escalation + 1, 2)
             alert.count += 1
@@ -263,6 +266,7 @@ def _overdue(tx: Tx, at: datetime, report: RunReport) -> None:
                 data={"alert": alert.id, "escalation": alert.escalation, "count": alert.count},
             )
             report.reminded += 1
+    report.raised += len(raise_alerts(tx, wanted, known))
     report.raised += handling.check(tx, at)  # R18: deadlines of top-secret receipts
 
 
@@ -284,15 +288,18 @@ def _end_of_day(tx: Tx, at: datetime, report: RunReport) -> None:
         state=[CarrierState.REGISTERED, CarrierState.OUT, CarrierState.IN_TRANSIT],
     )
     none = Authorizations()
-    for row in loose:
-        c = _Loose._make(row)
-        cos = carried.get(c.serial)
-        auth = none if cos is None else Authorizations(carry_outs=tuple(cos))
-        finding = r7_not_locked_away(c, auth, at)
-        if finding is None:
-            continue
-        raise_finding(tx, c.serial, finding, cause=f"not_locked_away:{c.serial}", open_alerts=known)
-        report.raised += 1
+
+    def wanted() -> Iterator[Wanted]:
+        for row in loose:
+            c = _Loose._make(row)
+            cos = carried.get(c.serial)
+            auth = none if cos is None else Authorizations(carry_outs=tuple(cos))
+            finding = r7_not_locked_away(c, auth, at)
+            if finding is not None:
+                yield wanted_for(c.serial, finding, cause=f"not_locked_away:{c.serial}")
+
+    # One batch as the carriers are read (raise_alerts works out what they share once).
+    report.raised += len(raise_alerts(tx, wanted(), known))
 
 
 class _Loose(NamedTuple):

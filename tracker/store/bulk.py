@@ -67,6 +67,28 @@ def _plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> _Plan:
     return found
 
 
+# SQLite: a batch this large gets the connection a page cache of this many KiB (the
+# default is 2 MiB). A sweep's 100,000 alerts and ledger entries go into indexes on random
+# keys (ids, hashes) larger than that: with the default cache each insert read its pages
+# back from the operating system (100,000 alert rows and entries: 3.9 s of CPU with the
+# default cache, 3.1 s with a large one, in the same run).
+BIG_BATCH = 10_000
+BIG_CACHE_KIB = 65_536
+
+
+def _widen_page_cache(conn: Connection) -> None:
+    """At least BIG_CACHE_KIB of page cache for this SQLite connection, from now on (a
+    pragma of the connection, not of the transaction; the pool keeps the connection, so
+    the next big batch finds it)."""
+    size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    if size < 0:
+        kib = -size
+    else:  # given as a number of pages
+        kib = size * int(conn.exec_driver_sql("PRAGMA page_size").scalar_one()) // 1024
+    if kib < BIG_CACHE_KIB:
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BIG_CACHE_KIB}")
+
+
 def insert_rows(
     conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -101,6 +123,8 @@ def insert_rows(
             raise StatementError(str(exc), plan.sql, tuple(r), exc) from exc
         converted.append(tuple(values))
     if dialect.name == "sqlite":
+        if len(converted) >= BIG_BATCH:
+            _widen_page_cache(conn)
         conn.exec_driver_sql(plan.sql, converted)
         return
     # The transaction's own connection: COPY is part of it like any other statement.

@@ -287,6 +287,12 @@ class SqlRepository(Generic[T]):
             rows.append(values)
             self._seen[key] = _snapshot(obj)
         new, self._new = self._new, {}
+        # In key order: random ids (alerts, notifications) inserted in order go into the
+        # key's index one next to the other, not each into a page of its own (SQLite: 100,000
+        # alert rows at 18.5-19.5 µs a row instead of 20-22). Every read orders by key
+        # anyway (_ordering), so nothing sees the order rows were inserted in.
+        at = self._shape.key_index
+        rows.sort(key=lambda row: row[at])
         try:
             # Tuples straight to the driver (tracker.store.bulk): a run's 100,000 alerts
             # cost SQLAlchemy ~10 µs a row as dicts through ``insert()``.
