@@ -14,6 +14,7 @@ order of checks is FastAPI's: the guard first (401/403), then the path parameter
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -71,6 +72,8 @@ def lean_handler(dependant: Dependant, path: str) -> Handler:
     endpoint = dependant.call
     if extra or not plain or endpoint is None or guards[0].name is None:
         raise TypeError(f"{path}: a LeanRoute takes path parameters, the request and one guard")
+    if not inspect.iscoroutinefunction(endpoint):  # a plain def would need the thread pool
+        raise TypeError(f"{path}: a LeanRoute's endpoint is async")
     guard = guards[0].call
     assert isinstance(guard, RoleGuard)
     guard_name = guards[0].name

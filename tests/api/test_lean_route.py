@@ -74,6 +74,14 @@ def test_a_lean_route_refuses_a_query_parameter() -> None:
         _router_with(with_query)
 
 
+def test_a_lean_route_refuses_an_endpoint_that_is_not_async() -> None:
+    def blocking(serial: str, me: AnyUser) -> Response:
+        return Response(serial)
+
+    with pytest.raises(TypeError, match="async"):
+        _router_with(blocking)
+
+
 def test_a_lean_route_refuses_a_second_dependency() -> None:
     async def two(serial: str, me: AnyUser, other: Any = Depends(lambda: 1)) -> Response:
         return Response(serial)
