@@ -57,12 +57,9 @@ def raise_alerts(
     repeat on the one already open. Returns the alert of each, new or repeated.
 
     A run that raises many alerts passes ``open_alerts`` (from :func:`open_by_cause`), the
-    open alerts it may repeat, instead of one query per alert; new ones are added to it.
-    What alerts of one kind share (the texts of their type, severity and subject kind)
-    is worked out once per batch: a sweep raises 100,000 alike."""
+    open alerts it may repeat, instead of one query per alert; new ones are added to it."""
     out: list[Alert] = []
     fresh: dict[str, Alert] = {}  # opened by this batch, by cause
-    kinds: dict[tuple[AlertType, Severity, SubjectKind], tuple[str, str, str]] = {}
     now, events, notices, record = tx.now, tx.events, tx.notices, tx.record
     index, add = tx.open_alerts, tx.uow.alerts.add
     for w in wanted:
@@ -77,14 +74,7 @@ def raise_alerts(
                 existing.severity = w.severity
             out.append(existing)
             continue
-        kind = kinds.get((w.type, w.severity, w.subject_kind))
-        if kind is None:
-            kind = kinds[(w.type, w.severity, w.subject_kind)] = (
-                w.type.value,
-                w.severity.value,
-                w.subject_kind.value,
-            )
-        type_text, severity_text, subject_kind_text = kind
+        type_text, severity_text = w.type.value, w.severity.value
         alert = Alert(
             id=new_id(),
             type=w.type,
@@ -122,7 +112,7 @@ def raise_alerts(
             "type": type_text,
             "severity": severity_text,
             "rule": w.rule,
-            "subject_kind": subject_kind_text,
+            "subject_kind": w.subject_kind.value,
             "subject": subject,
             "message": w.message,
             "zh": w.zh,

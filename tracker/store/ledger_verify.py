@@ -306,8 +306,8 @@ class _Prefetch:
             self._drop(stale)
         for start in wanted:
             if start not in self._ahead:
-                free = {r for r, _ in self._ahead.values()} ^ set(range(len(self._readers)))
-                reader = min(free)
+                busy = {r for r, _ in self._ahead.values()}
+                reader = min(set(range(len(self._readers))) - busy)
                 read = self._pools[reader].submit(self._readers[reader].window, start)
                 self._ahead[start] = (reader, read)
         return found
